@@ -1,0 +1,124 @@
+/*
+** kernel_ctx.c — the calls a kernel makes back into its session: inputs,
+** pooled outputs, errors that name the node, subgraphs, scratch memory.
+*/
+#include "ops/session_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const lp_tensor *lp_in(lp_kctx *k, int i) {
+    if (i < 0 || i >= k->n_in || !k->in[i] || k->in[i]->kind != LP_RV_TENSOR) return NULL;
+    return &k->in[i]->t;
+}
+
+int lp_n_in(lp_kctx *k) {
+    int n = k->n_in;
+    while (n > 0 && !k->in[n - 1]) n--;
+    return n;
+}
+
+bool lp_out_wanted(lp_kctx *k, int i) { return i >= 0 && i < k->n_out && k->out[i]; }
+
+static int vfail(lp_kctx *k, int status, const char *fmt, va_list ap) {
+    char msg[900], label[256];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    lp_node_label(k->node, label, sizeof label);
+    return lp_fail(k->err, status, "node '%s' (%s): %s", label, k->node->op_type, msg);
+}
+
+int lp_kfail(lp_kctx *k, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vfail(k, LP_EFAIL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int lp_kbad(lp_kctx *k, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vfail(k, LP_EINPUT, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+lp_rvalue *lp_out_value(lp_kctx *k, int i) {
+    static _Thread_local lp_rvalue dummy;
+    if (!lp_out_wanted(k, i)) {
+        lp_rvalue_clear(&dummy);
+        return &dummy;
+    }
+    lp_frame_release(k->sess, k->out[i]);
+    return k->out[i];
+}
+
+lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *dims) {
+    static _Thread_local lp_rvalue dummy;
+    lp_rvalue *v;
+    if (!lp_out_wanted(k, i)) {
+        lp_rvalue_clear(&dummy);
+        v = &dummy;
+    } else {
+        v = k->out[i];
+    }
+    if (rank < 0 || rank > LP_MAX_RANK) {
+        lp_kfail(k, "output %d would have rank %d, beyond the %d supported", i, rank, LP_MAX_RANK);
+        return NULL;
+    }
+    int64_t numel = lp_shape_numel(rank, dims);
+    size_t bytes;
+    if (numel < 0 || lp_mul_size((size_t)numel, lp_dtype_size(dtype), &bytes) ||
+        bytes > ((size_t)1 << 38)) {
+        char buf[256];
+        lp_kbad(k, "output %d would have shape [%s], which is invalid or too large", i,
+                lp_dims_str(rank, dims, buf, sizeof buf, true));
+        return NULL;
+    }
+    if (dtype == LP_STRING || v == &dummy) {
+        lp_rvalue_clear(v);
+        v->kind = LP_RV_TENSOR;
+        if (lp_tensor_alloc(&v->t, dtype, rank, dims, k->err)) return NULL;
+        return &v->t;
+    }
+    /* reuse the slot's own buffer when it fits, else take one from the pool */
+    if (!(v->kind == LP_RV_TENSOR && v->t.owned && v->t.dtype != LP_STRING && v->t.capacity >= bytes)) {
+        lp_frame_release(k->sess, v);
+        size_t cap;
+        void *p = lp_pool_get(k->sess, bytes, &cap);
+        if (!p) {
+            lp_kfail(k, "out of memory for output %d (%zu bytes)", i, bytes);
+            return NULL;
+        }
+        v->kind = LP_RV_TENSOR;
+        v->t.data = p;
+        v->t.capacity = cap;
+        v->t.owned = true;
+    }
+    v->kind = LP_RV_TENSOR;
+    v->optional_none = false;
+    v->t.dtype = dtype;
+    v->t.rank = rank;
+    if (rank) memcpy(v->t.dims, dims, (size_t)rank * sizeof *dims);
+    v->t.numel = numel;
+    v->t.nbytes = bytes;
+    v->t.name = NULL;
+    return &v->t;
+}
+
+int lp_run_subgraph(lp_kctx *k, const lp_graph *g, lp_rvalue **ins, int n_ins, lp_rvalue *outs) {
+    lp_plan *p = lp_session_find_plan(k->sess, g);
+    if (!p) return lp_kfail(k, "subgraph '%s' was not planned", g->name);
+    return lp_plan_run(k->sess, p, k->frame, ins, n_ins, outs, k->err);
+}
+
+void *lp_scratch(lp_kctx *k, size_t bytes) {
+    lp_session *s = k->sess;
+    if (bytes > s->scratch_cap) {
+        free(s->scratch);
+        s->scratch = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+        s->scratch_cap = s->scratch ? (bytes + 63) & ~(size_t)63 : 0;
+    }
+    return s->scratch;
+}
