@@ -115,52 +115,9 @@ int cmd_run(int argc, char **argv) {
     const lp_model *m = pkg->model;
     const lp_graph *g = m->graph;
     lp_error err = {0};
-    lp_rvalue *ins = lp_xcalloc((size_t)g->n_inputs + 1, sizeof *ins);
-    bool *have = lp_xcalloc((size_t)g->n_inputs + 1, sizeof *have);
     lp_session *s = NULL;
-    rc = LP_OK;
-    for (int i = 0; i < n_given && !rc; i++) {
-        char *eq = strchr(given[i], '=');
-        if (!eq) {
-            rc = lp_cli_usage("run", "--input takes NAME=FILE, got '%s'", given[i]);
-            break;
-        }
-        *eq = 0;
-        int k = -1;
-        for (int j = 0; j < g->n_inputs; j++)
-            if (!strcmp(g->values[g->inputs[j]].name, given[i])) k = j;
-        if (k < 0) {
-            fprintf(stderr, "loupe: %s: the model has no input '%s'\n", m->path, given[i]);
-            rc = LP_EINPUT;
-            break;
-        }
-        lp_rvalue_clear(&ins[k]);
-        const lp_value *v = &g->values[g->inputs[k]];
-        size_t len = strlen(eq + 1);
-        if (len > 4 && !strcmp(eq + 1 + len - 4, ".npy")) {
-            ins[k].kind = LP_RV_TENSOR;
-            rc = lp_tensor_load_npy(eq + 1, &ins[k].t, &err);
-        } else {
-            rc = lp_rvalue_load_pb(eq + 1, &v->type, &ins[k], &err);
-        }
-        if (rc) {
-            rc = lp_cli_error(&err);
-            break;
-        }
-        have[k] = true;
-    }
-    for (int i = 0; i < g->n_inputs && !rc; i++) {
-        if (have[i]) continue;
-        const lp_value *v = &g->values[g->inputs[i]];
-        if (!random) {
-            fprintf(stderr, "loupe: %s: input '%s' is not given (use --input %s=FILE or --random)\n",
-                    m->path, v->name, v->name);
-            rc = LP_EINPUT;
-            break;
-        }
-        rc = lp_random_input(v, &seed, batch, &ins[i], &err);
-        if (rc) rc = lp_cli_error(&err);
-    }
+    lp_rvalue *ins = NULL;
+    rc = lp_cli_inputs(m, given, n_given, random, seed, batch, &ins);
     if (!rc) {
         lp_session_opts opts = {.threads = threads};
         rc = lp_session_create(m, &opts, &s, &err);
@@ -245,9 +202,7 @@ int cmd_run(int argc, char **argv) {
     free(times);
     free(outs);
     lp_session_free(s);
-    for (int i = 0; i < g->n_inputs; i++) lp_rvalue_clear(&ins[i]);
-    free(ins);
-    free(have);
+    lp_cli_inputs_free(m, ins);
     free(given);
     lp_package_free(pkg);
     return rc;
