@@ -89,30 +89,34 @@ LP_EW_ZIPS(ew_prelu, LP_EW_SIGNED, lp_t, a < 0 ? (lp_u)a * (lp_u)b : (lp_u)a)
 LP_EW_ZIPS(ew_prelu, LP_EW_UINTS, lp_t, a)
 LP_EW_TABLE(lp_ew_zip_fn, ew_prelu, LP_EW_NUMERIC)
 
+/* True when t broadcasts to (rank, dims) without growing it. */
+static bool broadcasts_to(const lp_tensor *t, int rank, const int64_t *dims) {
+    if (t->rank > rank) return false;
+    for (int d = 0; d < t->rank; d++) {
+        int64_t s = t->dims[d], o = dims[rank - t->rank + d];
+        if (s != o && s != 1) return false;
+    }
+    return true;
+}
+
 int lp_k_prelu(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0), *slope = lp_in(k, 1);
     if (!x || !slope) return lp_kfail(k, "needs inputs X and slope");
-    const lp_tensor *ts[2] = {x, slope};
-    int rank;
-    int64_t dims[LP_MAX_RANK];
-    int rc = lp_broadcast_shape(k, ts, 2, &rank, dims);
-    if (rc) return rc;
-    bool same = rank == x->rank;
-    for (int d = 0; same && d < rank; d++) same = dims[d] == x->dims[d];
-    if (!same) {
-        /* opset < 7 allowed a slope of the channel dim: [C] against [N, C, ...] */
-        lp_tensor view = *slope;
-        if (slope->rank == 1 && x->rank >= 2 && slope->dims[0] == x->dims[1]) {
-            view.rank = x->rank - 1;
-            for (int d = 1; d < view.rank; d++) view.dims[d] = 1;
-            lp_tensor *y = lp_out(k, 0, x->dtype, x->rank, x->dims);
-            return y ? lp_ew_zip(k, ew_prelu_tab, x, &view, y, NULL) : LP_EFAIL;
+    lp_tensor view = *slope;
+    if (!broadcasts_to(slope, x->rank, x->dims)) {
+        /* opset < 7 took a slope per channel: [C] against [N, C, ...] */
+        if (!(slope->rank == 1 && x->rank >= 2 && slope->dims[0] == x->dims[1])) {
+            char a[200], b[200];
+            return lp_kbad(k, "slope [%s] does not broadcast to X [%s]",
+                           lp_dims_str(slope->rank, slope->dims, a, sizeof a, true),
+                           lp_dims_str(x->rank, x->dims, b, sizeof b, true));
         }
-        return lp_kbad(k, "slope does not broadcast to the shape of X");
+        view.rank = x->rank - 1;
+        for (int d = 1; d < view.rank; d++) view.dims[d] = 1;
     }
     lp_tensor *y = lp_out(k, 0, x->dtype, x->rank, x->dims);
     if (!y) return LP_EFAIL;
-    return lp_ew_zip(k, ew_prelu_tab, x, slope, y, NULL);
+    return lp_ew_zip(k, ew_prelu_tab, x, &view, y, NULL);
 }
 
 /* Clip: alpha/beta bound floats; ilo/ihi bound integers, present when bit
