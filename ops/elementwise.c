@@ -267,6 +267,12 @@ LP_EW_ZIP(ew_pow_LP_INT64, int64_t, uint64_t, lp_t, ipow(a, b))
 #define POW_TYPES(X, ...) LP_EW_FLOATS(X, __VA_ARGS__) X(LP_INT64, int64_t, uint64_t, __VA_ARGS__)
 LP_EW_TABLE(lp_ew_zip_fn, ew_pow, POW_TYPES)
 
+LP_EW_MAPS(ew_square, LP_EW_FLOATS, lp_t, v * v)
+LP_EW_TABLE(lp_ew_map_fn, ew_square, LP_EW_FLOATS)
+/* pow(x, 0.5): +0 for -0 and +inf for -inf, where sqrt differs */
+LP_EW_MAPS(ew_sqrt_pos, LP_EW_FLOATS, lp_t, v == -(lp_t)INFINITY ? (lp_t)INFINITY : sqrt(v) + 0)
+LP_EW_TABLE(lp_ew_map_fn, ew_sqrt_pos, LP_EW_FLOATS)
+
 /* Pow(T, T1): the exponent is converted to the base's compute type first
 ** (int64 for integer pairs, double for an integer base with a float exponent). */
 int lp_k_pow(lp_kctx *k) {
@@ -282,6 +288,14 @@ int lp_k_pow(lp_kctx *k) {
     if (rc) return rc;
     lp_tensor *y = lp_out(k, 0, a->dtype, rank, dims);
     if (!y) return LP_EFAIL;
+    if (y->numel == 0) return LP_OK;
+    /* x^2 and x^0.5, common in norms, without pow() */
+    if (b.numel == 1 && y->numel == a->numel && (lp_dtype_is_float(b.dtype) || lp_dtype_is_int(b.dtype))) {
+        double e = lp_get_f64(&b, 0);
+        bool fa = a->dtype == LP_FLOAT || a->dtype == LP_DOUBLE || lp_ew_via_float(a->dtype);
+        if (fa && e == 2) return lp_ew_map(k, ew_square_tab, a, y, NULL);
+        if (fa && e == 0.5) return lp_ew_map(k, ew_sqrt_pos_tab, a, y, NULL);
+    }
     if (a->dtype == b.dtype && ew_pow_tab[a->dtype]) return lp_ew_zip(k, ew_pow_tab, a, &b, y, NULL);
     if (!lp_dtype_is_float(a->dtype) && !lp_dtype_is_int(a->dtype)) return bad_type(k, a->dtype);
     if (!lp_dtype_is_float(b.dtype) && !lp_dtype_is_int(b.dtype)) return bad_type(k, b.dtype);

@@ -372,3 +372,28 @@ TEST(activation_values) {
     CHECK(((float *)y.data)[0] == 100.0f); /* no overflow to inf */
     lp_tensor_release(&y);
 }
+
+TEST(ew_pow_fast_exponents_match_pow) {
+    float x[5] = {-0.0f, -INFINITY, 3.0f, 0.25f, NAN}, two = 2.0f, half = 0.5f;
+    lp_tensor y = {0};
+    lp_rvalue ins[2] = {tv(LP_FLOAT, x, 1, I64(5)), tv(LP_FLOAT, &two, 0)};
+    REQUIRE(run_op("Pow", 15, NULL, 0, ins, 2, &y) == 0);
+    for (int i = 0; i < 5; i++) {
+        float got = ((float *)y.data)[i], want = powf(x[i], 2.0f);
+        CHECK(got == want || (isnan(got) && isnan(want)));
+    }
+    lp_tensor_release(&y);
+    ins[1] = tv(LP_FLOAT, &half, 0);
+    REQUIRE(run_op("Pow", 15, NULL, 0, ins, 2, &y) == 0);
+    for (int i = 0; i < 5; i++) {
+        float got = ((float *)y.data)[i], want = powf(x[i], 0.5f);
+        CHECK((got == want && signbit(got) == signbit(want)) || (isnan(got) && isnan(want)));
+    }
+    lp_tensor_release(&y);
+    int32_t xi[3] = {2, -3, 5}, ei[3] = {10, 3, 0};
+    lp_rvalue iins[2] = {tv(LP_INT32, xi, 1, I64(3)), tv(LP_INT32, ei, 1, I64(3))};
+    REQUIRE(run_op("Pow", 15, NULL, 0, iins, 2, &y) == 0);
+    CHECK(((int32_t *)y.data)[0] == 1024 && ((int32_t *)y.data)[1] == -27 &&
+          ((int32_t *)y.data)[2] == 1);
+    lp_tensor_release(&y);
+}
