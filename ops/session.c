@@ -105,6 +105,50 @@ static const lp_node *resolve_node(lp_session *s, const lp_node *n, const lp_nod
 static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, int depth,
                       lp_plan **out, lp_error *err);
 
+/* Operators whose result may differ between runs are never folded. */
+static bool deterministic(const lp_node *n) {
+    static const char *random_ops[] = {"RandomNormal", "RandomUniform", "RandomNormalLike",
+                                       "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"};
+    for (size_t i = 0; i < LP_COUNT(random_ops); i++)
+        if (!strcmp(n->op_type, random_ops[i])) return false;
+    return true;
+}
+
+/* A node whose inputs are all known (initializers, or outputs of nodes folded
+** before it) runs once here, and its outputs become constants: ConstantOfShape
+** weights, Shape arithmetic and the like then cost nothing per run. */
+static int fold_constant_step(lp_session *s, lp_plan *p, lp_step *st, lp_error *err) {
+    const lp_node *n = st->node;
+    if (st->call || !deterministic(n)) return LP_OK;
+    for (int k = 0; k < n->n_attrs; k++)
+        if (n->attrs[k].g || n->attrs[k].type == LP_ATTR_GRAPHS) return LP_OK;
+    bool any_out = false;
+    for (int k = 0; k < n->n_outputs; k++) any_out |= n->outputs[k] >= 0;
+    if (!any_out) return LP_OK;
+    for (int k = 0; k < n->n_inputs; k++)
+        if (n->inputs[k] >= 0 && !p->is_const[n->inputs[k]]) return LP_OK;
+    for (int k = 0; k < n->n_outputs; k++)
+        if (n->outputs[k] >= 0 && p->g->values[n->outputs[k]].is_output) return LP_OK;
+    lp_error ferr = {0};
+    lp_kctx k = {.node = n, .graph = p->g, .opset = n->opset, .in = st->in, .n_in = st->n_in,
+                 .out = st->out, .n_out = st->n_out, .state = st->state, .sess = s,
+                 .frame = &p->frame, .err = &ferr, .threads = s->opts.threads};
+    if (st->kernel->run(&k) != LP_OK) {
+        /* leave it to run time, where the error will name the node again */
+        for (int i = 0; i < n->n_outputs; i++)
+            if (st->out[i]) lp_frame_release(s, st->out[i]);
+        return LP_OK;
+    }
+    (void)err;
+    for (int i = 0; i < n->n_outputs; i++)
+        if (n->outputs[i] >= 0) {
+            p->is_const[n->outputs[i]] = true;
+            p->keep[n->outputs[i]] = true;
+        }
+    st->folded = true;
+    return LP_OK;
+}
+
 static int plan_subgraphs(lp_session *s, const lp_node *n, int depth, lp_error *err) {
     for (int i = 0; i < n->n_attrs; i++) {
         const lp_attr *a = &n->attrs[i];
@@ -133,6 +177,7 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
     p->frame.n_vals = g->n_values;
     p->frame.vals = lp_xcalloc((size_t)g->n_values + 1, sizeof *p->frame.vals);
     p->keep = lp_arena_array(&s->arena, (size_t)g->n_values + 1, sizeof *p->keep);
+    p->is_const = lp_arena_array(&s->arena, (size_t)g->n_values + 1, sizeof *p->is_const);
     *out = p;
     if (s->n_all == s->cap_all) {
         s->cap_all = s->cap_all ? s->cap_all * 2 : 8;
@@ -144,6 +189,7 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
         const lp_value *val = &g->values[v];
         if (val->is_output || val->init >= 0 || val->outer >= 0) p->keep[v] = true;
         if (val->constant) {
+            p->is_const[v] = true;
             p->frame.vals[v].kind = LP_RV_TENSOR;
             p->frame.vals[v].t = *val->constant;
             p->frame.vals[v].t.owned = false;
@@ -204,12 +250,14 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
         if (st->kernel->prepare) {
             lp_rvalue **cin = lp_arena_array(&s->arena, (size_t)n->n_inputs, sizeof *cin);
             for (int k = 0; k < n->n_inputs; k++)
-                if (n->inputs[k] >= 0 && g->values[n->inputs[k]].constant) cin[k] = st->in[k];
+                if (n->inputs[k] >= 0 && p->is_const[n->inputs[k]]) cin[k] = st->in[k];
             lp_kctx k = {.node = n, .graph = g, .opset = n->opset, .in = cin, .n_in = n->n_inputs,
                          .sess = s, .err = err, .threads = s->opts.threads};
             rc = st->kernel->prepare(&k);
             st->state = k.state;
+            if (rc) break;
         }
+        rc = fold_constant_step(s, p, st, err);
     }
     return rc;
 }
@@ -359,6 +407,7 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
     bool profile = s->opts.profile && p == s->main;
     for (int i = 0; i < p->n_steps && rc == LP_OK; i++) {
         lp_step *st = &p->steps[i];
+        if (st->folded) continue;
         double t0 = profile ? now_ms() : 0;
         if (st->call) {
             lp_rvalue *tmp = lp_xcalloc((size_t)st->n_out + 1, sizeof *tmp);
@@ -382,7 +431,8 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
             s->profile[i].total_ms += now_ms() - t0;
             s->profile[i].calls++;
         }
-        for (int f = 0; f < st->n_frees; f++) lp_frame_release(s, &p->frame.vals[st->frees[f]]);
+        for (int f = 0; f < st->n_frees; f++)
+            if (!p->keep[st->frees[f]]) lp_frame_release(s, &p->frame.vals[st->frees[f]]);
     }
     if (rc == LP_OK && outs) {
         for (int i = 0; i < g->n_outputs && rc == LP_OK; i++)
@@ -396,10 +446,9 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
     for (int v = 0; v < g->n_values; v++)
         if (g->values[v].outer >= 0) memset(&p->frame.vals[v], 0, sizeof p->frame.vals[v]);
     if (outs || rc != LP_OK) {
-        /* a subgraph (or a failed run): release what is left */
+        /* release what is left, but for constants (given or folded) */
         for (int v = 0; v < g->n_values; v++)
-            if (!g->values[v].constant && g->values[v].outer < 0)
-                lp_frame_release(s, &p->frame.vals[v]);
+            if (!p->is_const[v] && g->values[v].outer < 0) lp_frame_release(s, &p->frame.vals[v]);
     }
     p->depth--;
     return rc;

@@ -17,6 +17,7 @@ typedef struct lp_step {
     int *frees; /* values whose last reader this step is */
     int n_frees;
     struct lp_plan *call; /* a model-local function's body, run like a subgraph */
+    bool folded;          /* computed once at planning: its outputs are constants */
 } lp_step;
 
 typedef struct lp_frame {
@@ -30,7 +31,8 @@ typedef struct lp_plan {
     lp_step *steps;
     int n_steps;
     lp_frame frame;
-    bool *keep; /* values never freed (graph outputs, initializers, outer) */
+    bool *keep;     /* values never freed (graph outputs, initializers, outer, folded) */
+    bool *is_const; /* initializers and the outputs of folded steps */
     int depth;  /* nesting while running, to refuse runaway recursion */
 } lp_plan;
 
