@@ -197,8 +197,7 @@ void lp_epilogue_rows(const lp_epilogue *e, const float *bias, float *y, int64_t
     }
 }
 
-void lp_epilogue_cols(const lp_epilogue *e, float *y, int64_t rows) {
-    int64_t n = e->channels;
+void lp_epilogue_cols(const lp_epilogue *e, float *y, int64_t rows, int64_t n) {
     for (int64_t r = 0; r < rows; r++) {
         float *row = y + r * n;
         if (e->scale)

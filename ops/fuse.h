@@ -54,8 +54,9 @@ void lp_epilogue_free(lp_epilogue *e);
 ** is a run-time per-channel bias added first (e->shift must then be NULL). */
 void lp_epilogue_rows(const lp_epilogue *e, const float *bias, float *y, int64_t c0, int64_t nc,
                       int64_t inner);
-/* Applies e to `rows` rows of e->channels values (channel-last outputs: Gemm's [M, N]). */
-void lp_epilogue_cols(const lp_epilogue *e, float *y, int64_t rows);
+/* Applies e to `rows` rows of n values (channel-last outputs: Gemm's [M, N]);
+** a scale or shift needs n == e->channels. */
+void lp_epilogue_cols(const lp_epilogue *e, float *y, int64_t rows, int64_t n);
 /* True when the epilogue does nothing. */
 bool lp_epilogue_empty(const lp_epilogue *e);
 
