@@ -69,15 +69,21 @@ static void make_view(const lp_tensor *x, const bool *red, rview *v) {
     }
 }
 
-/* Calls run(ctx, x offset, out offset, count, out stride) for every innermost run. */
-typedef void (*run_fn)(void *ctx, int64_t xo, int64_t oo, int64_t n, int64_t ostride);
+/* Calls run() once per block of the two innermost axes: `rows` runs of n
+** elements (contiguous in x, out stride os), run j starting rxs / ros further on. */
+typedef void (*run_fn)(void *ctx, int64_t xo, int64_t oo, int64_t n, int64_t os, int64_t rows,
+                       int64_t rxs, int64_t ros);
 
 static void walk(const rview *v, run_fn run, void *ctx) {
     int r = v->r;
+    if (r == 1) {
+        run(ctx, 0, 0, v->n[0], v->os[0], 1, 0, 0);
+        return;
+    }
     int64_t idx[LP_MAX_RANK] = {0}, xo = 0, oo = 0;
     for (;;) {
-        run(ctx, xo, oo, v->n[r - 1], v->os[r - 1]);
-        int d = r - 2;
+        run(ctx, xo, oo, v->n[r - 1], v->os[r - 1], v->n[r - 2], v->xs[r - 2], v->os[r - 2]);
+        int d = r - 3;
         for (; d >= 0; d--) {
             xo += v->xs[d];
             oo += v->os[d];
@@ -101,10 +107,77 @@ typedef struct fctx {
     double buf[512]; /* a converted stretch of the input */
 } fctx;
 
-static void frun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os) {
+/* float input read in place: the loops for one map of the elements */
+#define F32_LOOPS(MAP)                                                                             \
+    do {                                                                                           \
+        if (os == 0) {                                                                             \
+            double s = a[0];                                                                       \
+            switch (cb) {                                                                          \
+            case C_ADD: {                                                                          \
+                /* four partial sums: the adds need not wait on each other */                     \
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                             \
+                int64_t i = 0;                                                                     \
+                for (; i + 4 <= n; i += 4) {                                                       \
+                    s0 += MAP(x[i]);                                                               \
+                    s1 += MAP(x[i + 1]);                                                           \
+                    s2 += MAP(x[i + 2]);                                                           \
+                    s3 += MAP(x[i + 3]);                                                           \
+                }                                                                                  \
+                for (; i < n; i++) s0 += MAP(x[i]);                                                \
+                s += (s0 + s1) + (s2 + s3);                                                        \
+                break;                                                                             \
+            }                                                                                      \
+            case C_MUL: for (int64_t i = 0; i < n; i++) s *= MAP(x[i]); break;                     \
+            case C_MAX:                                                                            \
+                for (int64_t i = 0; i < n; i++) s = (x[i] > s || isnan(x[i])) ? x[i] : s;          \
+                break;                                                                             \
+            case C_MIN:                                                                            \
+                for (int64_t i = 0; i < n; i++) s = (x[i] < s || isnan(x[i])) ? x[i] : s;          \
+                break;                                                                             \
+            }                                                                                      \
+            a[0] = s;                                                                              \
+        } else {                                                                                   \
+            switch (cb) {                                                                          \
+            case C_ADD: for (int64_t i = 0; i < n; i++) a[i] += MAP(x[i]); break;                  \
+            case C_MUL: for (int64_t i = 0; i < n; i++) a[i] *= MAP(x[i]); break;                  \
+            case C_MAX:                                                                            \
+                for (int64_t i = 0; i < n; i++)                                                    \
+                    if (x[i] > a[i] || isnan(x[i])) a[i] = isnan(a[i]) ? a[i] : x[i];              \
+                break;                                                                             \
+            case C_MIN:                                                                            \
+                for (int64_t i = 0; i < n; i++)                                                    \
+                    if (x[i] < a[i] || isnan(x[i])) a[i] = isnan(a[i]) ? a[i] : x[i];              \
+                break;                                                                             \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+#define MAP_ID(v) ((double)(v))
+#define MAP_ABS(v) fabs((double)(v))
+#define MAP_SQ(v) ((double)(v) * (double)(v))
+
+static void frun_one(fctx *c, int64_t xo, int64_t oo, int64_t n, int64_t os);
+
+static void frun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os, int64_t rows,
+                 int64_t rxs, int64_t ros) {
     fctx *c = vc;
-    size_t esz = lp_dtype_size(c->x->dtype);
     rcomb cb = c->pass ? C_ADD : comb_of(c->kind);
+    if (c->x->dtype == LP_FLOAT && !c->pass) {
+        for (int64_t row = 0; row < rows; row++) {
+            const float *x = (const float *)c->x->data + xo + row * rxs;
+            double *a = c->acc + oo + row * ros;
+            if (c->kind == R_L1) F32_LOOPS(MAP_ABS);
+            else if (c->kind == R_L2 || c->kind == R_SUMSQ) F32_LOOPS(MAP_SQ);
+            else F32_LOOPS(MAP_ID);
+        }
+        return;
+    }
+    for (int64_t row = 0; row < rows; row++) frun_one(c, xo + row * rxs, oo + row * ros, n, os);
+}
+
+/* Any numeric input: converted to double a stretch at a time. */
+static void frun_one(fctx *c, int64_t xo, int64_t oo, int64_t n, int64_t os) {
+    rcomb cb = c->pass ? C_ADD : comb_of(c->kind);
+    size_t esz = lp_dtype_size(c->x->dtype);
     for (int64_t done = 0; done < n;) {
         int64_t m = n - done < 512 ? n - done : 512;
         double *b = c->buf;
@@ -162,10 +235,12 @@ typedef struct ictx {
     uint64_t *acc;
 } ictx;
 
-static void irun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os) {
+static void irun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os, int64_t rows,
+                 int64_t rxs, int64_t ros) {
     ictx *c = vc;
-    const uint64_t *x = (const uint64_t *)c->x->data + xo;
-    uint64_t *a = c->acc + oo;
+    for (int64_t row = 0; row < rows; row++) {
+    const uint64_t *x = (const uint64_t *)c->x->data + xo + row * rxs;
+    uint64_t *a = c->acc + oo + row * ros;
     for (int64_t i = 0; i < n; i++) {
         uint64_t v = x[i], *p = a + i * os;
         switch (c->kind) {
@@ -180,6 +255,7 @@ static void irun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os) {
         case R_SUMSQ: *p += v * v; break;
         default: *p += v; break;
         }
+    }
     }
 }
 

@@ -78,10 +78,26 @@ void lp_contig_strides(int rank, const int64_t *dims, int64_t *strides) {
         for (int64_t i = 0; i < n; i++) d_[i * ds] = s_[i * ss];                                   \
     } while (0)
 
+#define FILL_LOOP(T)                                                                               \
+    do {                                                                                           \
+        T v_, *d_ = (T *)dp;                                                                       \
+        memcpy(&v_, sp, sizeof v_);                                                                \
+        for (int64_t i = 0; i < n; i++) d_[i] = v_;                                                \
+    } while (0)
+
 static void copy_run(char *dp, int64_t ds, const char *sp, int64_t ss, int64_t n, size_t esz) {
     if (ds == 1 && ss == 1) {
         memcpy(dp, sp, (size_t)n * esz);
         return;
+    }
+    if (ds == 1 && ss == 0) { /* a broadcast: one value repeated */
+        switch (esz) {
+        case 1: memset(dp, *sp, (size_t)n); return;
+        case 2: FILL_LOOP(uint16_t); return;
+        case 4: FILL_LOOP(uint32_t); return;
+        case 8: FILL_LOOP(uint64_t); return;
+        default: break;
+        }
     }
     switch (esz) {
     case 1: RUN_LOOP(uint8_t); break;
@@ -94,17 +110,33 @@ static void copy_run(char *dp, int64_t ds, const char *sp, int64_t ss, int64_t n
     }
 }
 
-/* Two axes walked in 32x32 tiles: a has source stride 1, b has destination stride 1. */
+/* Two axes walked in tiles: a has source stride 1, b has destination stride 1,
+** so both sides touch few cache lines per tile. */
+#define TILE_LOOP(T)                                                                               \
+    do {                                                                                           \
+        T *d_ = (T *)dp;                                                                           \
+        const T *s_ = (const T *)sp;                                                               \
+        for (int64_t a = a0; a < a1; a++)                                                          \
+            for (int64_t b = b0; b < b1; b++) d_[a * dsa + b] = s_[a + b * ssb];                   \
+    } while (0)
+
 static void copy_tiles(char *dp, const char *sp, int64_t na, int64_t dsa, int64_t nb, int64_t ssb,
                        size_t esz) {
-    enum { TILE = 32 };
+    enum { TILE = 64 };
     for (int64_t a0 = 0; a0 < na; a0 += TILE) {
         int64_t a1 = a0 + TILE < na ? a0 + TILE : na;
         for (int64_t b0 = 0; b0 < nb; b0 += TILE) {
             int64_t b1 = b0 + TILE < nb ? b0 + TILE : nb;
-            for (int64_t a = a0; a < a1; a++)
-                copy_run(dp + (a * dsa + b0) * (int64_t)esz, 1, sp + (a + b0 * ssb) * (int64_t)esz,
-                         ssb, b1 - b0, esz);
+            switch (esz) {
+            case 1: TILE_LOOP(uint8_t); break;
+            case 2: TILE_LOOP(uint16_t); break;
+            case 4: TILE_LOOP(uint32_t); break;
+            case 8: TILE_LOOP(uint64_t); break;
+            default:
+                for (int64_t a = a0; a < a1; a++)
+                    copy_run(dp + (a * dsa + b0) * (int64_t)esz, 1,
+                             sp + (a + b0 * ssb) * (int64_t)esz, ssb, b1 - b0, esz);
+            }
         }
     }
 }
