@@ -39,6 +39,37 @@ TK_CMP(cmp_s_desc, s, 1)
 TK_CMP(cmp_u_asc, u, 0)
 TK_CMP(cmp_u_desc, u, 1)
 
+typedef int (*tk_cmp_fn)(const void *, const void *);
+
+static void sift_down(tk_item *h, int64_t n, int64_t i, tk_cmp_fn cmp) {
+    for (;;) {
+        int64_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && cmp(&h[l], &h[w]) > 0) w = l;
+        if (r < n && cmp(&h[r], &h[w]) > 0) w = r;
+        if (w == i) return;
+        tk_item t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
+/* Puts the best kk of n items first, in order: a heap of the kept ones with
+** the worst at the root when kk is small, a full sort otherwise. */
+static void select_best(tk_item *items, int64_t n, int64_t kk, tk_cmp_fn cmp) {
+    if (kk * 4 >= n) {
+        qsort(items, (size_t)n, sizeof *items, cmp);
+        return;
+    }
+    for (int64_t i = kk / 2 - 1; i >= 0; i--) sift_down(items, kk, i, cmp);
+    for (int64_t j = kk; j < n; j++)
+        if (cmp(&items[j], &items[0]) < 0) {
+            items[0] = items[j];
+            sift_down(items, kk, 0, cmp);
+        }
+    qsort(items, (size_t)kk, sizeof *items, cmp);
+}
+
 int lp_k_top_k(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0);
     if (!x) return lp_kbad(k, "input X is missing");
@@ -73,7 +104,7 @@ int lp_k_top_k(lp_kctx *k) {
     if (kk == 0 || vals->numel == 0) return LP_OK;
 
     int which = x->dtype == LP_INT64 ? 1 : x->dtype == LP_UINT64 ? 2 : 0;
-    int (*cmp)(const void *, const void *) =
+    tk_cmp_fn cmp =
         which == 1 ? (largest ? cmp_s_desc : cmp_s_asc)
         : which == 2 ? (largest ? cmp_u_desc : cmp_u_asc)
                      : (largest ? cmp_f_desc : cmp_f_asc);
@@ -85,19 +116,13 @@ int lp_k_top_k(lp_kctx *k) {
             int64_t base = o * n * inner + i;
             for (int64_t j = 0; j < n; j++) {
                 int64_t p = base + j * inner;
-                if (which == 1) items[j].v.s = ((const int64_t *)x->data)[p];
+                if (x->dtype == LP_FLOAT) items[j].v.f = ((const float *)x->data)[p];
+                else if (which == 1) items[j].v.s = ((const int64_t *)x->data)[p];
                 else if (which == 2) items[j].v.u = ((const uint64_t *)x->data)[p];
                 else items[j].v.f = lp_get_f64(x, p);
                 items[j].idx = j;
             }
-            if (kk == 1) {
-                int64_t best = 0;
-                for (int64_t j = 1; j < n; j++)
-                    if (cmp(&items[j], &items[best]) < 0) best = j;
-                items[0] = items[best];
-            } else {
-                qsort(items, (size_t)n, sizeof *items, cmp);
-            }
+            select_best(items, n, kk, cmp);
             int64_t obase = o * kk * inner + i;
             for (int64_t j = 0; j < kk; j++) {
                 lp_copy_elems(vals, obase + j * inner, x, base + items[j].idx * inner, 1);

@@ -507,3 +507,28 @@ TEST(einsum_rejects_bad_equations) {
         tk_free(t);
     }
 }
+
+TEST(topk_heap_selection_matches_a_full_sort) {
+    enum { N = 200 };
+    float x[N];
+    for (int i = 0; i < N; i++) x[i] = (float)((i * 37) % 23); /* many ties */
+    for (int largest = 0; largest <= 1; largest++) {
+        tk *t = tk_new("TopK", 2);
+        tk_in(t, LP_FLOAT, 1, D(N), x);
+        tk_in(t, LP_INT64, 1, D(1), D(7));
+        tk_int(t, "largest", largest);
+        REQUIRE(tk_run(t, 11) == LP_OK);
+        /* expected: repeatedly the best remaining value, lowest index on ties */
+        bool used[N] = {false}, ok = true;
+        for (int j = 0; j < 7; j++) {
+            int best = -1;
+            for (int i = 0; i < N; i++)
+                if (!used[i] && (best < 0 || (largest ? x[i] > x[best] : x[i] < x[best]))) best = i;
+            used[best] = true;
+            ok &= ((int64_t *)tk_out(t, 1)->data)[j] == best;
+            ok &= ((float *)tk_out(t, 0)->data)[j] == x[best];
+        }
+        CHECK(ok);
+        tk_free(t);
+    }
+}
