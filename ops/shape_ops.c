@@ -107,8 +107,10 @@ static int read_axes(lp_kctx *k, int64_t *axes, int *n, bool *given) {
         *given = true;
         return LP_OK;
     }
-    *given = lp_in(k, 1) != NULL;
-    return lp_input_ints(k, 1, "axes", axes, LP_MAX_RANK, n);
+    int rc = lp_input_ints(k, 1, "axes", axes, LP_MAX_RANK, n);
+    /* an empty axes input counts as none given, as onnxruntime reads it */
+    *given = *n > 0;
+    return rc;
 }
 
 int lp_k_squeeze(lp_kctx *k) {
@@ -145,7 +147,7 @@ int lp_k_unsqueeze(lp_kctx *k) {
     bool given;
     int rc = read_axes(k, axes, &n, &given);
     if (rc) return rc;
-    if (!given) return lp_kbad(k, "axes are missing");
+    if (!given && k->opset < 13) return lp_kbad(k, "axes are missing");
     int r = x->rank + n;
     if (r > LP_MAX_RANK) return lp_kbad(k, "the result would have rank %d", r);
     rc = lp_norm_axes(k, axes, n, r, "axes");
