@@ -456,13 +456,48 @@ static void scan_outputs(lp_infer *x, lp_graph *body, int n_state, int n_scan) {
     }
 }
 
+/* Scan in opset 8: inputs (sequence_lens, states..., scans...) all carry a
+** batch dim first, and scan inputs a sequence dim after it. */
+static void drop_dims(lp_infer *x, int k, int n, lp_graph *body, int i) {
+    lp_shp s;
+    if (!lp_in_shape(x, k, &s) || s.rank < n) return;
+    memmove(s.d, s.d + n, (size_t)(s.rank - n) * sizeof *s.d);
+    s.rank -= n;
+    lp_type t = lp_type_from_shp(x->m, &s);
+    type_input(x->m, body, i, &t);
+}
+
+static void scan8_inputs(lp_infer *x, lp_graph *body, int n_state, int n_scan) {
+    for (int i = 0; i < n_state + n_scan; i++) drop_dims(x, i + 1, i < n_state ? 1 : 2, body, i);
+}
+
+static void scan8_outputs(lp_infer *x, lp_graph *body, int n_state, int n_scan) {
+    lp_shp s0;
+    lp_dim batch = lp_dim_unknown(), len = lp_dim_unknown();
+    if (n_scan > 0 && lp_in_shape(x, 1 + n_state, &s0) && s0.rank >= 2) batch = s0.d[0], len = s0.d[1];
+    for (int k = 0; k < x->n->n_outputs; k++) {
+        const lp_type *bt = out_type_of(body, k);
+        int add = k < n_state ? 1 : 2;
+        if (!bt || bt->kind != LP_KIND_TENSOR) continue;
+        if (bt->rank < 0 || bt->rank + add > LP_MAX_RANK) {
+            lp_out_elem(x, k, bt->elem);
+            continue;
+        }
+        lp_shp s = {.elem = bt->elem, .rank = bt->rank + add, .d = {batch, len}};
+        memcpy(s.d + add, bt->dims, (size_t)bt->rank * sizeof *s.d);
+        lp_out_shape(x, k, &s);
+    }
+}
+
 /* Infers the node's subgraphs, feeding them what it knows, and its outputs
 ** from theirs. Returns true when the node is a control-flow op handled here. */
 static bool infer_control(walk *w, lp_infer *x, lp_symtab *st) {
     lp_node *n = x->n;
-    bool is_loop = !strcmp(n->op_type, "Loop"), is_scan = !strcmp(n->op_type, "Scan") && x->opset >= 9;
-    int n_scan = (int)lp_attr_int(n, "num_scan_inputs", 0);
-    int n_state = n->n_inputs - n_scan;
+    bool is_loop = !strcmp(n->op_type, "Loop"), is_scan = !strcmp(n->op_type, "Scan");
+    bool scan8 = is_scan && x->opset < 9;
+    int64_t n_scan64 = lp_attr_int(n, "num_scan_inputs", 0);
+    int n_scan = n_scan64 >= 0 && n_scan64 <= n->n_inputs ? (int)n_scan64 : -1;
+    int n_state = n->n_inputs - n_scan - (scan8 ? 1 : 0);
     if (*n->domain) is_loop = is_scan = false;
     if (is_scan && (n_scan < 0 || n_state < 0)) is_scan = false;
     for (int a = 0; a < n->n_attrs; a++) {
@@ -471,14 +506,16 @@ static bool infer_control(walk *w, lp_infer *x, lp_symtab *st) {
         for (int j = 0; j < ng; j++) {
             lp_graph *sg = at->g ? at->g : at->graphs[j];
             if (is_loop) loop_inputs(x, sg);
-            if (is_scan) scan_inputs(x, sg, n_state, n_scan);
+            if (is_scan && !scan8) scan_inputs(x, sg, n_state, n_scan);
+            if (is_scan && scan8) scan8_inputs(x, sg, n_state, n_scan);
             infer_graph(w, sg, st);
         }
     }
     if (*n->domain) return false;
     if (!strcmp(n->op_type, "If")) infer_if(w, x);
     else if (is_loop && lp_attr_graph(n, "body")) loop_outputs(x, lp_attr_graph(n, "body"));
-    else if (is_scan && lp_attr_graph(n, "body")) scan_outputs(x, lp_attr_graph(n, "body"), n_state, n_scan);
+    else if (is_scan && !scan8 && lp_attr_graph(n, "body")) scan_outputs(x, lp_attr_graph(n, "body"), n_state, n_scan);
+    else if (is_scan && lp_attr_graph(n, "body")) scan8_outputs(x, lp_attr_graph(n, "body"), n_state, n_scan);
     else return false;
     return true;
 }

@@ -3,7 +3,8 @@
 ** operators scikit-learn converters emit (classifiers give a label [N] and
 ** scores [N, classes]), and the com.microsoft operators that onnxruntime's
 ** transformer optimizer writes. Other com.microsoft operators that share an
-** ai.onnx name and meaning fall back to the ai.onnx rules.
+** ai.onnx name and meaning fall back to the ai.onnx rules. The training
+** optimizers of ai.onnx.preview.training are here too.
 */
 #include "shape_impl.h"
 
@@ -254,6 +255,21 @@ static const struct {
     {"BiasAdd", rule_same},
 };
 
+/* ---- ai.onnx.preview.training optimizers ---- */
+
+/* Adagrad (R, T, X.., G.., H..), Momentum (R, T, X.., G.., V..) and Adam
+** (R, T, X.., G.., V.., H..) write new X.., then the state groups: each
+** output group has the shape of its input group (gradients skipped). */
+static void rule_optimizer(lp_infer *x) {
+    int groups = !strcmp(x->n->op_type, "Adam") ? 3 : 2;
+    int n = x->n->n_outputs / groups;
+    if (n <= 0) return;
+    for (int k = 0; k < n * groups; k++) {
+        int g = k / n, j = k % n;
+        lp_out_like(x, k, 2 + (g == 0 ? 0 : g + 1) * n + j);
+    }
+}
+
 bool lp_shape_rule_ml(lp_infer *x) {
     const char *dom = x->n->domain, *op = x->n->op_type;
     if (!strcmp(dom, "ai.onnx.ml")) {
@@ -263,6 +279,11 @@ bool lp_shape_rule_ml(lp_infer *x) {
                 return true;
             }
         return false;
+    }
+    if (!strcmp(dom, "ai.onnx.preview.training")) {
+        if (strcmp(op, "Adam") && strcmp(op, "Adagrad") && strcmp(op, "Momentum")) return false;
+        rule_optimizer(x);
+        return true;
     }
     if (strcmp(dom, "com.microsoft")) return false;
     for (size_t i = 0; i < LP_COUNT(ms_rules); i++)

@@ -1,7 +1,7 @@
 /*
 ** shape_nn.c — shape rules for the neural-network operators: convolutions
 ** and pooling (any spatial rank, auto_pad, ceil_mode), Gemm, MatMul and
-** Einsum, the normalizations, recurrent layers and Attention.
+** Einsum, the normalizations, recurrent layers and the attention family.
 */
 #include "shape_impl.h"
 
@@ -210,6 +210,11 @@ static void rule_col2im(lp_infer *x) {
     lp_shp in, o = {.elem = lp_in_elem(x, 0)};
     int64_t img[LP_MAX_RANK], blk[LP_MAX_RANK];
     int ni = lp_in_ints(x, 1, img, LP_MAX_RANK - 2), nb = lp_in_ints(x, 2, blk, LP_MAX_RANK - 2);
+    lp_shp is;
+    if (ni < 0 && lp_in_shape(x, 1, &is) && is.rank == 1 && is.d[0].value >= 0 && is.d[0].value <= LP_MAX_RANK - 2) {
+        lp_out_rank(x, 0, o.elem, (int)is.d[0].value + 2);
+        return;
+    }
     if (!lp_in_shape(x, 0, &in) || in.rank != 3 || ni < 0 || nb != ni) {
         lp_out_elem(x, 0, o.elem);
         return;
@@ -241,7 +246,11 @@ static void rule_grid_sample(lp_infer *x) {
 static void rule_affine_grid(lp_infer *x) {
     int64_t size[LP_MAX_RANK];
     int n = lp_in_ints(x, 1, size, LP_MAX_RANK - 1);
-    lp_shp o = {.elem = lp_in_elem(x, 0)};
+    lp_shp o = {.elem = lp_in_elem(x, 0)}, ss;
+    if (n < 0 && lp_in_shape(x, 1, &ss) && ss.rank == 1 && (ss.d[0].value == 4 || ss.d[0].value == 5)) {
+        lp_out_rank(x, 0, o.elem, (int)ss.d[0].value);
+        return;
+    }
     if (n != 4 && n != 5) {
         lp_out_elem(x, 0, o.elem);
         return;
@@ -450,6 +459,36 @@ static void rule_attention(lp_infer *x) {
     lp_out_shape(x, 3, &qk);
 }
 
+/* CausalConvWithState (ai.onnx 27): output like the input, state [B, C, k-1]. */
+static void rule_causal_conv(lp_infer *x) {
+    lp_shp in, w, st = {.elem = lp_in_elem(x, 0), .rank = 3, .d = {lp_dim_unknown(), lp_dim_unknown(), lp_dim_unknown()}};
+    lp_out_like(x, 0, 0);
+    if (lp_in_shape(x, 0, &in) && in.rank == 3) st.d[0] = in.d[0], st.d[1] = in.d[1];
+    if (lp_in_shape(x, 1, &w) && w.rank == 3 && w.d[2].value >= 1) st.d[2] = lp_dim_of(w.d[2].value - 1);
+    lp_out_shape(x, 1, &st);
+}
+
+/* LinearAttention (ai.onnx 27): packed heads [B, T, H*d]; state [B, H_kv, d_k, d_v]. */
+static void rule_linear_attention(lp_infer *x) {
+    lp_shp q, k, v;
+    int64_t qh = lp_attr_int(x->n, "q_num_heads", 0), kvh = lp_attr_int(x->n, "kv_num_heads", 0);
+    if (!lp_in_shape(x, 0, &q) || !lp_in_shape(x, 1, &k) || !lp_in_shape(x, 2, &v) || q.rank != 3 ||
+        k.rank != 3 || v.rank != 3 || qh <= 0 || kvh <= 0) {
+        lp_out_rank(x, 0, lp_in_elem(x, 0), 3);
+        lp_out_rank(x, 1, lp_in_elem(x, 0), 4);
+        return;
+    }
+    lp_dim dk = k.d[2].value >= 0 ? lp_dim_of(k.d[2].value / kvh) : lp_dim_unknown();
+    lp_dim dv = v.d[2].value >= 0 ? lp_dim_of(v.d[2].value / kvh) : lp_dim_unknown();
+    lp_shp o = q;
+    o.d[2] = lp_dim_mul(lp_dim_of(qh), dv);
+    lp_out_shape(x, 0, &o);
+    lp_shp st = {.elem = q.elem, .rank = 4, .d = {q.d[0], lp_dim_of(kvh), dk, dv}};
+    lp_out_shape(x, 1, &st);
+}
+
+static void rule_same(lp_infer *x) { lp_out_like(x, 0, 0); }
+
 static const struct {
     const char *op;
     rule_fn fn;
@@ -485,6 +524,9 @@ static const struct {
     {"GRU", rule_rnn},
     {"RNN", rule_rnn},
     {"Attention", rule_attention},
+    {"CausalConvWithState", rule_causal_conv},
+    {"LinearAttention", rule_linear_attention},
+    {"SwiGLU", rule_same},
     {"FusedConv", rule_conv}, /* com.microsoft, by way of lp_shape_rule_onnx */
     {"FusedGemm", rule_gemm},
 };

@@ -272,11 +272,23 @@ static int read_axes(lp_infer *x, int since, int input, int64_t *axes) {
     return lp_in_ints(x, input, axes, LP_MAX_INTS);
 }
 
+/* The length of a non-constant axes input, when its shape says it; else -1. */
+static int axes_len(lp_infer *x, int k) {
+    lp_shp s;
+    if (!lp_in_shape(x, k, &s) || s.rank != 1 || s.d[0].value < 0 || s.d[0].value > LP_MAX_RANK) return -1;
+    return (int)s.d[0].value;
+}
+
 static void rule_squeeze(lp_infer *x) {
     lp_shp in, o = {.elem = lp_in_elem(x, 0), .rank = 0};
     int64_t axes[LP_MAX_INTS];
     int na = read_axes(x, 13, 1, axes);
-    if (!lp_in_shape(x, 0, &in) || na == -1) {
+    bool hin = lp_in_shape(x, 0, &in);
+    if (hin && na == -1 && axes_len(x, 1) >= 0 && axes_len(x, 1) <= in.rank) {
+        lp_out_rank(x, 0, o.elem, in.rank - axes_len(x, 1));
+        return;
+    }
+    if (!hin || na == -1) {
         lp_out_elem(x, 0, o.elem);
         return;
     }
@@ -300,7 +312,12 @@ static void rule_unsqueeze(lp_infer *x) {
     lp_shp in, o = {.elem = lp_in_elem(x, 0)};
     int64_t axes[LP_MAX_INTS];
     int na = read_axes(x, 13, 1, axes);
-    if (!lp_in_shape(x, 0, &in) || na < 0 || in.rank + na > LP_MAX_RANK) {
+    bool hin = lp_in_shape(x, 0, &in);
+    if (hin && na == -1 && axes_len(x, 1) >= 0) {
+        lp_out_rank(x, 0, o.elem, in.rank + axes_len(x, 1));
+        return;
+    }
+    if (!hin || na < 0 || in.rank + na > LP_MAX_RANK) {
         lp_out_elem(x, 0, o.elem);
         return;
     }
@@ -500,7 +517,9 @@ static void rule_reduce(lp_infer *x) {
         return;
     }
     if (na == -1) {
+        int n = axes_len(x, 1);
         if (keep) lp_out_rank(x, 0, o.elem, in.rank);
+        else if (n > 0 && n <= in.rank) lp_out_rank(x, 0, o.elem, in.rank - n); /* no repeats allowed */
         else lp_out_elem(x, 0, o.elem);
         return;
     }
@@ -864,13 +883,37 @@ static void rule_dft(lp_infer *x) {
         lp_out_rank(x, 0, in.elem, in.rank);
         return;
     }
+    bool onesided = lp_attr_int(x->n, "onesided", 0) != 0, inverse = lp_attr_int(x->n, "inverse", 0) != 0;
     if (lp_in_has(x, 1) && lp_in_ints(x, 1, &len, 1) != 1) len = -2;
+    if (len == -1 && onesided && inverse) /* IRFFT: a full signal from half a spectrum */
+        len = in.d[a].value >= 1 ? 2 * (in.d[a].value - 1) : -2;
     if (len >= 0) in.d[a] = lp_dim_of(len);
     else if (len == -2) in.d[a] = lp_dim_unknown();
-    if (lp_attr_int(x->n, "onesided", 0) && !lp_attr_int(x->n, "inverse", 0))
+    if (onesided && !inverse)
         in.d[a] = in.d[a].value >= 0 ? lp_dim_of(in.d[a].value / 2 + 1) : lp_dim_unknown();
-    in.d[in.rank - 1] = lp_dim_of(2);
+    in.d[in.rank - 1] = lp_dim_of(onesided && inverse ? 1 : 2);
     lp_out_shape(x, 0, &in);
+}
+
+static void rule_stft(lp_infer *x) {
+    lp_shp sig, win;
+    int64_t step = -1, flen = -1;
+    lp_shp o = {.elem = lp_in_elem(x, 0), .rank = 4,
+                .d = {lp_dim_unknown(), lp_dim_unknown(), lp_dim_unknown(), lp_dim_of(2)}};
+    bool hs = lp_in_shape(x, 0, &sig) && sig.rank == 3;
+    if (hs) o.d[0] = sig.d[0];
+    if (lp_in_ints(x, 1, &step, 1) != 1) step = -1;
+    if (lp_in_has(x, 3) && lp_in_ints(x, 3, &flen, 1) != 1) flen = -1;
+    if (flen < 0 && lp_in_shape(x, 2, &win) && win.rank == 1) flen = win.d[0].value;
+    if (hs && step > 0 && flen > 0 && sig.d[1].value >= flen)
+        o.d[1] = lp_dim_of((sig.d[1].value - flen) / step + 1);
+    if (flen > 0) o.d[2] = lp_dim_of(lp_attr_int(x->n, "onesided", 1) ? flen / 2 + 1 : flen);
+    lp_out_shape(x, 0, &o);
+}
+
+static void rule_bitcast(lp_infer *x) {
+    int64_t to = lp_attr_int(x->n, "to", 0);
+    lp_out_like_elem(x, 0, 0, lp_dtype_valid((int)to) ? (lp_dtype)to : LP_UNDEFINED);
 }
 
 static void rule_tfidf(lp_infer *x) {
@@ -957,9 +1000,19 @@ static void rule_sequence_same(lp_infer *x) {
     /* SequenceInsert, SequenceErase: the sequence's type */
     const lp_type *in = inner_of(x, 0);
     lp_type el = in ? *in : tensor_of(x, 1);
+    const lp_value *seq = lp_in_value(x, 0);
+    bool empty = seq && seq->producer >= 0 && !strcmp(x->g->nodes[seq->producer].op_type, "SequenceEmpty");
     if (in && !strcmp(x->n->op_type, "SequenceInsert")) {
         lp_type ins = tensor_of(x, 1);
-        if (ins.rank != el.rank) el.rank = -1;
+        if (empty) { /* the first element decides */
+            el = ins;
+        } else if (ins.rank != el.rank) {
+            el.rank = -1;
+        } else if (el.rank > 0) {
+            lp_dim *d = lp_arena_array(&x->m->arena, (size_t)el.rank, sizeof *d);
+            for (int i = 0; i < el.rank; i++) d[i] = lp_dim_same(el.dims[i], ins.dims[i]) ? el.dims[i] : lp_dim_unknown();
+            el.dims = d;
+        }
         if (el.elem == LP_UNDEFINED) el.elem = ins.elem;
     }
     lp_type t = wrap(x, LP_KIND_SEQUENCE, &el);
@@ -1126,6 +1179,8 @@ static const struct {
     {"ImageDecoder", rule_image_decoder},
     {"DFT", rule_dft},
     {"TfIdfVectorizer", rule_tfidf},
+    {"STFT", rule_stft},
+    {"BitCast", rule_bitcast},
     {"QuantizeLinear", rule_quantize},
     {"DequantizeLinear", rule_dequantize},
     {"DynamicQuantizeLinear", rule_dynamic_quantize},
