@@ -20,7 +20,7 @@ PKGS     := ncursesw libprotobuf-c libcjson libzip libgvc openblas
 ONNX_PROTO_DIR ?= /usr/include
 
 CC       ?= cc
-WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 CPPFLAGS += -I. -I$(BUILD)/gen -D_DEFAULT_SOURCE -D_GNU_SOURCE -MMD -MP
 CFLAGS   += -std=c11 $(OPT) -g $(WARN) -fno-strict-aliasing
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
