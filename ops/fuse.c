@@ -30,7 +30,7 @@ const lp_node *lp_fuse_next(lp_kctx *k) {
     const lp_value *val = &g->values[v];
     if (val->is_output || p->keep[v] || val->n_consumers != 1) return NULL;
     const lp_node *n = &g->nodes[val->consumers[0]];
-    if (n->function >= 0 || p->steps[n->index].absorbed || n->n_outputs < 1 || n->outputs[0] < 0)
+    if (n->function >= 0 || p->steps[n->index].skip || n->n_outputs < 1 || n->outputs[0] < 0)
         return NULL;
     int slots = 0;
     for (int i = 0; i < n->n_inputs; i++) slots += n->inputs[i] == v;
@@ -49,7 +49,7 @@ const lp_tensor *lp_fuse_const(lp_kctx *k, const lp_node *n, int i) {
     lp_plan *p;
     if (!planning_step(k, &p) || i < 0 || i >= n->n_inputs || n->inputs[i] < 0) return NULL;
     int v = n->inputs[i];
-    if (!p->is_const[v] || p->frame.vals[v].kind != LP_RV_TENSOR) return NULL;
+    if (!p->konst[v] || p->frame.vals[v].kind != LP_RV_TENSOR) return NULL;
     return &p->frame.vals[v].t;
 }
 
@@ -57,7 +57,7 @@ void lp_fuse_absorb(lp_kctx *k, const lp_node *n) {
     lp_plan *p;
     lp_step *st = planning_step(k, &p);
     if (!st) return;
-    p->steps[n->index].absorbed = true;
+    p->steps[n->index].skip = true;
     st->out[0] = &p->frame.vals[n->outputs[0]];
 }
 
