@@ -497,11 +497,12 @@ static void draw_hints(lp_app *a, int y) {
             char name[16];
             lp_key_name(key, name, sizeof name);
             const char *label = lp_request_label(*hints);
-            int need = lp_text_width(name) + (int)strlen(label) + 2;
+            int need = lp_text_width(name) + (int)strlen(label) + 3;
             if (x + need > COLS) return;
             x += lp_put(y, x, COLS - x, LP_ROLE_STATUS_KEY, name);
-            x += lp_put(y, x, COLS - x, LP_ROLE_STATUS, label);
             x += lp_put(y, x, COLS - x, LP_ROLE_STATUS, " ");
+            x += lp_put(y, x, COLS - x, LP_ROLE_STATUS, label);
+            x += lp_put(y, x, COLS - x, LP_ROLE_STATUS, "  ");
         }
     }
 }

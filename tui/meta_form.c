@@ -520,8 +520,8 @@ static void diff_lines(char **a, int na, char **b, int nb, char ***out, int *n) 
     int i = 0, j = 0;
     while (i < na || j < nb) {
         if (i < na && j < nb && !strcmp(a[i], b[j])) sign[k] = ' ', text[k++] = a[i], i++, j++;
-        else if (j < nb && (i == na || AT(i, j + 1) >= AT(i + 1, j))) sign[k] = '+', text[k++] = b[j++];
-        else sign[k] = '-', text[k++] = a[i++];
+        else if (i < na && (j == nb || AT(i + 1, j) >= AT(i, j + 1))) sign[k] = '-', text[k++] = a[i++];
+        else sign[k] = '+', text[k++] = b[j++];
     }
 #undef AT
     for (int x = 0; x < k; x++) {

@@ -215,12 +215,38 @@ static void draw_problems(lp_app *a, lp_rect r) {
         lp_put_fit(r.y + 1, r.x + 2, r.w - 4, LP_ROLE_OK, "none: the metadata passes validation");
         return;
     }
-    for (int i = 0; i < n && i < r.h - 2; i++) {
+    /* each problem wrapped over as many lines as it needs, while they last */
+    int y = r.y + 1, w = r.w - 4;
+    for (int i = 0; i < n && y < r.y + r.h - 1; i++) {
         const lp_meta_problem *p = lp_meta_form_problem(a->form, i);
         char line[700];
         snprintf(line, sizeof line, "%s %s", p->warning ? "warning:" : lp_g->cross_mark, p->text);
-        lp_put_fit(r.y + 1 + i, r.x + 2, r.w - 4, p->warning ? LP_ROLE_WARN : LP_ROLE_ERROR, line);
+        lp_role role = p->warning ? LP_ROLE_WARN : LP_ROLE_ERROR;
+        const char *at = line;
+        while (*at && y < r.y + r.h - 1) {
+            if (y == r.y + r.h - 2) { /* the last line: what does not fit ends in an ellipsis */
+                lp_put_fit(y++, r.x + 2 + (at != line) * 2, w - (at != line) * 2, role, at);
+                break;
+            }
+            int bytes = lp_wrap_next(at, w - (at != line) * 2);
+            char part[700];
+            snprintf(part, sizeof part, "%.*s", bytes, at);
+            lp_put(y++, r.x + 2 + (at != line) * 2, w, role, part);
+            at += bytes;
+            while (*at == ' ') at++;
+        }
     }
+}
+
+/* Rows the problems need when wrapped into width w. */
+static int problem_rows(lp_app *a, int w) {
+    int rows = 0;
+    for (int i = 0; i < lp_meta_form_problem_count(a->form); i++) {
+        const lp_meta_problem *p = lp_meta_form_problem(a->form, i);
+        int len = lp_text_width(p->text) + 9;
+        rows += w > 2 ? 1 + (len > w ? (len - w + w - 3) / (w - 2) : 0) : 1;
+    }
+    return rows;
 }
 
 static void draw_form(lp_app *a, meta_st *s, lp_rect r) {
@@ -232,7 +258,7 @@ static void draw_form(lp_app *a, meta_st *s, lp_rect r) {
     s->list_h = h;
     s->list.n = n_items(a);
     lp_list_fit(&s->list, h);
-    int key_w = w >= 60 ? 27 : 22;
+    int key_w = w >= 60 ? 29 : 22;
     s->first_item_y = r.y + 1;
     for (int i = 0; i < h && s->list.top + i < s->list.n; i++) {
         int k = s->list.top + i, y = r.y + 1 + i;
@@ -289,8 +315,8 @@ static void mt_draw(lp_app *a, void *st, lp_rect r) {
         draw_problems(a, (lp_rect){r.y, r.x + fw, r.h, r.w - fw});
         return;
     }
-    int ph = (np ? np : 1) + 2;
-    if (ph > r.h / 3) ph = r.h / 3;
+    int ph = (np ? problem_rows(a, r.w - 4) : 1) + 2;
+    if (ph > r.h * 2 / 5) ph = r.h * 2 / 5;
     if (ph < 3) ph = 3;
     s->list_r = (lp_rect){r.y, r.x, r.h - ph, r.w};
     draw_form(a, s, s->list_r);

@@ -66,6 +66,8 @@ typedef struct nodes_st {
     int pick[512]; /* consumer picker: node indices */
     int n_pick;
     int pick_value;
+    char **filter_ops; /* the op types the filter picker offers */
+    int n_filter_ops;
     lp_rect list_r, detail_r;
 } nodes_st;
 
@@ -472,18 +474,15 @@ static void activate(lp_app *a, nodes_st *s) {
 
 /* ---- filter ---- */
 
-static char **filter_ops;
-static int n_filter_ops;
-
 static void filter_picked(lp_app *a, void *ctx, int choice) {
     nodes_st *s = ctx;
     if (choice < 0) return;
     if (choice == 0) s->filter[0] = 0;
-    else snprintf(s->filter, sizeof s->filter, "%s", filter_ops[choice - 1]);
-    for (int i = 0; i < n_filter_ops; i++) free(filter_ops[i]);
-    free(filter_ops);
-    filter_ops = NULL;
-    n_filter_ops = 0;
+    else snprintf(s->filter, sizeof s->filter, "%s", s->filter_ops[choice - 1]);
+    for (int i = 0; i < s->n_filter_ops; i++) free(s->filter_ops[i]);
+    free(s->filter_ops);
+    s->filter_ops = NULL;
+    s->n_filter_ops = 0;
     set_rows(s, s->g);
     if (a->node < 0 || row_of(s, a->node) < 0) lp_app_select_node(a, s->g, s->n_rows ? s->rows[0] : -1);
     sync(a, s);
@@ -528,10 +527,10 @@ static void open_filter(lp_app *a, nodes_st *s) {
         items[i + 1] = texts[i + 1];
         if (!strcmp(ops[i], s->filter)) sel = i + 1;
     }
-    for (int i = 0; i < n_filter_ops; i++) free(filter_ops[i]);
-    free(filter_ops);
-    filter_ops = ops;
-    n_filter_ops = n;
+    for (int i = 0; i < s->n_filter_ops; i++) free(s->filter_ops[i]);
+    free(s->filter_ops);
+    s->filter_ops = ops;
+    s->n_filter_ops = n;
     lp_app_pick(a, "Filter by op type", items, n + 1, sel, filter_picked, s);
     for (int i = 0; i <= n; i++) free(texts[i]);
     free(texts);
@@ -789,10 +788,10 @@ static void nd_done(lp_app *a, void *st) {
     (void)a;
     free(s->rows);
     free(s->items);
-    for (int i = 0; i < n_filter_ops; i++) free(filter_ops[i]);
-    free(filter_ops);
-    filter_ops = NULL;
-    n_filter_ops = 0;
+    for (int i = 0; i < s->n_filter_ops; i++) free(s->filter_ops[i]);
+    free(s->filter_ops);
+    s->filter_ops = NULL;
+    s->n_filter_ops = 0;
 }
 
 static const lp_binding nd_keys[] = {

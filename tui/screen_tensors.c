@@ -389,10 +389,11 @@ static void draw_list(tensors_st *s, lp_rect r) {
     int h = r.h - 3, w = r.w - 3, x = r.x + 1, y0 = r.y + 1;
     s->list_h = h;
     lp_list_fit(&s->list, h);
-    int size_w = 9, dt_w = w >= 50 ? 8 : 5, shape_w = w >= 50 ? 16 : 11;
-    int name_w = w - size_w - dt_w - shape_w - 3;
+    /* narrow: the dtype column goes, the shape column shrinks */
+    int size_w = 9, dt_w = w >= 50 ? 8 : 0, shape_w = w >= 50 ? 16 : 10;
+    int name_w = w - size_w - dt_w - shape_w - (dt_w ? 3 : 2);
     lp_put(y0, x, name_w, LP_ROLE_HEADER, "name");
-    lp_put(y0, x + name_w + 1, dt_w, LP_ROLE_HEADER, "dtype");
+    if (dt_w) lp_put(y0, x + name_w + 1, dt_w, LP_ROLE_HEADER, "dtype");
     lp_put_right(y0, x + name_w + dt_w + 2, shape_w, LP_ROLE_HEADER, "shape");
     lp_put_right(y0, x + w - size_w, size_w, LP_ROLE_HEADER, "size");
     for (int i = 0; i < h && s->list.top + i < s->n_rows; i++) {
@@ -404,7 +405,7 @@ static void draw_list(tensors_st *s, lp_rect r) {
         char name[200], dims[96], size[32];
         snprintf(name, sizeof name, "%s%s%s", t->name, t->where[0] ? "  " : "", t->where);
         lp_put_fit(y, x, name_w, base, name);
-        lp_put(y, x + name_w + 1, dt_w, sel ? base : LP_ROLE_SHAPE, w >= 50 ? lp_dtype_name(t->t->dtype) : lp_dtype_short(t->t->dtype));
+        if (dt_w) lp_put(y, x + name_w + 1, dt_w, sel ? base : LP_ROLE_SHAPE, lp_dtype_name(t->t->dtype));
         lp_dims_str(t->t->rank, t->t->dims, dims, sizeof dims, !lp_g->utf8);
         lp_put_right(y, x + name_w + dt_w + 2, shape_w, sel ? base : LP_ROLE_SHAPE, dims);
         lp_put_right(y, x + w - size_w, size_w, sel ? base : LP_ROLE_DIM, lp_fmt_bytes((double)t->t->nbytes, size, sizeof size));
@@ -501,11 +502,11 @@ static void draw_detail(lp_app *a, tensors_st *s, lp_rect r) {
     if (s->view_for != row) view_reset(s, row);
     lp_box(r, s->grid ? LP_ROLE_HEADER : LP_ROLE_BORDER, tr->name);
     int x = r.x + 2, w = r.w - 4, y = r.y + 1;
-    char dims[128], size[32];
+    char dims[128], count[32], bytes[32];
     lp_dims_str(t->rank, t->dims, dims, sizeof dims, !lp_g->utf8);
-    lp_putf(y++, x, w, LP_ROLE_SHAPE, "%s[%s]  %s elements, %s%s%s", lp_dtype_name(t->dtype), dims,
-            lp_fmt_grouped(t->numel, size, sizeof size), lp_fmt_bytes((double)t->nbytes, dims, sizeof dims),
-            tr->where[0] ? ", " : "", tr->where);
+    lp_putf(y++, x, w, LP_ROLE_SHAPE, "%s[%s]  %s element%s, %s%s%s", lp_dtype_name(t->dtype), dims,
+            lp_fmt_grouped(t->numel, count, sizeof count), t->numel == 1 ? "" : "s",
+            lp_fmt_bytes((double)t->nbytes, bytes, sizeof bytes), tr->where[0] ? ", " : "", tr->where);
     int grid_h = r.h - 2;
     if (!s->grid) {
         const tstats *st = stats_of(a, s, row);
@@ -537,6 +538,9 @@ static void draw_detail(lp_app *a, tensors_st *s, lp_rect r) {
         y++;
         grid_h = r.y + r.h - 1 - y;
     }
+    /* the grid first: it settles the cursor the heading names */
+    s->grid_r = (lp_rect){y + 1, x, grid_h - 1, w};
+    if (grid_h > 2) draw_grid(a, s, t, s->grid_r);
     char spec[256];
     view_spec(s, t, spec, sizeof spec);
     int64_t e = element_at(s, t, s->cr, s->cc);
@@ -546,12 +550,9 @@ static void draw_detail(lp_app *a, tensors_st *s, lp_rect r) {
         lp_tensor_format_value(t, e, v, sizeof v);
     }
     if (s->grid)
-        lp_putf(y++, x, w, LP_ROLE_LABEL, "values %s   %s = %s", spec, idx, v);
+        lp_putf(y, x, w, LP_ROLE_LABEL, "values %s   %s = %s", spec, idx, v);
     else
-        lp_putf(y++, x, w, LP_ROLE_LABEL, "values %s   (Enter to move in them)", spec);
-    grid_h--;
-    s->grid_r = (lp_rect){y, x, grid_h, w};
-    if (grid_h > 1) draw_grid(a, s, t, s->grid_r);
+        lp_putf(y, x, w, LP_ROLE_LABEL, "values %s   (Enter to move in them)", spec);
 }
 
 static void tn_draw(lp_app *a, void *st, lp_rect r) {
@@ -562,7 +563,7 @@ static void tn_draw(lp_app *a, void *st, lp_rect r) {
         return;
     }
     int lw = r.w * 45 / 100;
-    if (lw < 34) lw = r.w / 2;
+    if (lw < 40) lw = r.w / 2;
     s->list_r = (lp_rect){r.y, r.x, r.h, lw};
     draw_list(s, s->list_r);
     draw_detail(a, s, (lp_rect){r.y, r.x + lw, r.h, r.w - lw});

@@ -52,6 +52,27 @@ int lp_text_width(const char *s) {
     return cols;
 }
 
+int lp_wrap_next(const char *s, int w) {
+    int cols = 0, at = 0, last_space = -1;
+    while (s[at]) {
+        int cw;
+        char shown;
+        int len = next_char(s + at, &cw, &shown);
+        if (cols + cw > w) break;
+        if (s[at] == ' ') last_space = at;
+        cols += cw;
+        at += len;
+    }
+    if (!s[at]) return at;
+    if (last_space > w / 2) return last_space + 1;
+    if (at == 0) { /* a character wider than w: take it anyway */
+        int cw;
+        char shown;
+        return next_char(s, &cw, &shown);
+    }
+    return at;
+}
+
 /* Draws at most w columns of s; returns columns used. */
 static int put_span(int y, int x, int w, int attr, const char *s) {
     if (w <= 0 || !s) return 0;

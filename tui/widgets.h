@@ -22,6 +22,10 @@
 /* Display columns of s (at most max bytes when max >= 0). */
 int lp_text_width(const char *s);
 
+/* Bytes of s that make its next line in w columns, broken after a space
+** when one is near enough (for wrapping text). At least one character. */
+int lp_wrap_next(const char *s, int w);
+
 /* Draws s at (y, x) in at most w columns; returns the columns used. */
 int lp_put(int y, int x, int w, lp_role role, const char *s);
 /* The same, ending with an ellipsis when s does not fit. */
