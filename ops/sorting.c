@@ -26,8 +26,8 @@ typedef struct tk_item {
     static int name(const void *pa, const void *pb) {                                              \
         const tk_item *a = pa, *b = pb;                                                            \
         int c = (a->v.field > b->v.field) - (a->v.field < b->v.field);                             \
-        if (c == 0 && a->v.field != b->v.field) /* NaN */                                         \
-            c = (int)isnan((double)a->v.field) - (int)isnan((double)b->v.field);                    \
+        if (c == 0 && a->v.field != b->v.field) /* NaN */                                          \
+            c = (int)isnan((double)a->v.field) - (int)isnan((double)b->v.field);                   \
         if (desc) c = -c;                                                                          \
         if (c) return c;                                                                           \
         return (a->idx > b->idx) - (a->idx < b->idx);                                              \
@@ -90,7 +90,8 @@ int lp_k_top_k(lp_kctx *k) {
         return lp_kbad(k, "axis %lld is out of range for rank %d", (long long)a, x->rank);
     int64_t n = x->dims[axis];
     if (kk < 0 || kk > n)
-        return lp_kbad(k, "k = %lld is outside [0, %lld] for axis %d", (long long)kk, (long long)n, axis);
+        return lp_kbad(k, "k = %lld is outside [0, %lld] for axis %d", (long long)kk, (long long)n,
+                       axis);
     bool largest = k->opset < 11 || lp_attr_int(k->node, "largest", 1) != 0;
     int64_t dims[LP_MAX_RANK], outer = 1, inner = 1;
     memcpy(dims, x->dims, sizeof dims);
@@ -104,10 +105,9 @@ int lp_k_top_k(lp_kctx *k) {
     if (kk == 0 || vals->numel == 0) return LP_OK;
 
     int which = x->dtype == LP_INT64 ? 1 : x->dtype == LP_UINT64 ? 2 : 0;
-    tk_cmp_fn cmp =
-        which == 1 ? (largest ? cmp_s_desc : cmp_s_asc)
-        : which == 2 ? (largest ? cmp_u_desc : cmp_u_asc)
-                     : (largest ? cmp_f_desc : cmp_f_asc);
+    tk_cmp_fn cmp = which == 1   ? (largest ? cmp_s_desc : cmp_s_asc)
+                    : which == 2 ? (largest ? cmp_u_desc : cmp_u_asc)
+                                 : (largest ? cmp_f_desc : cmp_f_asc);
     tk_item *items = lp_scratch(k, (size_t)n * sizeof *items);
     if (!items) return lp_kfail(k, "out of memory");
     int64_t *out_i = inds->data;
@@ -116,10 +116,14 @@ int lp_k_top_k(lp_kctx *k) {
             int64_t base = o * n * inner + i;
             for (int64_t j = 0; j < n; j++) {
                 int64_t p = base + j * inner;
-                if (x->dtype == LP_FLOAT) items[j].v.f = ((const float *)x->data)[p];
-                else if (which == 1) items[j].v.s = ((const int64_t *)x->data)[p];
-                else if (which == 2) items[j].v.u = ((const uint64_t *)x->data)[p];
-                else items[j].v.f = lp_get_f64(x, p);
+                if (x->dtype == LP_FLOAT)
+                    items[j].v.f = ((const float *)x->data)[p];
+                else if (which == 1)
+                    items[j].v.s = ((const int64_t *)x->data)[p];
+                else if (which == 2)
+                    items[j].v.u = ((const uint64_t *)x->data)[p];
+                else
+                    items[j].v.f = lp_get_f64(x, p);
                 items[j].idx = j;
             }
             select_best(items, n, kk, cmp);

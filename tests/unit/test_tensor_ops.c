@@ -26,7 +26,8 @@ typedef struct tk {
 static tk *tk_new(const char *op, int n_out) {
     tk *t = calloc(1, sizeof *t);
     t->sess = calloc(1, sizeof *t->sess);
-    t->node = (lp_node){.name = "n", .op_type = op, .domain = "", .attrs = t->attrs, .function = -1};
+    t->node =
+        (lp_node){.name = "n", .op_type = op, .domain = "", .attrs = t->attrs, .function = -1};
     t->n_out = n_out;
     for (int i = 0; i < n_out; i++) t->out[i] = &t->outs[i];
     return t;
@@ -57,7 +58,9 @@ static void tk_in(tk *t, lp_dtype dt, int rank, const int64_t *dims, const void 
     t->n_in++;
 }
 
-static void tk_skip(tk *t) { t->in[t->n_in++] = NULL; }
+static void tk_skip(tk *t) {
+    t->in[t->n_in++] = NULL;
+}
 
 static void tk_ints(tk *t, const char *name, const int64_t *v, int n) {
     lp_attr *a = &t->attrs[t->node.n_attrs++];
@@ -81,12 +84,20 @@ static int tk_run(tk *t, int opset) {
     t->node.inputs = NULL;
     t->node.n_inputs = t->n_in;
     t->node.n_outputs = t->n_out;
-    lp_kctx k = {.node = &t->node, .opset = opset, .in = t->in, .n_in = t->n_in, .out = t->out,
-                 .n_out = t->n_out, .sess = t->sess, .err = &t->err};
+    lp_kctx k = {.node = &t->node,
+                 .opset = opset,
+                 .in = t->in,
+                 .n_in = t->n_in,
+                 .out = t->out,
+                 .n_out = t->n_out,
+                 .sess = t->sess,
+                 .err = &t->err};
     return kern->run(&k);
 }
 
-static const lp_tensor *tk_out(tk *t, int i) { return &t->outs[i].t; }
+static const lp_tensor *tk_out(tk *t, int i) {
+    return &t->outs[i].t;
+}
 
 static bool dims_are(const lp_tensor *y, int rank, const int64_t *dims) {
     if (y->rank != rank) return false;
@@ -314,7 +325,8 @@ TEST(split_and_tile) {
     REQUIRE(tk_run(t, 13) == LP_OK);
     const lp_tensor *y = tk_out(t, 0);
     CHECK(dims_are(y, 2, D(4, 6)));
-    CHECK(f32_are(y, F(1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4, 1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4), 24, 0));
+    CHECK(f32_are(y, F(1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4, 1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4), 24,
+                  0));
     tk_free(t);
 }
 
@@ -450,7 +462,8 @@ static void einsum_both(int *lp_failed_, const char *eq, int n_in, const int *ra
         n[i] = lp_shape_numel(ranks[i], dims[i]);
         fx[i] = malloc((size_t)n[i] * sizeof(float));
         dx[i] = malloc((size_t)n[i] * sizeof(double));
-        for (int64_t j = 0; j < n[i]; j++) fx[i][j] = (float)(dx[i][j] = (double)((j * 7 + i * 3) % 11) - 5);
+        for (int64_t j = 0; j < n[i]; j++)
+            fx[i][j] = (float)(dx[i][j] = (double)((j * 7 + i * 3) % 11) - 5);
     }
     tk *tf = tk_new("Einsum", 1), *td = tk_new("Einsum", 1);
     tk_str(tf, "equation", eq);
@@ -484,12 +497,14 @@ TEST(einsum_gemm_matches_general) {
     einsum_both(lp_failed_, "ij,kj->ik", 2, (int[]){2, 2}, (const int64_t[][4]){{3, 4}, {5, 4}});
     einsum_both(lp_failed_, "ji,jk->ik", 2, (int[]){2, 2}, (const int64_t[][4]){{4, 3}, {4, 5}});
     einsum_both(lp_failed_, "ij,jk->ki", 2, (int[]){2, 2}, (const int64_t[][4]){{3, 4}, {4, 5}});
-    einsum_both(lp_failed_, "bij,bjk->bik", 2, (int[]){3, 3}, (const int64_t[][4]){{2, 3, 4}, {2, 4, 5}});
+    einsum_both(lp_failed_, "bij,bjk->bik", 2, (int[]){3, 3},
+                (const int64_t[][4]){{2, 3, 4}, {2, 4, 5}});
     einsum_both(lp_failed_, "bhqd,bhkd->bhqk", 2, (int[]){4, 4},
                 (const int64_t[][4]){{2, 3, 4, 5}, {2, 3, 6, 5}});
     einsum_both(lp_failed_, "i,i", 2, (int[]){1, 1}, (const int64_t[][4]){{7}, {7}});
     einsum_both(lp_failed_, "i,j->ij", 2, (int[]){1, 1}, (const int64_t[][4]){{3}, {4}});
-    einsum_both(lp_failed_, "...ij,...jk", 2, (int[]){3, 2}, (const int64_t[][4]){{2, 3, 4}, {4, 2}});
+    einsum_both(lp_failed_, "...ij,...jk", 2, (int[]){3, 2},
+                (const int64_t[][4]){{2, 3, 4}, {4, 2}});
     einsum_both(lp_failed_, "ij,ij->ij", 2, (int[]){2, 2}, (const int64_t[][4]){{3, 4}, {3, 4}});
     einsum_both(lp_failed_, "ij,jk", 2, (int[]){2, 2}, (const int64_t[][4]){{3, 4}, {4, 5}});
     /* the general loop only: a diagonal, a label summed in one operand */
