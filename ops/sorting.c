@@ -98,11 +98,11 @@ int lp_k_top_k(lp_kctx *k) {
     dims[axis] = kk;
     for (int d = 0; d < axis; d++) outer *= x->dims[d];
     for (int d = axis + 1; d < x->rank; d++) inner *= x->dims[d];
-    lp_tensor *vals = lp_out(k, 0, x->dtype, x->rank, dims);
-    if (!vals) return LP_EFAIL;
-    lp_tensor *inds = lp_out(k, 1, LP_INT64, x->rank, dims);
-    if (!inds) return LP_EFAIL;
-    if (kk == 0 || vals->numel == 0) return LP_OK;
+    /* omitted outputs share one dummy: only wanted ones are made and written */
+    lp_tensor *vals = NULL, *inds = NULL;
+    if (lp_out_wanted(k, 0) && !(vals = lp_out(k, 0, x->dtype, x->rank, dims))) return LP_EFAIL;
+    if (lp_out_wanted(k, 1) && !(inds = lp_out(k, 1, LP_INT64, x->rank, dims))) return LP_EFAIL;
+    if (kk == 0 || lp_shape_numel(x->rank, dims) == 0 || (!vals && !inds)) return LP_OK;
 
     int which = x->dtype == LP_INT64 ? 1 : x->dtype == LP_UINT64 ? 2 : 0;
     tk_cmp_fn cmp = which == 1   ? (largest ? cmp_s_desc : cmp_s_asc)
@@ -110,7 +110,7 @@ int lp_k_top_k(lp_kctx *k) {
                                  : (largest ? cmp_f_desc : cmp_f_asc);
     tk_item *items = lp_scratch(k, (size_t)n * sizeof *items);
     if (!items) return lp_kfail(k, "out of memory");
-    int64_t *out_i = inds->data;
+    int64_t *out_i = inds ? inds->data : NULL;
     for (int64_t o = 0; o < outer; o++)
         for (int64_t i = 0; i < inner; i++) {
             int64_t base = o * n * inner + i;
@@ -129,8 +129,8 @@ int lp_k_top_k(lp_kctx *k) {
             select_best(items, n, kk, cmp);
             int64_t obase = o * kk * inner + i;
             for (int64_t j = 0; j < kk; j++) {
-                lp_copy_elems(vals, obase + j * inner, x, base + items[j].idx * inner, 1);
-                out_i[obase + j * inner] = items[j].idx;
+                if (vals) lp_copy_elems(vals, obase + j * inner, x, base + items[j].idx * inner, 1);
+                if (inds) out_i[obase + j * inner] = items[j].idx;
             }
         }
     return LP_OK;
@@ -217,19 +217,20 @@ int lp_k_unique(lp_kctx *k) {
     } else {
         dims[0] = u;
     }
-    lp_tensor *y = lp_out(k, 0, x->dtype, r, dims);
-    lp_tensor *yi = y ? lp_out(k, 1, LP_INT64, 1, &u) : NULL;
-    lp_tensor *yinv = yi ? lp_out(k, 2, LP_INT64, 1, &n) : NULL;
-    lp_tensor *ycnt = yinv ? lp_out(k, 3, LP_INT64, 1, &u) : NULL;
-    if (!ycnt) rc = LP_EFAIL;
+    /* omitted outputs share one dummy: only wanted ones are made and written */
+    lp_tensor *y = NULL, *yi = NULL, *yinv = NULL, *ycnt = NULL;
+    if (lp_out_wanted(k, 0) && !(y = lp_out(k, 0, x->dtype, r, dims))) rc = LP_EFAIL;
+    if (!rc && lp_out_wanted(k, 1) && !(yi = lp_out(k, 1, LP_INT64, 1, &u))) rc = LP_EFAIL;
+    if (!rc && lp_out_wanted(k, 2) && !(yinv = lp_out(k, 2, LP_INT64, 1, &n))) rc = LP_EFAIL;
+    if (!rc && lp_out_wanted(k, 3) && !(ycnt = lp_out(k, 3, LP_INT64, 1, &u))) rc = LP_EFAIL;
     for (int64_t p = 0; !rc && p < u; p++) {
         int64_t g = ids[p];
-        for (int64_t o = 0; o < c.outer; o++)
+        for (int64_t o = 0; y && o < c.outer; o++)
             lp_copy_elems(y, (o * u + p) * c.inner, x, (o * n + first[g]) * c.inner, c.inner);
-        ((int64_t *)yi->data)[p] = first[g];
-        ((int64_t *)ycnt->data)[p] = count[g];
+        if (yi) ((int64_t *)yi->data)[p] = first[g];
+        if (ycnt) ((int64_t *)ycnt->data)[p] = count[g];
     }
-    for (int64_t i = 0; !rc && i < n; i++) ((int64_t *)yinv->data)[i] = rank[group[i]];
+    for (int64_t i = 0; !rc && yinv && i < n; i++) ((int64_t *)yinv->data)[i] = rank[group[i]];
     free(rank);
     free(buf);
     return rc;

@@ -547,3 +547,121 @@ TEST(topk_heap_selection_matches_a_full_sort) {
         tk_free(t);
     }
 }
+
+/* ---- hostile inputs: random shapes and values never crash a kernel ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static int64_t rnd(int64_t lo, int64_t hi) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return lo + (int64_t)(rng_state % (uint64_t)(hi - lo + 1));
+}
+
+static void random_input(tk *t, bool ints) {
+    int rank = (int)rnd(0, 3);
+    int64_t dims[3], n = 1;
+    for (int d = 0; d < rank; d++) n *= dims[d] = rnd(0, 3);
+    int64_t iv[27];
+    float fv[27];
+    for (int64_t i = 0; i < n; i++) {
+        iv[i] = rnd(-4, 4);
+        fv[i] = (float)iv[i];
+    }
+    if (ints)
+        tk_in(t, LP_INT64, rank, dims, iv);
+    else
+        tk_in(t, LP_FLOAT, rank, dims, fv);
+}
+
+TEST(random_inputs_never_crash) {
+    static const char *ops[] = {"Reshape",
+                                "Flatten",
+                                "Squeeze",
+                                "Unsqueeze",
+                                "Transpose",
+                                "Expand",
+                                "Shape",
+                                "Identity",
+                                "ConstantOfShape",
+                                "Range",
+                                "EyeLike",
+                                "Trilu",
+                                "DepthToSpace",
+                                "SpaceToDepth",
+                                "Concat",
+                                "Split",
+                                "Tile",
+                                "Pad",
+                                "Slice",
+                                "Gather",
+                                "GatherElements",
+                                "GatherND",
+                                "ScatterElements",
+                                "ScatterND",
+                                "TensorScatter",
+                                "Compress",
+                                "OneHot",
+                                "NonZero",
+                                "ReverseSequence",
+                                "ReduceSum",
+                                "ReduceMean",
+                                "ReduceMax",
+                                "ReduceProd",
+                                "ReduceLogSumExp",
+                                "ReduceL2",
+                                "ArgMax",
+                                "CumSum",
+                                "TopK",
+                                "Unique",
+                                "Softmax",
+                                "LogSoftmax",
+                                "Hardmax",
+                                "Det",
+                                "Einsum"};
+    static const char *int_attrs[] = {"axis",  "batch_dims",  "blocksize", "keepdims",   "k",
+                                      "upper", "num_outputs", "time_axis", "batch_axis", "largest"};
+    static const char *list_attrs[] = {"perm", "axes", "pads", "starts", "ends", "shape", "split"};
+    static const char *modes[] = {"constant", "reflect", "edge", "wrap", "DCR", "CRD", "circular"};
+    static const char *eqs[] = {"ij,jk->ik", "ii->i",        "...i,...i",  "i,j",
+                                "ab",        "a...b->b...a", "ij,ij,ij->", "bij,bjk->bik"};
+    static const int opsets[] = {1, 9, 11, 13, 18, 24};
+    int64_t lists[4][6];
+    int calls = 0;
+    for (size_t o = 0; o < LP_COUNT(ops); o++)
+        for (int trial = 0; trial < 200; trial++) {
+            tk *t = tk_new(ops[o], (int)rnd(1, 4));
+            int n_in = (int)rnd(0, 4);
+            for (int i = 0; i < n_in; i++) {
+                if (i > 0 && rnd(0, 9) == 0)
+                    tk_skip(t);
+                else
+                    random_input(t, rnd(0, 2) > 0 && i > 0);
+            }
+            int n_attr = (int)rnd(0, 3);
+            for (int a = 0; a < n_attr; a++) {
+                switch (rnd(0, 2)) {
+                case 0:
+                    tk_int(t, int_attrs[rnd(0, 9)], rnd(-3, 3));
+                    break;
+                case 1: {
+                    int64_t *l = lists[a];
+                    int n = (int)rnd(0, 6);
+                    for (int j = 0; j < n; j++) l[j] = rnd(-3, 3);
+                    tk_ints(t, list_attrs[rnd(0, 6)], l, n);
+                    break;
+                }
+                default:
+                    if (!strcmp(ops[o], "Einsum"))
+                        tk_str(t, "equation", eqs[rnd(0, 7)]);
+                    else
+                        tk_str(t, "mode", modes[rnd(0, 6)]);
+                }
+            }
+            int rc = tk_run(t, opsets[rnd(0, 5)]);
+            CHECK(rc == LP_OK || rc == LP_EINPUT || rc == LP_EFAIL || rc == -1);
+            calls++;
+            tk_free(t);
+        }
+    CHECK(calls > 0);
+}
