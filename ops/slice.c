@@ -134,19 +134,35 @@ int lp_k_gather(lp_kctx *k) {
     int64_t n = x->dims[axis], outer = 1, inner = 1;
     for (int d = 0; d < axis; d++) outer *= x->dims[d];
     for (int d = axis + 1; d < x->rank; d++) inner *= x->dims[d];
-    for (int64_t j = 0; j < ind->numel; j++) {
-        int64_t i = 0;
-        if ((rc = fix_index(k, lp_get_i64(ind, j), n, "indices", j, &i))) return rc;
+    int64_t m = ind->numel;
+    int64_t *at = lp_scratch(k, (size_t)(m + 1) * sizeof *at); /* checked, non-negative */
+    if (!at) return lp_kfail(k, "out of memory");
+    for (int64_t j = 0; j < m; j++) {
+        int64_t v = ind->dtype == LP_INT64 ? ((const int64_t *)ind->data)[j]
+                                           : ((const int32_t *)ind->data)[j];
+        if ((rc = fix_index(k, v, n, "indices", j, &at[j]))) return rc;
     }
     lp_tensor *y = lp_out(k, 0, x->dtype, rank, dims);
     if (!y) return LP_EFAIL;
-    int64_t m = ind->numel;
-    for (int64_t o = 0; o < outer; o++)
-        for (int64_t j = 0; j < m; j++) {
-            int64_t i = lp_get_i64(ind, j);
-            if (i < 0) i += n;
-            lp_copy_elems(y, (o * m + j) * inner, x, (o * n + i) * inner, inner);
+    size_t esz = lp_dtype_size(x->dtype);
+    if (inner == 1 && x->dtype != LP_STRING && (esz == 4 || esz == 8)) {
+        /* one element per index: a typed loop, not a call per element */
+        for (int64_t o = 0; o < outer; o++) {
+            if (esz == 4) {
+                const uint32_t *src = (const uint32_t *)x->data + o * n;
+                uint32_t *dst = (uint32_t *)y->data + o * m;
+                for (int64_t j = 0; j < m; j++) dst[j] = src[at[j]];
+            } else {
+                const uint64_t *src = (const uint64_t *)x->data + o * n;
+                uint64_t *dst = (uint64_t *)y->data + o * m;
+                for (int64_t j = 0; j < m; j++) dst[j] = src[at[j]];
+            }
         }
+        return LP_OK;
+    }
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < m; j++)
+            lp_copy_elems(y, (o * m + j) * inner, x, (o * n + at[j]) * inner, inner);
     return LP_OK;
 }
 
