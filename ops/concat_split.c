@@ -150,11 +150,6 @@ int lp_k_tile(lp_kctx *k) {
         if (rc) return rc;
     }
     if (n != r) return lp_kbad(k, "repeats has %d values for rank %d", n, r);
-    if (2 * r > LP_MAX_RANK && r > 0) {
-        /* the view below doubles the rank; fall back to one axis at a time is not needed
-        ** for ranks up to 8, which covers every model seen */
-        return lp_kfail(k, "Tile supports rank up to %d", LP_MAX_RANK / 2);
-    }
     int64_t dims[LP_MAX_RANK];
     for (int i = 0; i < r; i++) {
         if (reps[i] < 0) return lp_kbad(k, "repeats value %lld is negative", (long long)reps[i]);
@@ -162,19 +157,25 @@ int lp_k_tile(lp_kctx *k) {
     }
     lp_tensor *y = lp_out(k, 0, x->dtype, r, dims);
     if (!y) return LP_EFAIL;
-    /* view the output as [rep0, d0, rep1, d1, ...]: the input is read with stride 0 on reps */
+    /* view the output as [rep0, d0, rep1, d1, ...] (a rep axis only where it is not 1):
+    ** the input is read with stride 0 along the rep axes */
     int64_t vd[LP_MAX_RANK], vs[LP_MAX_RANK], vo[LP_MAX_RANK], xs[LP_MAX_RANK], ys[LP_MAX_RANK];
     lp_contig_strides(r, x->dims, xs);
     lp_contig_strides(r, dims, ys);
+    int v = 0;
     for (int i = 0; i < r; i++) {
-        vd[2 * i] = reps[i];
-        vs[2 * i] = 0;
-        vo[2 * i] = ys[i] * x->dims[i];
-        vd[2 * i + 1] = x->dims[i];
-        vs[2 * i + 1] = xs[i];
-        vo[2 * i + 1] = ys[i];
+        if (reps[i] != 1) {
+            if (v == LP_MAX_RANK) return lp_kfail(k, "too many repeated axes to tile at once");
+            vd[v] = reps[i];
+            vs[v] = 0;
+            vo[v++] = ys[i] * x->dims[i];
+        }
+        if (v == LP_MAX_RANK) return lp_kfail(k, "too many repeated axes to tile at once");
+        vd[v] = x->dims[i];
+        vs[v] = xs[i];
+        vo[v++] = ys[i];
     }
-    lp_strided_copy(y, 0, vo, x, 0, vs, 2 * r, vd);
+    lp_strided_copy(y, 0, vo, x, 0, vs, v, vd);
     return LP_OK;
 }
 
