@@ -267,7 +267,7 @@ static double ew_float(ew_op op, double a, double b, double c, bool fmod_) {
 
 static void fold_elementwise(lp_infer *x, ew_op op) {
     int ar = ew_arity(op);
-    if (lp_n_in(x) != ar) return;
+    if (lp_infer_n_in(x) != ar) return;
     const lp_tensor *in[3] = {0};
     int rank = 0;
     int64_t dims[LP_MAX_RANK];
@@ -733,7 +733,7 @@ void lp_fold_node(lp_infer *x) {
         if (!strcmp(op, ew_ops[i].name)) {
             if (consts) fold_elementwise(x, ew_ops[i].op);
             if (!x->g->values[n->outputs[0]].constant && ew_ops[i].op <= EW_MAX && ew_arity(ew_ops[i].op) == 2 &&
-                lp_n_in(x) == 2 && is_intlike(lp_in_elem(x, 0)))
+                lp_infer_n_in(x) == 2 && is_intlike(lp_in_elem(x, 0)))
                 sym_arith(x, ew_ops[i].op);
             return;
         }

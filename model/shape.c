@@ -91,7 +91,7 @@ lp_value *lp_in_value(lp_infer *x, int k) {
 
 bool lp_in_has(lp_infer *x, int k) { return lp_in_value(x, k) != NULL; }
 
-int lp_n_in(lp_infer *x) {
+int lp_infer_n_in(lp_infer *x) {
     int n = x->n->n_inputs;
     while (n > 0 && x->n->inputs[n - 1] < 0) n--;
     return n;

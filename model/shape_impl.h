@@ -84,7 +84,7 @@ static inline int64_t lp_ceildiv(int64_t a, int64_t b) { return a >= 0 ? (a + b 
 
 lp_value *lp_in_value(lp_infer *x, int k); /* NULL when omitted */
 bool lp_in_has(lp_infer *x, int k);
-int lp_n_in(lp_infer *x); /* inputs given, trailing omitted ones not counted */
+int lp_infer_n_in(lp_infer *x); /* inputs given, trailing omitted ones not counted */
 /* The input's tensor shape into s (elem too); false (s->rank -1) when unknown. */
 bool lp_in_shape(lp_infer *x, int k, lp_shp *s);
 int lp_in_rank(lp_infer *x, int k); /* -1 when unknown */
