@@ -154,3 +154,29 @@ TEST(quantize_rounds_half_to_even_and_saturates) {
     lp_model_free(m);
     lp_build_free(b);
 }
+
+/* Omitted outputs each get their own stand-in: DynamicQuantizeLinear with
+** y_scale and y_zero_point omitted writes both without clobbering. */
+TEST(dynamic_quantize_with_omitted_outputs) {
+    lp_builder *b = lp_build_new("main");
+    lp_build_opset(b, "", 11);
+    lp_build_input(b, "x", LP_FLOAT, "3");
+    lp_build_node(b, "DynamicQuantizeLinear", "x", "y,,");
+    lp_build_output(b, "y", LP_UINT8, NULL);
+    lp_rvalue in = {.kind = LP_RV_TENSOR};
+    lp_error err;
+    REQUIRE(lp_tensor_alloc(&in.t, LP_FLOAT, 1, (int64_t[]){3}, &err) == LP_OK);
+    const float xs[3] = {-1, 0, 2};
+    memcpy(in.t.data, xs, sizeof xs);
+    lp_model *m;
+    lp_session *s;
+    const lp_tensor *y = run(b, &m, &s, &in, 1);
+    REQUIRE(y && y->dtype == LP_UINT8 && y->numel == 3);
+    /* scale 3/255, zero point 85: -1 -> 0, 0 -> 85, 2 -> 255 */
+    CHECK(((uint8_t *)y->data)[0] == 0 && ((uint8_t *)y->data)[1] == 85 &&
+          ((uint8_t *)y->data)[2] == 255);
+    lp_rvalue_clear(&in);
+    lp_session_free(s);
+    lp_model_free(m);
+    lp_build_free(b);
+}
