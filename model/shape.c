@@ -110,7 +110,7 @@ bool lp_in_shape(lp_infer *x, int k, lp_shp *s) {
     }
     if (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0 || v->type.rank > LP_MAX_RANK) return false;
     s->rank = v->type.rank;
-    memcpy(s->d, v->type.dims, (size_t)s->rank * sizeof *s->d);
+    if (s->rank) memcpy(s->d, v->type.dims, (size_t)s->rank * sizeof *s->d); /* dims NULL for scalars */
     return true;
 }
 
