@@ -110,7 +110,7 @@ bool lp_in_shape(lp_infer *x, int k, lp_shp *s) {
     }
     if (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0 || v->type.rank > LP_MAX_RANK) return false;
     s->rank = v->type.rank;
-    memcpy(s->d, v->type.dims, (size_t)s->rank * sizeof *s->d);
+    lp_dims_copy(s->d, v->type.dims, s->rank);
     return true;
 }
 
@@ -171,7 +171,7 @@ int lp_in_dims(lp_infer *x, int k, lp_dim *out, int max, int *rank) {
     if (k < 0 || k >= x->n->n_inputs) return -1;
     const lp_symvec *s = lp_sym_of(x, x->n->inputs[k]);
     if (!s || s->n > max) return -1;
-    memcpy(out, s->d, (size_t)s->n * sizeof *out);
+    lp_dims_copy(out, s->d, s->n);
     if (rank) *rank = s->rank;
     return s->n;
 }
@@ -190,7 +190,7 @@ lp_type lp_type_from_shp(lp_model *m, const lp_shp *s) {
     if (s->rank < 0 || s->rank > LP_MAX_RANK) return t;
     t.rank = s->rank;
     t.dims = lp_arena_array(&m->arena, (size_t)s->rank, sizeof *t.dims);
-    memcpy(t.dims, s->d, (size_t)s->rank * sizeof *t.dims);
+    lp_dims_copy(t.dims, s->d, s->rank);
     return t;
 }
 
@@ -395,7 +395,7 @@ static void loop_outputs(lp_infer *x, lp_graph *body) {
         } else if (bt->kind == LP_KIND_TENSOR && bt->rank >= 0 && bt->rank < LP_MAX_RANK) {
             /* scan outputs stack one value per iteration */
             lp_shp s = {.elem = bt->elem, .rank = bt->rank + 1, .d = {lp_dim_unknown()}};
-            memcpy(s.d + 1, bt->dims, (size_t)bt->rank * sizeof *s.d);
+            lp_dims_copy(s.d + 1, bt->dims, bt->rank);
             int64_t trip;
             if (!lp_in_has(x, 1) && lp_in_ints(x, 0, &trip, 1) == 1 && trip >= 0) s.d[0] = lp_dim_of(trip);
             lp_out_shape(x, k, &s);
@@ -484,7 +484,7 @@ static void scan8_outputs(lp_infer *x, lp_graph *body, int n_state, int n_scan) 
             continue;
         }
         lp_shp s = {.elem = bt->elem, .rank = bt->rank + add, .d = {batch, len}};
-        memcpy(s.d + add, bt->dims, (size_t)bt->rank * sizeof *s.d);
+        lp_dims_copy(s.d + add, bt->dims, bt->rank);
         lp_out_shape(x, k, &s);
     }
 }

@@ -68,6 +68,10 @@ lp_dim lp_dim_mul(lp_dim a, lp_dim b);
 lp_dim lp_dim_add(lp_dim a, lp_dim b);
 /* Product of dims[from..to) (a single dim passes through with its name). */
 lp_dim lp_dim_prod(const lp_dim *dims, int from, int to);
+/* Copies n dims; either pointer may be NULL when n is 0 (rank-0 types have no array). */
+static inline void lp_dims_copy(lp_dim *dst, const lp_dim *src, int n) {
+    for (int i = 0; i < n; i++) dst[i] = src[i];
+}
 /* Two dims meant to be equal: whichever is better known. */
 lp_dim lp_dim_merge(lp_dim a, lp_dim b);
 /* Numpy broadcasting of two dims (unknown where they cannot agree). */
