@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int lp_vfail(lp_error *err, int status, const char *fmt, va_list ap) {
     if (err) {
@@ -109,7 +110,7 @@ void *lp_arena_array(lp_arena *a, size_t count, size_t size) {
 
 char *lp_arena_strndup(lp_arena *a, const char *s, size_t n) {
     char *d = lp_arena_alloc(a, n + 1);
-    if (n) memcpy(d, s, n); /* s may be NULL when n is 0 (an empty protobuf bytes field) */
+    if (n) memcpy(d, s, n);
     d[n] = 0;
     return d;
 }
@@ -184,6 +185,12 @@ void lp_buf_free(lp_buf *b) {
 int lp_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *size, lp_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) return lp_fail(err, LP_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return lp_fail(err, LP_EINPUT, "%s: not a regular file%s", path,
+                       S_ISDIR(st.st_mode) ? " (a folder)" : "");
+    }
     if (fseek(f, 0, SEEK_END) != 0) {
         fclose(f);
         return lp_fail(err, LP_EINPUT, "%s: not a regular file", path);

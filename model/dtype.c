@@ -187,7 +187,7 @@ uint8_t lp_float_to_f8(lp_dtype t, float x, int saturate) {
     uint8_t sign_bit = (uint8_t)(1u << (nbits - 1));
     unsigned ncodes = 1u << (nbits - 1);
     if (isnan(x)) {
-        if (t == LP_FLOAT4E2M1) return 0x7;
+        if (t == LP_FLOAT4E2M1) return 0x8; /* no NaN: ONNX (ml_dtypes) gives -0 */
         if (f.fnuz) return 0x80;
         return t == LP_FLOAT8E4M3FN ? 0x7f : 0x7f;
     }

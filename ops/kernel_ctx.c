@@ -113,6 +113,8 @@ int lp_run_subgraph(lp_kctx *k, const lp_graph *g, lp_rvalue **ins, int n_ins, l
     return lp_plan_run(k->sess, p, k->frame, ins, n_ins, outs, k->err);
 }
 
+void lp_value_release(lp_kctx *k, lp_rvalue *v) { lp_frame_release(k->sess, v); }
+
 void *lp_scratch(lp_kctx *k, size_t bytes) {
     lp_session *s = k->sess;
     if (bytes > s->scratch_cap) {

@@ -11,7 +11,8 @@
 
 int lp_cli_error(const lp_error *err) {
     fprintf(stderr, "loupe: %s\n", err->msg);
-    return err->status ? err->status : LP_EFAIL;
+    /* exit codes are 0, 1 and 2: what Loupe cannot do is work that failed */
+    return err->status == LP_EINPUT ? LP_EINPUT : LP_EFAIL;
 }
 
 int lp_cli_usage(const char *cmd, const char *fmt, ...) {

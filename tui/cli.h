@@ -45,6 +45,15 @@ int lp_cli_open(const char *path, lp_package **out);
 /* True when argv[i] is -h or --help. */
 int lp_cli_wants_help(int argc, char **argv);
 
+/* The inputs of a run: `given` holds NAME=FILE strings (.pb or .npy); the
+** rest are random (when `random`) or an error naming the missing input.
+** Prints its own errors; returns the exit status. */
+struct lp_model;
+struct lp_rvalue;
+int lp_cli_inputs(const struct lp_model *m, char **given, int n_given, int random,
+                  uint64_t seed, int64_t batch, struct lp_rvalue **ins);
+void lp_cli_inputs_free(const struct lp_model *m, struct lp_rvalue *ins);
+
 /* JSON helpers for shapes and types: [1,3,"batch",null]. */
 struct lp_type;
 cJSON *lp_json_shape(const struct lp_type *t);
