@@ -286,14 +286,19 @@ void lp_sh_out_dims(lp_infer *x, int k, const lp_dim *d, int n, int rank) {
         s->d[i] = d[i];
         all &= lp_sym_known(d[i]);
     }
+    /* the element type the rule gave (Cast to int32 of a Shape is int32) */
+    lp_dtype e = v->type.kind == LP_KIND_TENSOR && lp_dtype_is_int(v->type.elem) ? v->type.elem : LP_INT64;
     if (all && !v->constant) {
         int64_t dims[1] = {n};
-        lp_tensor *t = lp_fold_tensor(x, LP_INT64, rank, dims);
+        lp_tensor *t = lp_fold_tensor(x, e, rank, dims);
         if (!t) return;
-        for (int i = 0; i < n; i++) ((int64_t *)t->data)[i] = d[i].value;
+        for (int i = 0; i < n; i++) {
+            if (e == LP_INT64) ((int64_t *)t->data)[i] = d[i].value;
+            else lp_store_f64(e, t->data, (size_t)i, (double)d[i].value);
+        }
         lp_sh_out_const(x, k, t);
     } else {
-        lp_shp sh = {.elem = LP_INT64, .rank = rank, .d = {lp_dim_of(n)}};
+        lp_shp sh = {.elem = e, .rank = rank, .d = {lp_dim_of(n)}};
         lp_sh_out_shape(x, k, &sh);
     }
 }
@@ -368,15 +373,41 @@ static void infer_if(walk *w, lp_infer *x) {
     }
 }
 
-/* Loop(M, cond, v...) with body(iter, cond, v...) -> (cond, v..., scan...) */
-static void loop_inputs(lp_infer *x, lp_graph *body) {
+/* Loop(M, cond, v...) with body(iter, cond, v...) -> (cond, v..., scan...).
+** The carried inputs take carried[k] when given, else the initial values' types. */
+static void loop_inputs(lp_infer *x, lp_graph *body, const lp_type *carried) {
     lp_type i64 = scalar_type(LP_INT64), b = scalar_type(LP_BOOL);
     type_input(x->m, body, 0, &i64);
     type_input(x->m, body, 1, &b);
     for (int k = 2; k < x->n->n_inputs; k++) {
         lp_value *v = lp_sh_in_value(x, k);
-        if (v) type_input(x->m, body, k, &v->type);
+        if (v) type_input(x->m, body, k, carried ? &carried[k] : &v->type);
     }
+}
+
+/* True when a loop-carried value leaves the body with another type than it
+** came in with: the body was typed for the first iteration only. */
+static bool loop_changes(lp_infer *x, lp_graph *body) {
+    for (int k = 2; k < x->n->n_inputs && k - 1 < body->n_outputs && k < body->n_inputs; k++) {
+        const lp_type *in = &body->values[body->inputs[k]].type, *out = out_type_of(body, k - 1);
+        if (in->kind != out->kind || in->elem != out->elem || in->rank != out->rank) return true;
+        for (int i = 0; in->kind == LP_KIND_TENSOR && i < in->rank; i++)
+            if (!lp_dim_same(in->dims[i], out->dims[i]) && (in->dims[i].value >= 0 || in->dims[i].param))
+                return true;
+    }
+    return false;
+}
+
+/* What the carried values' types are in every iteration: the initial ones
+** joined with what the body made of them (n_inputs entries; malloc'd). */
+static lp_type *loop_joined(lp_infer *x, lp_graph *body) {
+    lp_type *t = lp_xcalloc((size_t)x->n->n_inputs + 1, sizeof *t);
+    for (int k = 0; k < x->n->n_inputs; k++) {
+        lp_value *v = lp_sh_in_value(x, k);
+        t[k] = v ? v->type : (lp_type){.rank = -1};
+        if (v && k >= 2 && k - 1 < body->n_outputs) t[k] = join_types(x->m, &v->type, out_type_of(body, k - 1));
+    }
+    return t;
 }
 
 static void loop_outputs(lp_infer *x, lp_graph *body) {
@@ -486,6 +517,57 @@ static void scan8_outputs(lp_infer *x, lp_graph *body, int n_state, int n_scan) 
     }
 }
 
+/* What g and the graphs under it knew before inference (types and
+** contents of every value), so a body can be inferred again from scratch
+** with other input types. merge_type() never writes into a dims array, so
+** a shallow copy of each lp_type is enough. */
+typedef struct snapshot {
+    lp_type *types;
+    lp_tensor **consts;
+} snapshot;
+
+static bool is_under(const lp_graph *h, const lp_graph *g) {
+    for (const lp_graph *p = h; p; p = p->parent)
+        if (p == g) return true;
+    return false;
+}
+
+static void take_snapshot(walk *w, lp_graph *g, snapshot *s) {
+    size_t n = 0;
+    for (int i = 0; i < w->m->n_graphs; i++)
+        if (is_under(w->m->graphs[i], g)) n += (size_t)w->m->graphs[i]->n_values;
+    s->types = lp_xcalloc(n + 1, sizeof *s->types);
+    s->consts = lp_xcalloc(n + 1, sizeof *s->consts);
+    size_t at = 0;
+    for (int i = 0; i < w->m->n_graphs; i++) {
+        lp_graph *h = w->m->graphs[i];
+        if (!is_under(h, g)) continue;
+        for (int v = 0; v < h->n_values; v++, at++) {
+            s->types[at] = h->values[v].type;
+            s->consts[at] = h->values[v].constant;
+        }
+    }
+}
+
+/* Puts g and the graphs under it back as they were, to be inferred again. */
+static void restore_snapshot(walk *w, lp_graph *g, const snapshot *s) {
+    size_t at = 0;
+    for (int i = 0; i < w->m->n_graphs; i++) {
+        lp_graph *h = w->m->graphs[i];
+        if (!is_under(h, g)) continue;
+        w->done[i] = false;
+        for (int v = 0; v < h->n_values; v++, at++) {
+            h->values[v].type = s->types[at];
+            h->values[v].constant = s->consts[at];
+        }
+    }
+}
+
+static void free_snapshot(snapshot *s) {
+    free(s->types);
+    free(s->consts);
+}
+
 /* Infers the node's subgraphs, feeding them what it knows, and its outputs
 ** from theirs. Returns true when the node is a control-flow op handled here. */
 static bool infer_control(walk *w, lp_infer *x, lp_symtab *st) {
@@ -502,10 +584,20 @@ static bool infer_control(walk *w, lp_infer *x, lp_symtab *st) {
         int ng = at->g ? 1 : (at->type == LP_ATTR_GRAPHS ? at->n : 0);
         for (int j = 0; j < ng; j++) {
             lp_graph *sg = at->g ? at->g : at->graphs[j];
-            if (is_loop) loop_inputs(x, sg);
+            snapshot before = {0};
+            if (is_loop) take_snapshot(w, sg, &before);
+            if (is_loop) loop_inputs(x, sg, NULL);
             if (is_scan && !scan8) scan_inputs(x, sg, n_state, n_scan);
             if (is_scan && scan8) scan8_inputs(x, sg, n_state, n_scan);
             infer_graph(w, sg, st);
+            if (is_loop && loop_changes(x, sg)) {
+                lp_type *joined = loop_joined(x, sg);
+                restore_snapshot(w, sg, &before);
+                loop_inputs(x, sg, joined);
+                free(joined);
+                infer_graph(w, sg, st);
+            }
+            free_snapshot(&before);
         }
     }
     if (*n->domain) return false;

@@ -541,6 +541,41 @@ TEST(shape_if_and_loop_bodies) {
     lp_model_free(m);
 }
 
+/* A carried value that grows: the body is typed again for every iteration. */
+TEST(shape_loop_carried_value_that_grows) {
+    char buf[256];
+    lp_builder *body = lp_build_new("body");
+    lp_build_input(body, "i", LP_UNDEFINED, NULL);
+    lp_build_input(body, "cond", LP_UNDEFINED, NULL);
+    lp_build_input(body, "acc", LP_UNDEFINED, NULL);
+    lp_bnode *n = lp_build_node(body, "Concat", "acc,x", "acc2");
+    lp_build_attr_int(body, n, "axis", 0);
+    lp_build_node(body, "Identity", "cond", "cond2");
+    lp_build_output(body, "cond2", LP_UNDEFINED, NULL);
+    lp_build_output(body, "acc2", LP_UNDEFINED, NULL);
+    lp_builder *b = lp_build_new("test");
+    lp_build_opset(b, "", 13);
+    lp_build_input(b, "x", LP_FLOAT, "2,3");
+    lp_test_init(b, "trips", LP_INT64, "", (int64_t[]){5});
+    n = lp_build_node(b, "Loop", "trips,,x", "final");
+    lp_build_attr_graph(b, n, "body", body);
+    lp_build_output(b, "final", LP_UNDEFINED, NULL);
+    lp_model *m = lp_test_load(b);
+    lp_build_free(body);
+    REQUIRE(m);
+    CHECK_STR(TYPE(m, "final"), "float32[?,3]");
+    REQUIRE(m->n_graphs == 2);
+    const lp_graph *g = m->graphs[1];
+    int v = lp_graph_find_value(g, "acc2");
+    REQUIRE(v >= 0);
+    char text[64];
+    CHECK_STR(lp_type_str(&g->values[v].type, text, sizeof text), "float32[?,3]");
+    v = lp_graph_find_value(g, "acc");
+    REQUIRE(v >= 0);
+    CHECK_STR(lp_type_str(&g->values[v].type, text, sizeof text), "float32[?,3]");
+    lp_model_free(m);
+}
+
 TEST(shape_file_types_win_but_get_filled) {
     char buf[256];
     lp_builder *b = lp_build_new("test");
