@@ -13,6 +13,7 @@
 ** ConvTranspose is the adjoint: W_g^T times the input gives columns that
 ** col2im scatters into the output. Col2Im is that scatter on its own.
 ** DeformConv (2-D) unrolls with bilinear samples at offset positions.
+** CausalConvWithState is a direct depthwise 1-D loop over state + input.
 */
 #include "ops/fuse.h"
 #include "ops/nn.h"
@@ -413,5 +414,52 @@ int lp_k_deform_conv(lp_kctx *k) {
             lp_epilogue_rows(NULL, b, yg, g * Mg, Mg, P);
         }
     if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+/* ---- CausalConvWithState ---- */
+
+int lp_k_causal_conv_with_state(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *B = lp_in(k, 2), *S = lp_in(k, 3);
+    if (!X || !W) return lp_kfail(k, "inputs input and weight are required");
+    if (!lp_nn_float_type(X->dtype) || W->dtype != X->dtype || (B && B->dtype != X->dtype) ||
+        (S && S->dtype != X->dtype))
+        return lp_kbad(k, "inputs must share one float type");
+    if (X->rank != 3 || W->rank != 3 || W->dims[0] != X->dims[1] || W->dims[1] != 1 ||
+        W->dims[2] < 1)
+        return lp_kbad(k, "needs input [N, C, L] and weight [C, 1, k]");
+    const char *act = lp_attr_string(k->node, "activation", "none");
+    bool silu = !strcmp(act, "silu") || !strcmp(act, "swish");
+    if (!silu && strcmp(act, "none")) return lp_kfail(k, "unknown activation '%s'", act);
+    int64_t N = X->dims[0], C = X->dims[1], L = X->dims[2], KS = W->dims[2], H = KS - 1;
+    if (B && B->numel != C) return lp_kbad(k, "bias needs %lld values", (long long)C);
+    if (S && (S->rank != 3 || S->dims[0] != N || S->dims[1] != C || S->dims[2] != H))
+        return lp_kbad(k, "past_state must be [%lld, %lld, %lld]", (long long)N, (long long)C,
+                       (long long)H);
+    lp_tensor *Y = lp_out(k, 0, X->dtype, 3, X->dims);
+    int64_t sd[3] = {N, C, H};
+    lp_tensor *P = lp_out(k, 1, X->dtype, 3, sd);
+    if (!Y || !P) return LP_EFAIL;
+    int64_t lens[7] = {X->numel, W->numel, B ? B->numel : 0, S ? S->numel : 0, Y->numel,
+                       P->numel, H + L};
+    float *a[7];
+    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]), *w = lp_nn_floats(W, a[1]);
+    const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *st = S ? lp_nn_floats(S, a[3]) : NULL;
+    float *y = a[4], *ps = a[5], *seq = a[6];
+    for (int64_t i = 0; i < N * C; i++) {
+        /* the state then the input, as one sequence */
+        for (int64_t t = 0; t < H; t++) seq[t] = st ? st[i * H + t] : 0.0f;
+        memcpy(seq + H, x + i * L, (size_t)L * sizeof *seq);
+        const float *wk = w + (i % C) * KS;
+        for (int64_t t = 0; t < L; t++) {
+            float acc = b ? b[i % C] : 0.0f;
+            for (int64_t j = 0; j < KS; j++) acc += wk[j] * seq[t + j];
+            y[i * L + t] = silu ? acc / (1.0f + expf(-acc)) : acc;
+        }
+        memcpy(ps + i * H, seq + L, (size_t)H * sizeof *ps);
+    }
+    lp_nn_store(Y, y, Y->numel);
+    lp_nn_store(P, ps, P->numel);
     return LP_OK;
 }
