@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+LP_NN_VECTORIZE
+
 /* Bytes of unrolled input made at a time (at least one output row). */
 #define COL_BUDGET ((int64_t)8 << 20)
 

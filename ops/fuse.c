@@ -5,12 +5,15 @@
 ** over their output while it is still in cache.
 */
 #include "ops/fuse.h"
+#include "ops/nn.h"
 #include "ops/session_impl.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+LP_NN_VECTORIZE
 
 /* ---- the plan side ---- */
 
