@@ -743,9 +743,13 @@ static void run_loop(lp_app *a) {
         int n = poll(fds, 2, timeout);
         if (n < 0 && errno != EINTR) break;
         if (fds[1].revents & POLLIN) lp_worker_pump(a->worker, a, a->busy, sizeof a->busy);
-        /* read every key waiting (and a resize, which arrives as a key) */
-        int key;
-        while (!a->quit && (key = getch()) != ERR) handle_key(a, key);
+        /* read every key waiting (and a resize, which arrives as a key); the
+        ** frame is redrawn between keys so sizes a key depends on are current */
+        int key, n_keys = 0;
+        while (!a->quit && (key = getch()) != ERR) {
+            if (n_keys++) draw(a);
+            handle_key(a, key);
+        }
         if (fds[0].revents & (POLLHUP | POLLERR)) break; /* the terminal went away */
     }
 }
