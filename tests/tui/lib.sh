@@ -36,7 +36,9 @@ bad() {
 start() {
     w=$1 h=$2
     shift 2
-    tmuxc kill-server >/dev/null 2>&1
+    # a session that outlives the others keeps the server up between starts
+    tmuxc has-session -t keep 2>/dev/null || tmuxc new-session -d -s keep -x 20 -y 5 "sleep 3600"
+    tmuxc kill-session -t t >/dev/null 2>&1
     args=""
     for a in "$@"; do args="$args '$a'"; done
     : >"$TMP/stderr"
