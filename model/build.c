@@ -274,6 +274,11 @@ void lp_build_attr_floats(lp_builder *b, lp_bnode *n, const char *name, int coun
     if (count) memcpy(a->floats, v, (size_t)count * sizeof *v);
 }
 
+void lp_build_attr_graph(lp_builder *b, lp_bnode *n, const char *name, lp_builder *body) {
+    Onnx__AttributeProto *a = attr(b, n, name, LP_ATTR_GRAPH);
+    a->g = &body->graph;
+}
+
 /* ---- results ---- */
 
 void lp_build_bytes(lp_builder *b, uint8_t **bytes, size_t *n) {

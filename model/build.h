@@ -61,6 +61,10 @@ void lp_build_attr_float(lp_builder *b, lp_bnode *n, const char *name, float v);
 void lp_build_attr_string(lp_builder *b, lp_bnode *n, const char *name, const char *v);
 void lp_build_attr_ints(lp_builder *b, lp_bnode *n, const char *name, int count, const int64_t *v);
 void lp_build_attr_floats(lp_builder *b, lp_bnode *n, const char *name, int count, const float *v);
+/* A graph attribute (an If/Loop/Scan body): body's graph, which is referred
+** to, not copied, so body must outlive b's serializing (its opsets and
+** ir_version are not used). */
+void lp_build_attr_graph(lp_builder *b, lp_bnode *n, const char *name, lp_builder *body);
 
 /* The serialized ModelProto; the caller frees *bytes. */
 void lp_build_bytes(lp_builder *b, uint8_t **bytes, size_t *n);

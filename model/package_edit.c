@@ -29,9 +29,8 @@ int lp_package_set(lp_package *p, const char *key, const char *json_value, lp_er
         while (*s == ' ' || *s == '\t' || *s == '\n') s++;
         if (*s == '[' || *s == '{' || *s == '"')
             return lp_fail(err, LP_EINPUT,
-                           "%s: metadata.json: field '%s': the value is not valid JSON (near "
-                           "byte %ld of %s)",
-                           p->path, key, end ? (long)(end - json_value) : 0L, json_value);
+                           "%s: metadata.json: field '%s': %.60s is not valid JSON (near byte %ld)",
+                           p->path, key, json_value, end ? (long)(end - json_value) : 0L);
         value = cJSON_CreateString(json_value);
     }
     cJSON *md = metadata_of(p);

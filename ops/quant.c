@@ -310,8 +310,11 @@ static int scratch_doubles(lp_kctx *k, double **out, const int64_t *counts, int 
 /* C = (A - azp) (B - bzp) for every batch entry, exact, into c (as doubles). */
 static int int_matmul(lp_kctx *k, const lp_tensor *a, const lp_tensor *azp, const lp_tensor *b,
                       const lp_tensor *bzp, const mm_shape *s, double **c) {
-    int64_t mk = s->m * s->kd, kn = s->kd * s->n, mn = s->m * s->n;
-    int64_t counts[3] = {mk, kn, mn * s->nbatch};
+    int64_t mk, kn, mn, total;
+    if (s->nbatch < 0 || lp_mul_i64(s->m, s->kd, &mk) || lp_mul_i64(s->kd, s->n, &kn) ||
+        lp_mul_i64(s->m, s->n, &mn) || lp_mul_i64(mn, s->nbatch, &total))
+        return lp_kbad(k, "the product's size overflows");
+    int64_t counts[3] = {mk, kn, total};
     double *buf[3];
     int rc = scratch_doubles(k, buf, counts, 3);
     if (rc) return rc;
@@ -451,7 +454,8 @@ static int conv_plan(lp_kctx *k, const lp_tensor *x, const lp_tensor *w, conv_ge
         if (ks && ks[d] != g->kern[d]) return lp_kbad(k, "kernel_shape disagrees with w");
         g->stride[d] = st ? st[d] : 1;
         g->dil[d] = dl ? dl[d] : 1;
-        if (g->stride[d] < 1 || g->dil[d] < 1) return lp_kbad(k, "strides and dilations must be positive");
+        if (g->stride[d] < 1 || g->dil[d] < 1 || g->stride[d] > INT32_MAX || g->dil[d] > INT32_MAX)
+            return lp_kbad(k, "strides and dilations must be positive and below 2^31");
         int64_t span = (g->kern[d] - 1) * g->dil[d] + 1, p0 = 0, p1 = 0;
         if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
             int64_t o = (g->in[d] + g->stride[d] - 1) / g->stride[d];
@@ -463,15 +467,23 @@ static int conv_plan(lp_kctx *k, const lp_tensor *x, const lp_tensor *w, conv_ge
             p0 = pads[d];
             p1 = pads[d + g->nsp];
         }
-        if (p0 < 0 || p1 < 0) return lp_kbad(k, "pads must not be negative");
+        if (p0 < 0 || p1 < 0 || p0 > INT32_MAX || p1 > INT32_MAX)
+            return lp_kbad(k, "pads must be between 0 and 2^31");
         g->pad[d] = p0;
         int64_t o = (g->in[d] + p0 + p1 - span) / g->stride[d] + 1;
         if (g->in[d] + p0 + p1 < span) o = 0;
         g->out[d] = o;
-        g->in_size *= g->in[d];
-        g->kern_size *= g->kern[d];
-        g->out_size *= o;
+        if (lp_mul_i64(g->in_size, g->in[d], &g->in_size) ||
+            lp_mul_i64(g->kern_size, g->kern[d], &g->kern_size) ||
+            lp_mul_i64(g->out_size, o, &g->out_size))
+            return lp_kbad(k, "the convolution's sizes overflow");
     }
+    /* the sizes int_conv multiplies out */
+    int64_t rows, cols, all, bc;
+    if (lp_mul_i64(g->cin / g->group, g->kern_size, &rows) ||
+        lp_mul_i64(rows, g->out_size, &cols) || lp_mul_i64(g->cout, rows, &all) ||
+        lp_mul_i64(g->batch, g->cout, &bc) || lp_mul_i64(bc, g->out_size, &all))
+        return lp_kbad(k, "the convolution's sizes overflow");
     return LP_OK;
 }
 

@@ -444,8 +444,13 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
         for (int f = 0; f < st->n_frees; f++) lp_frame_release(s, &p->frame.vals[st->frees[f]]);
     }
     if (rc == LP_OK && outs) {
-        for (int i = 0; i < g->n_outputs && rc == LP_OK; i++)
-            rc = move_out(&outs[i], &p->frame.vals[g->outputs[i]], err);
+        for (int i = 0; i < g->n_outputs && rc == LP_OK; i++) {
+            /* a value listed as output twice is copied until its last listing moves it */
+            bool again = false;
+            for (int j = i + 1; j < g->n_outputs; j++) again |= g->outputs[j] == g->outputs[i];
+            lp_rvalue *v = &p->frame.vals[g->outputs[i]];
+            rc = again ? lp_rvalue_copy(&outs[i], v, err) : move_out(&outs[i], v, err);
+        }
     }
     /* inputs and outer values were borrowed: forget them */
     for (int i = 0; i < g->n_inputs; i++) {

@@ -258,9 +258,8 @@ int lp_k_size(lp_kctx *k) {
 int lp_k_constant(lp_kctx *k) {
     const lp_node *nd = k->node;
     const lp_attr *a = NULL;
-    static const char *names[] = {"value", "sparse_value", "value_float", "value_floats",
-                                  "value_int", "value_int", "value_ints", "value_string",
-                                  "value_strings"};
+    static const char *names[] = {"value",     "sparse_value", "value_float",  "value_floats",
+                                  "value_int", "value_ints",   "value_string", "value_strings"};
     for (size_t i = 0; i < LP_COUNT(names) && !a; i++) a = lp_node_attr(nd, names[i]);
     if (!a) return lp_kbad(k, "none of value, sparse_value, value_* is given");
     if (a->t) return copy_as(k, a->t, a->t->rank, a->t->dims);

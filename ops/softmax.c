@@ -13,29 +13,35 @@
 
 typedef enum { SM_SOFT, SM_LOG, SM_HARD } sm_kind;
 
-/* Softmax over n elements spaced `inner` apart, for each of `inner` columns. */
+/* Softmax over n elements spaced `inner` apart, for each of `inner` columns.
+** Columns are processed side by side (row by row through memory), with the
+** running max and sum of each column in `tmp` (2 * inner values). */
 #define SOFTMAX_BLOCK(T, EXP, LOG)                                                                 \
-    static void block_##T(const T *x, T *y, int64_t n, int64_t inner, sm_kind kind) {           \
+    static void block_##T(const T *x, T *y, int64_t n, int64_t inner, sm_kind kind, T *tmp) {   \
+        T *mx = tmp, *sum = tmp + inner;                                                           \
         for (int64_t i = 0; i < inner; i++) {                                                      \
-            const T *xp = x + i;                                                                   \
-            T *yp = y + i;                                                                         \
-            T mx = xp[0];                                                                          \
-            for (int64_t j = 1; j < n; j++)                                                        \
-                if (xp[j * inner] > mx) mx = xp[j * inner];                                        \
-            T sum = 0;                                                                             \
-            if (kind == SM_SOFT) {                                                                 \
-                for (int64_t j = 0; j < n; j++) {                                                  \
-                    T e = EXP(xp[j * inner] - mx);                                                 \
-                    yp[j * inner] = e;                                                             \
-                    sum += e;                                                                      \
+            mx[i] = x[i];                                                                          \
+            sum[i] = 0;                                                                            \
+        }                                                                                          \
+        for (int64_t j = 1; j < n; j++)                                                            \
+            for (int64_t i = 0; i < inner; i++)                                                    \
+                if (x[j * inner + i] > mx[i]) mx[i] = x[j * inner + i];                            \
+        if (kind == SM_SOFT) {                                                                     \
+            for (int64_t j = 0; j < n; j++)                                                        \
+                for (int64_t i = 0; i < inner; i++) {                                              \
+                    T e = EXP(x[j * inner + i] - mx[i]);                                           \
+                    y[j * inner + i] = e;                                                          \
+                    sum[i] += e;                                                                   \
                 }                                                                                  \
-                T inv = (T)1 / sum;                                                                \
-                for (int64_t j = 0; j < n; j++) yp[j * inner] *= inv;                              \
-            } else {                                                                               \
-                for (int64_t j = 0; j < n; j++) sum += EXP(xp[j * inner] - mx);                    \
-                T ls = LOG(sum) + mx;                                                              \
-                for (int64_t j = 0; j < n; j++) yp[j * inner] = xp[j * inner] - ls;                \
-            }                                                                                      \
+            for (int64_t i = 0; i < inner; i++) sum[i] = (T)1 / sum[i];                            \
+            for (int64_t j = 0; j < n; j++)                                                        \
+                for (int64_t i = 0; i < inner; i++) y[j * inner + i] *= sum[i];                    \
+        } else {                                                                                   \
+            for (int64_t j = 0; j < n; j++)                                                        \
+                for (int64_t i = 0; i < inner; i++) sum[i] += EXP(x[j * inner + i] - mx[i]);       \
+            for (int64_t i = 0; i < inner; i++) sum[i] = LOG(sum[i]) + mx[i];                      \
+            for (int64_t j = 0; j < n; j++)                                                        \
+                for (int64_t i = 0; i < inner; i++) y[j * inner + i] = x[j * inner + i] - sum[i];  \
         }                                                                                          \
     }
 
@@ -80,24 +86,25 @@ static int softmax_common(lp_kctx *k, sm_kind kind) {
             }
         return LP_OK;
     }
-    if (x->dtype == LP_DOUBLE) {
-        for (int64_t o = 0; o < outer; o++)
-            block_double((const double *)x->data + o * blk, (double *)y->data + o * blk, n, inner, kind);
-        return LP_OK;
-    }
-    if (x->dtype == LP_FLOAT) {
-        for (int64_t o = 0; o < outer; o++)
-            block_float((const float *)x->data + o * blk, (float *)y->data + o * blk, n, inner, kind);
-        return LP_OK;
-    }
-    /* half and narrower floats: one block at a time through float */
-    float *buf = lp_scratch(k, (size_t)blk * 2 * sizeof(float));
-    if (!buf) return lp_kfail(k, "out of memory");
     size_t esz = lp_dtype_size(x->dtype);
+    bool wide = x->dtype == LP_DOUBLE, narrow = x->dtype != LP_FLOAT && !wide;
+    /* scratch: a column max and sum, and for half types a float copy of the block in and out */
+    size_t need = (size_t)(2 * inner + (narrow ? 2 * blk : 0)) * (wide ? sizeof(double) : sizeof(float));
+    void *tmp = lp_scratch(k, need);
+    if (!tmp) return lp_kfail(k, "out of memory");
     for (int64_t o = 0; o < outer; o++) {
-        lp_to_f32(x->dtype, (const char *)x->data + (size_t)(o * blk) * esz, buf, blk);
-        block_float(buf, buf + blk, n, inner, kind);
-        lp_from_f32(x->dtype, buf + blk, (char *)y->data + (size_t)(o * blk) * esz, blk);
+        const char *xp = (const char *)x->data + (size_t)(o * blk) * esz;
+        char *yp = (char *)y->data + (size_t)(o * blk) * esz;
+        if (wide) {
+            block_double((const double *)xp, (double *)yp, n, inner, kind, tmp);
+        } else if (!narrow) {
+            block_float((const float *)xp, (float *)yp, n, inner, kind, tmp);
+        } else {
+            float *in = (float *)tmp + 2 * inner, *out = in + blk;
+            lp_to_f32(x->dtype, xp, in, blk);
+            block_float(in, out, n, inner, kind, tmp);
+            lp_from_f32(x->dtype, out, yp, blk);
+        }
     }
     return LP_OK;
 }

@@ -104,14 +104,18 @@ static cJSON *problems_json(const lp_problems *ps) {
     return arr;
 }
 
+/* One line per problem; `last` is appended to the last one printed. */
 static void print_problems(FILE *f, const char *prefix, const char *pkg, const lp_problems *ps,
-                           bool errors_only) {
+                           bool errors_only, const char *last) {
     lp_buf line = {0};
-    for (int i = 0; i < ps->n; i++) {
+    int final = -1;
+    for (int i = 0; i < ps->n; i++)
+        if (!errors_only || ps->items[i].severity == LP_SEV_ERROR) final = i;
+    for (int i = 0; i <= final; i++) {
         if (errors_only && ps->items[i].severity != LP_SEV_ERROR) continue;
         line.len = 0;
         lp_problem_format(pkg, &ps->items[i], &line);
-        fprintf(f, "%s%s\n", prefix, line.data);
+        fprintf(f, "%s%s%s\n", prefix, line.data, i == final && last ? last : "");
     }
     lp_buf_free(&line);
 }
@@ -128,7 +132,7 @@ static int validate(lp_package *p, const opts *o) {
         cJSON_AddItemToObject(doc, "problems", problems_json(&ps));
         lp_cli_print_json(doc);
     } else {
-        print_problems(stdout, "", p->path, &ps, false);
+        print_problems(stdout, "", p->path, &ps, false, NULL);
         if (errors == 0)
             printf("%s: valid%s\n", p->path, ps.n ? " (with warnings)" : "");
     }
@@ -152,9 +156,7 @@ static int save_checked(lp_package *p, const lp_problems *before, const opts *o,
     }
     const char *shown = o->output ? o->output : p->path;
     if (added.n && !o->force) {
-        print_problems(stderr, "loupe: ", shown, &added, true);
-        fprintf(stderr, "loupe: %s: not saved: the change makes the package invalid (--force "
-                "saves anyway)\n", shown);
+        print_problems(stderr, "loupe: ", shown, &added, true, " (not saved; --force saves anyway)");
         lp_problems_free(&after);
         lp_problems_free(&added);
         return LP_EINPUT;
