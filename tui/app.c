@@ -10,7 +10,6 @@
 ** handler below.
 */
 #include "tui/app.h"
-#include "model/shape.h"
 #include "tui/cli.h"
 #include "tui/meta_form.h"
 #include "tui/screen.h"
@@ -653,12 +652,10 @@ typedef struct load_job {
 
 static void load_run(lp_job *j) {
     load_job *lj = (load_job *)j;
-    lp_job_progress(j, "reading and parsing");
+    lp_job_progress(j, "reading, parsing and inferring shapes");
     j->rc = lp_package_open(lj->path, &lj->pkg, &j->err);
     if (j->rc) return;
-    lp_job_progress(j, "inferring shapes of %d nodes", lj->pkg->model->graph->n_nodes);
-    lp_model_infer_shapes(lj->pkg->model);
-    lp_job_progress(j, "counting parameters and MACs");
+    lp_job_progress(j, "counting the parameters and MACs of %d nodes", lj->pkg->model->graph->n_nodes);
     lp_model_count(lj->pkg->model, &lj->counts);
 }
 

@@ -9,6 +9,7 @@
 ** Metadata screen may have changed them.
 */
 #include "tui/meta_form.h"
+#include "model/describe.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
 
@@ -136,7 +137,7 @@ static void build(lp_app *a, overview *o, int width) {
     if (p->is_zip)
         add_row(o, "Package", LP_ROLE_NORMAL, "%s, %s%s", p->model_member,
                 p->metadata_text ? "metadata.json" : "no metadata.json", p->has_labels ? ", label.txt" : "");
-    add_row(o, "Size", LP_ROLE_NORMAL, "%s (%s bytes of ONNX)", lp_fmt_bytes((double)m->file_size, b1, sizeof b1),
+    add_row(o, "Size", LP_ROLE_NORMAL, "%s (%s bytes of ONNX)", lp_bytes_str((uint64_t)m->file_size, b1, sizeof b1),
             lp_fmt_grouped((int64_t)m->file_size, b2, sizeof b2));
     add_row(o, "IR version", LP_ROLE_NORMAL, "%lld", (long long)m->ir_version);
     char opsets[512] = "";
@@ -158,13 +159,13 @@ static void build(lp_app *a, overview *o, int width) {
     else
         add_row(o, "Nodes", LP_ROLE_NORMAL, "%d", m->graph->n_nodes);
     add_row(o, "Parameters", LP_ROLE_NORMAL, "%s (%s)", lp_fmt_grouped(c->params, b1, sizeof b1),
-            lp_fmt_count((double)c->params, b2, sizeof b2));
-    add_row(o, "Weight bytes", LP_ROLE_NORMAL, "%s", lp_fmt_bytes((double)c->weight_bytes, b1, sizeof b1));
+            lp_count_str((double)c->params, b2, sizeof b2));
+    add_row(o, "Weight bytes", LP_ROLE_NORMAL, "%s", lp_bytes_str((uint64_t)c->weight_bytes, b1, sizeof b1));
     if (c->macs > 0)
         add_row(o, "MACs", LP_ROLE_NORMAL, "%s (%s)", lp_fmt_grouped(c->macs, b1, sizeof b1),
-                lp_fmt_count((double)c->macs, b2, sizeof b2));
+                lp_count_str((double)c->macs, b2, sizeof b2));
     else
-        add_row(o, "MACs", LP_ROLE_DIM, "%s", "unknown (needs known shapes)");
+        add_row(o, "MACs", LP_ROLE_DIM, "%s", "0 (none, or their shapes are not fixed)");
 
     add_section(o, "Inputs");
     add_values(o, m->graph, m->graph->inputs, m->graph->n_inputs);
