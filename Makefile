@@ -108,7 +108,13 @@ $(BUILD)/make_samples: $(SAMPLE_OBJ) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(SAMPLE_OBJ) $(LIBS) $(LDLIBS)
 
 # ---- samples: made by the project's own code ----
+# The stamp remakes them when the generator or the data change; the loop
+# when one of them was deleted.
+SAMPLE_NAMES := diabetes_regression iris_classification iris_kmeans digits_cnn
+SAMPLE_OUT := $(foreach s,$(SAMPLE_NAMES),samples/$(s).onnx samples/$(s).zip)
 samples: $(if $(SAMPLE_SRC),samples/.made)
+	@for f in $(if $(SAMPLE_SRC),$(SAMPLE_OUT)); do [ -f $$f ] || \
+	  { $(BUILD)/make_samples samples && touch samples/.made; break; }; done
 samples/.made: $(BUILD)/make_samples $(wildcard samples/data/*)
 	$(BUILD)/make_samples samples
 	@touch $@
@@ -143,6 +149,6 @@ format:
 	clang-format -i $(MODEL_SRC) $(OPS_SRC) $(VIZ_SRC) $(TUI_SRC) tui/main.c $(wildcard */*.h */*/*.h)
 
 clean:
-	rm -rf build build-asan loupe samples/.made
+	rm -rf build build-asan loupe samples/.made $(SAMPLE_OUT) samples/*.records.json
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

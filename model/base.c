@@ -110,7 +110,7 @@ void *lp_arena_array(lp_arena *a, size_t count, size_t size) {
 
 char *lp_arena_strndup(lp_arena *a, const char *s, size_t n) {
     char *d = lp_arena_alloc(a, n + 1);
-    memcpy(d, s, n);
+    if (n) memcpy(d, s, n);
     d[n] = 0;
     return d;
 }

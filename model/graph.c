@@ -8,6 +8,7 @@
 */
 #include "ir.h"
 #include "onnx_pb.h"
+#include "shape.h"
 #include "strmap.h"
 #include "tensor_io.h"
 
@@ -791,6 +792,7 @@ int lp_model_parse(uint8_t *bytes, size_t n, const char *path, const char *dir, 
             m->graphs[0] = m->graph;
             break;
         }
+    lp_model_infer_shapes(m);
     *out = m;
     return LP_OK;
 }

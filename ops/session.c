@@ -105,50 +105,6 @@ static const lp_node *resolve_node(lp_session *s, const lp_node *n, const lp_nod
 static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, int depth,
                       lp_plan **out, lp_error *err);
 
-/* Operators whose result may differ between runs are never folded. */
-static bool deterministic(const lp_node *n) {
-    static const char *random_ops[] = {"RandomNormal", "RandomUniform", "RandomNormalLike",
-                                       "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"};
-    for (size_t i = 0; i < LP_COUNT(random_ops); i++)
-        if (!strcmp(n->op_type, random_ops[i])) return false;
-    return true;
-}
-
-/* A node whose inputs are all known (initializers, or outputs of nodes folded
-** before it) runs once here, and its outputs become constants: ConstantOfShape
-** weights, Shape arithmetic and the like then cost nothing per run. */
-static int fold_constant_step(lp_session *s, lp_plan *p, lp_step *st, lp_error *err) {
-    const lp_node *n = st->node;
-    if (st->call || !deterministic(n)) return LP_OK;
-    for (int k = 0; k < n->n_attrs; k++)
-        if (n->attrs[k].g || n->attrs[k].type == LP_ATTR_GRAPHS) return LP_OK;
-    bool any_out = false;
-    for (int k = 0; k < n->n_outputs; k++) any_out |= n->outputs[k] >= 0;
-    if (!any_out) return LP_OK;
-    for (int k = 0; k < n->n_inputs; k++)
-        if (n->inputs[k] >= 0 && !p->is_const[n->inputs[k]]) return LP_OK;
-    for (int k = 0; k < n->n_outputs; k++)
-        if (n->outputs[k] >= 0 && p->g->values[n->outputs[k]].is_output) return LP_OK;
-    lp_error ferr = {0};
-    lp_kctx k = {.node = n, .graph = p->g, .opset = n->opset, .in = st->in, .n_in = st->n_in,
-                 .out = st->out, .n_out = st->n_out, .state = st->state, .sess = s,
-                 .frame = &p->frame, .err = &ferr, .threads = s->opts.threads};
-    if (st->kernel->run(&k) != LP_OK) {
-        /* leave it to run time, where the error will name the node again */
-        for (int i = 0; i < n->n_outputs; i++)
-            if (st->out[i]) lp_frame_release(s, st->out[i]);
-        return LP_OK;
-    }
-    (void)err;
-    for (int i = 0; i < n->n_outputs; i++)
-        if (n->outputs[i] >= 0) {
-            p->is_const[n->outputs[i]] = true;
-            p->keep[n->outputs[i]] = true;
-        }
-    st->folded = true;
-    return LP_OK;
-}
-
 static int plan_subgraphs(lp_session *s, const lp_node *n, int depth, lp_error *err) {
     for (int i = 0; i < n->n_attrs; i++) {
         const lp_attr *a = &n->attrs[i];
@@ -165,6 +121,51 @@ static int plan_subgraphs(lp_session *s, const lp_node *n, int depth, lp_error *
     return LP_OK;
 }
 
+/* Ops whose result is not a function of their inputs: never folded. */
+static bool nondeterministic(const lp_node *n) {
+    static const char *const ops[] = {"RandomNormal", "RandomUniform", "RandomNormalLike",
+                                      "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout"};
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+        if (!strcmp(n->op_type, ops[i])) return true;
+    return false;
+}
+
+/* A step whose inputs are all known at plan time, outputs all plain values. */
+static bool foldable(const lp_plan *p, const lp_step *st) {
+    const lp_node *n = st->node;
+    if (st->call || n->n_implicit || *n->domain || nondeterministic(n)) return false;
+    for (int i = 0; i < n->n_attrs; i++)
+        if (n->attrs[i].g || n->attrs[i].type == LP_ATTR_GRAPHS) return false;
+    for (int k = 0; k < st->n_in; k++)
+        if (st->in[k] && !p->konst[st->in[k] - p->frame.vals]) return false;
+    for (int k = 0; k < st->n_out; k++)
+        if (st->out[k] && p->g->values[st->out[k] - p->frame.vals].is_output) return false;
+    return true;
+}
+
+/* Constant folding: runs a foldable step once, now; its outputs become
+** constants of the plan and the step is skipped when running. A failure
+** leaves the step to fail at run time, where it is reported. */
+static void fold_step(lp_session *s, lp_plan *p, lp_step *st) {
+    lp_error err = {0};
+    lp_kctx k = {.node = st->node, .graph = p->g, .opset = st->node->opset, .in = st->in,
+                 .n_in = st->n_in, .out = st->out, .n_out = st->n_out, .state = st->state,
+                 .sess = s, .frame = &p->frame, .err = &err, .threads = s->opts.threads};
+    bool ok = st->kernel->run(&k) == LP_OK;
+    for (int i = 0; ok && i < st->n_out; i++)
+        ok = !st->out[i] || st->out[i]->kind == LP_RV_TENSOR;
+    for (int i = 0; i < st->n_out; i++) {
+        if (!st->out[i]) continue;
+        if (!ok) {
+            lp_frame_release(s, st->out[i]);
+            continue;
+        }
+        int v = (int)(st->out[i] - p->frame.vals);
+        p->konst[v] = p->keep[v] = true;
+    }
+    st->skip = ok;
+}
+
 static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, int depth,
                       lp_plan **out, lp_error *err) {
     if (depth > MAX_DEPTH)
@@ -177,7 +178,7 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
     p->frame.n_vals = g->n_values;
     p->frame.vals = lp_xcalloc((size_t)g->n_values + 1, sizeof *p->frame.vals);
     p->keep = lp_arena_array(&s->arena, (size_t)g->n_values + 1, sizeof *p->keep);
-    p->is_const = lp_arena_array(&s->arena, (size_t)g->n_values + 1, sizeof *p->is_const);
+    p->konst = lp_arena_array(&s->arena, (size_t)g->n_values + 1, sizeof *p->konst);
     *out = p;
     if (s->n_all == s->cap_all) {
         s->cap_all = s->cap_all ? s->cap_all * 2 : 8;
@@ -189,7 +190,7 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
         const lp_value *val = &g->values[v];
         if (val->is_output || val->init >= 0 || val->outer >= 0) p->keep[v] = true;
         if (val->constant) {
-            p->is_const[v] = true;
+            p->konst[v] = true;
             p->frame.vals[v].kind = LP_RV_TENSOR;
             p->frame.vals[v].t = *val->constant;
             p->frame.vals[v].t.owned = false;
@@ -197,29 +198,9 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
         }
     }
 
-    int *last = lp_xcalloc((size_t)g->n_values + 1, sizeof *last);
-    for (int v = 0; v < g->n_values; v++) last[v] = g->values[v].producer;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const lp_node *n = &g->nodes[i];
-        for (int k = 0; k < n->n_inputs; k++)
-            if (n->inputs[k] >= 0) last[n->inputs[k]] = i;
-        for (int k = 0; k < n->n_implicit; k++) last[n->implicit[k]] = i;
-    }
-    int *nfree = lp_xcalloc((size_t)g->n_nodes + 1, sizeof *nfree);
-    for (int v = 0; v < g->n_values; v++)
-        if (!p->keep[v] && last[v] >= 0) nfree[last[v]]++;
-    for (int i = 0; i < g->n_nodes; i++) {
-        p->steps[i].frees = lp_arena_array(&s->arena, (size_t)nfree[i], sizeof(int));
-    }
-    for (int v = 0; v < g->n_values; v++)
-        if (!p->keep[v] && last[v] >= 0) {
-            lp_step *st = &p->steps[last[v]];
-            st->frees[st->n_frees++] = v;
-        }
-    free(last);
-    free(nfree);
-
     int rc = LP_OK;
+    lp_plan *outer_plan = s->planning;
+    int outer_step = s->planning_step;
     for (int i = 0; i < g->n_nodes && rc == LP_OK; i++) {
         lp_step *st = &p->steps[i];
         const lp_node *n = resolve_node(s, &g->nodes[i], caller);
@@ -232,6 +213,7 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
             st->in[k] = n->inputs[k] >= 0 ? &p->frame.vals[n->inputs[k]] : NULL;
         for (int k = 0; k < n->n_outputs; k++)
             st->out[k] = n->outputs[k] >= 0 ? &p->frame.vals[n->outputs[k]] : NULL;
+        if (st->skip) continue; /* absorbed by an earlier step's prepare */
         if (n->function >= 0) {
             const lp_function *f = &s->model->functions[n->function];
             rc = build_plan(s, f->body, n, depth + 1, &st->call, err);
@@ -250,16 +232,43 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
         if (st->kernel->prepare) {
             lp_rvalue **cin = lp_arena_array(&s->arena, (size_t)n->n_inputs, sizeof *cin);
             for (int k = 0; k < n->n_inputs; k++)
-                if (n->inputs[k] >= 0 && p->is_const[n->inputs[k]]) cin[k] = st->in[k];
+                if (n->inputs[k] >= 0 && p->konst[n->inputs[k]]) cin[k] = st->in[k];
             lp_kctx k = {.node = n, .graph = g, .opset = n->opset, .in = cin, .n_in = n->n_inputs,
                          .sess = s, .err = err, .threads = s->opts.threads};
+            s->planning = p;
+            s->planning_step = i;
             rc = st->kernel->prepare(&k);
+            s->planning = outer_plan;
+            s->planning_step = outer_step;
             st->state = k.state;
             if (rc) break;
         }
-        rc = fold_constant_step(s, p, st, err);
+        if (!s->opts.no_fuse && foldable(p, st)) fold_step(s, p, st);
     }
-    return rc;
+    if (rc) return rc;
+
+    /* liveness: a value dies after its last reader (skipped steps count, to stay simple) */
+    int *last = lp_xcalloc((size_t)g->n_values + 1, sizeof *last);
+    for (int v = 0; v < g->n_values; v++) last[v] = g->values[v].producer;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const lp_node *n = &g->nodes[i];
+        for (int k = 0; k < n->n_inputs; k++)
+            if (n->inputs[k] >= 0) last[n->inputs[k]] = i;
+        for (int k = 0; k < n->n_implicit; k++) last[n->implicit[k]] = i;
+    }
+    int *nfree = lp_xcalloc((size_t)g->n_nodes + 1, sizeof *nfree);
+    for (int v = 0; v < g->n_values; v++)
+        if (!p->keep[v] && last[v] >= 0) nfree[last[v]]++;
+    for (int i = 0; i < g->n_nodes; i++)
+        p->steps[i].frees = lp_arena_array(&s->arena, (size_t)nfree[i], sizeof(int));
+    for (int v = 0; v < g->n_values; v++)
+        if (!p->keep[v] && last[v] >= 0) {
+            lp_step *st = &p->steps[last[v]];
+            st->frees[st->n_frees++] = v;
+        }
+    free(last);
+    free(nfree);
+    return LP_OK;
 }
 
 /* ---- support check ---- */
@@ -407,9 +416,10 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
     bool profile = s->opts.profile && p == s->main;
     for (int i = 0; i < p->n_steps && rc == LP_OK; i++) {
         lp_step *st = &p->steps[i];
-        if (st->folded) continue;
         double t0 = profile ? now_ms() : 0;
-        if (st->call) {
+        if (st->skip) {
+            /* folded or absorbed at plan time */
+        } else if (st->call) {
             lp_rvalue *tmp = lp_xcalloc((size_t)st->n_out + 1, sizeof *tmp);
             rc = lp_plan_run(s, st->call, NULL, st->in, st->n_in, tmp, err);
             for (int k = 0; k < st->n_out; k++) {
@@ -427,16 +437,20 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
                          .sess = s, .frame = &p->frame, .err = err, .threads = s->opts.threads};
             rc = st->kernel->run(&k);
         }
-        if (profile) {
+        if (profile && !st->skip) {
             s->profile[i].total_ms += now_ms() - t0;
             s->profile[i].calls++;
         }
-        for (int f = 0; f < st->n_frees; f++)
-            if (!p->keep[st->frees[f]]) lp_frame_release(s, &p->frame.vals[st->frees[f]]);
+        for (int f = 0; f < st->n_frees; f++) lp_frame_release(s, &p->frame.vals[st->frees[f]]);
     }
     if (rc == LP_OK && outs) {
-        for (int i = 0; i < g->n_outputs && rc == LP_OK; i++)
-            rc = move_out(&outs[i], &p->frame.vals[g->outputs[i]], err);
+        for (int i = 0; i < g->n_outputs && rc == LP_OK; i++) {
+            /* a value listed as output twice is copied until its last listing moves it */
+            bool again = false;
+            for (int j = i + 1; j < g->n_outputs; j++) again |= g->outputs[j] == g->outputs[i];
+            lp_rvalue *v = &p->frame.vals[g->outputs[i]];
+            rc = again ? lp_rvalue_copy(&outs[i], v, err) : move_out(&outs[i], v, err);
+        }
     }
     /* inputs and outer values were borrowed: forget them */
     for (int i = 0; i < g->n_inputs; i++) {
@@ -446,9 +460,9 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
     for (int v = 0; v < g->n_values; v++)
         if (g->values[v].outer >= 0) memset(&p->frame.vals[v], 0, sizeof p->frame.vals[v]);
     if (outs || rc != LP_OK) {
-        /* release what is left, but for constants (given or folded) */
+        /* a subgraph (or a failed run): release what is left */
         for (int v = 0; v < g->n_values; v++)
-            if (!p->is_const[v] && g->values[v].outer < 0) lp_frame_release(s, &p->frame.vals[v]);
+            if (!p->konst[v] && g->values[v].outer < 0) lp_frame_release(s, &p->frame.vals[v]);
     }
     p->depth--;
     return rc;

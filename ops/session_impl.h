@@ -17,7 +17,7 @@ typedef struct lp_step {
     int *frees; /* values whose last reader this step is */
     int n_frees;
     struct lp_plan *call; /* a model-local function's body, run like a subgraph */
-    bool folded;          /* computed once at planning: its outputs are constants */
+    bool skip;            /* folded into a constant, or absorbed by an earlier step (fuse.c) */
 } lp_step;
 
 typedef struct lp_frame {
@@ -31,8 +31,8 @@ typedef struct lp_plan {
     lp_step *steps;
     int n_steps;
     lp_frame frame;
-    bool *keep;     /* values never freed (graph outputs, initializers, outer, folded) */
-    bool *is_const; /* initializers and the outputs of folded steps */
+    bool *keep; /* values never freed (graph outputs, initializers, outer, folded) */
+    bool *konst; /* values known at plan time: initializers and folded outputs */
     int depth;  /* nesting while running, to refuse runaway recursion */
 } lp_plan;
 
@@ -58,6 +58,8 @@ struct lp_session {
     size_t scratch_cap;
     lp_node_profile *profile;
     double *prof_ms;
+    lp_plan *planning; /* the plan being built and the step being prepared, for fuse.c */
+    int planning_step;
 };
 
 void lp_pool_put(lp_session *s, void *p, size_t cap);

@@ -26,7 +26,8 @@ static void usage(FILE *f) {
             "  --batch B          size of a symbolic first dimension for --random (default 1)\n"
             "  --threads T        threads for the runtime (default: OpenBLAS's)\n"
             "  --repeat N         run N more times and print min and median latency\n"
-            "  --out DIR          write output K as DIR/output_K.pb (graph output order)\n"
+            "  --out DIR          write output K as DIR/output_K.pb (graph output order),\n"
+            "                     and the inputs as DIR/input_K.pb: a test_data_set\n"
             "  --values N         how many values to show per output (default 8)\n"
             "  --json             print the result as JSON\n");
 }
@@ -147,6 +148,13 @@ int cmd_run(int argc, char **argv) {
             char path[4096];
             snprintf(path, sizeof path, "%s/output_%d.pb", out_dir, o);
             rc = lp_rvalue_write_pb(path, outs[o], g->values[g->outputs[o]].name, &err);
+            if (rc) rc = lp_cli_error(&err);
+        }
+        /* the inputs too, so DIR is a test_data_set that `loupe check` can replay */
+        for (int i = 0; i < g->n_inputs && !rc; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/input_%d.pb", out_dir, i);
+            rc = lp_rvalue_write_pb(path, &ins[i], g->values[g->inputs[i]].name, &err);
             if (rc) rc = lp_cli_error(&err);
         }
     }

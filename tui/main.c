@@ -17,7 +17,8 @@ static const lp_command commands[] = {
 };
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: loupe MODEL.onnx|PACKAGE.zip          open the workbench\n"
+    fprintf(f, "usage: loupe MODEL.onnx|PACKAGE.zip [-C] [-M]  open the workbench (-C no colour,\n"
+               "                                               -M no mouse)\n"
                "       loupe COMMAND [ARGS] [--json]           run one command\n\n"
                "commands:\n");
     for (size_t i = 0; i < LP_COUNT(commands); i++)
@@ -42,6 +43,7 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < LP_COUNT(commands); i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    if (lp_app_option(argv[1])) return lp_app_main(argc - 1, argv + 1);
     if (argv[1][0] == '-') {
         fprintf(stderr, "loupe: unknown option '%s' (see 'loupe --help')\n", argv[1]);
         return 2;

@@ -1,0 +1,467 @@
+/*
+** conv.c — Conv, ConvTranspose and Col2Im over 1-D, 2-D and 3-D windows.
+**
+** Conv is a matrix product per image and group: W_g [Mg x Cg*K] times the
+** input unrolled by im2col [Cg*K x P]. A 1x1 convolution with stride 1 and
+** no padding needs no unrolling (the input already is that matrix); a
+** depthwise convolution (one input channel per group) is a direct loop, as a
+** product with one row would waste the BLAS. Large unrolled matrices are
+** made a band of output rows at a time to bound the scratch memory. The
+** bias, a BatchNormalization folded at plan time and a fused Relu/Clip are
+** applied in one pass over each output block (fuse.h).
+**
+** ConvTranspose is the adjoint: W_g^T times the input gives columns that
+** col2im scatters into the output. Col2Im is that scatter on its own.
+** DeformConv (2-D) unrolls with bilinear samples at offset positions.
+** CausalConvWithState is a direct depthwise 1-D loop over state + input.
+*/
+#include "ops/fuse.h"
+#include "ops/nn.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+LP_NN_VECTORIZE
+
+/* Bytes of unrolled input made at a time (at least one output row). */
+#define COL_BUDGET ((int64_t)8 << 20)
+
+typedef struct conv_state {
+    lp_epilogue ep;   /* the fused output pass */
+    bool bias_folded; /* ep.shift already holds the (constant) bias */
+} conv_state;
+
+static void conv_release(void *p) {
+    conv_state *st = p;
+    if (!st) return;
+    lp_epilogue_free(&st->ep);
+    free(st);
+}
+
+void lp_k_conv_release(void *p) { conv_release(p); }
+void lp_k_conv_transpose_release(void *p) { conv_release(p); }
+
+/* Output channels from the weight (constant, or typed by the file). */
+static int64_t weight_dim(lp_kctx *k, int axis) {
+    const lp_tensor *W = lp_in(k, 1);
+    if (W) return W->rank > axis ? W->dims[axis] : -1;
+    if (k->node->n_inputs < 2 || k->node->inputs[1] < 0) return -1;
+    const lp_type *t = &k->graph->values[k->node->inputs[1]].type;
+    return t->kind == LP_KIND_TENSOR && t->rank > axis ? t->dims[axis].value : -1;
+}
+
+/* Absorbs a following BatchNormalization and Relu/Clip into the output pass,
+** when the bias (if any) is constant so that it can be folded too. */
+static int prepare_epilogue(lp_kctx *k, int64_t channels) {
+    const lp_tensor *B = lp_in(k, 2);
+    bool has_b = k->node->n_inputs > 2 && k->node->inputs[2] >= 0;
+    if (channels < 0 || (has_b && (!B || B->numel != channels || !lp_nn_float_type(B->dtype))))
+        return LP_OK;
+    if (!lp_fuse_next(k)) return LP_OK;
+    conv_state *st = lp_xcalloc(1, sizeof *st);
+    lp_epilogue_init(&st->ep, B, channels);
+    st->bias_folded = has_b;
+    lp_fuse_batchnorm(k, &st->ep);
+    lp_fuse_activation(k, &st->ep);
+    if (!st->ep.n_fused) {
+        conv_release(st);
+        return LP_OK;
+    }
+    k->state = st;
+    return LP_OK;
+}
+
+int lp_k_conv_prepare(lp_kctx *k) { return prepare_epilogue(k, weight_dim(k, 0)); }
+
+int lp_k_conv_transpose_prepare(lp_kctx *k) {
+    int64_t mg = weight_dim(k, 1);
+    int64_t group = lp_attr_int(k->node, "group", 1);
+    return prepare_epilogue(k, mg < 0 || group < 1 ? -1 : mg * group);
+}
+
+/* The epilogue and run-time bias for a Conv/ConvTranspose output. */
+static const lp_epilogue *epilogue_of(lp_kctx *k, const float *b, const float **bias) {
+    const conv_state *st = k->state;
+    *bias = st && st->bias_folded ? NULL : b;
+    return st ? &st->ep : NULL;
+}
+
+static int check_types(lp_kctx *k, const lp_tensor *X, const lp_tensor *W, const lp_tensor *B) {
+    if (!X || !W) return lp_kfail(k, "inputs X and W are required");
+    if (!lp_nn_float_type(X->dtype))
+        return lp_kfail(k, "%s inputs are not supported", lp_dtype_name(X->dtype));
+    if (W->dtype != X->dtype || (B && B->dtype != X->dtype))
+        return lp_kbad(k, "X, W and B must have one element type");
+    if (X->rank < 3 || X->rank > 2 + LP_WIN_DIMS)
+        return lp_kfail(k, "X has rank %d; ranks 3 to %d are supported", X->rank, 2 + LP_WIN_DIMS);
+    if (W->rank != X->rank) return lp_kbad(k, "W has rank %d, X rank %d", W->rank, X->rank);
+    return LP_OK;
+}
+
+/* ---- Conv ---- */
+
+/* One output channel of a depthwise convolution: y = x (*) wt, direct. */
+static void conv_direct(const lp_window *w, const float *x, const float *wt, float *y) {
+    const int64_t ID = w->in[0], IH = w->in[1], IW = w->in[2];
+    const int64_t OH = w->out[1], OW = w->out[2], sw = w->s[2];
+    for (int64_t r = 0; r < w->out[0] * OH; r++) {
+        int64_t od = r / OH, oh = r % OH;
+        float *o = y + r * OW;
+        memset(o, 0, (size_t)OW * sizeof *o);
+        for (int64_t kd = 0; kd < w->k[0]; kd++) {
+            int64_t id = od * w->s[0] - w->pb[0] + kd * w->d[0];
+            if (id < 0 || id >= ID) continue;
+            for (int64_t kh = 0; kh < w->k[1]; kh++) {
+                int64_t ih = oh * w->s[1] - w->pb[1] + kh * w->d[1];
+                if (ih < 0 || ih >= IH) continue;
+                const float *row = x + (id * IH + ih) * IW;
+                const float *wk = wt + (kd * w->k[1] + kh) * w->k[2];
+                for (int64_t kw = 0; kw < w->k[2]; kw++) {
+                    int64_t base = kw * w->d[2] - w->pb[2];
+                    int64_t lo = base < 0 ? (-base + sw - 1) / sw : 0;
+                    int64_t hi = IW - base <= 0 ? 0 : (IW - base + sw - 1) / sw;
+                    if (hi > OW) hi = OW;
+                    const float *s = row + base;
+                    float v = wk[kw];
+                    if (sw == 1)
+                        for (int64_t ow = lo; ow < hi; ow++) o[ow] += v * s[ow];
+                    else
+                        for (int64_t ow = lo; ow < hi; ow++) o[ow] += v * s[ow * sw];
+                }
+            }
+        }
+    }
+}
+
+int lp_k_conv(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *B = lp_in(k, 2);
+    int rc = check_types(k, X, W, B);
+    if (rc) return rc;
+    int nd = X->rank - 2;
+    int64_t group = lp_attr_int(k->node, "group", 1);
+    int64_t N = X->dims[0], C = X->dims[1], M = W->dims[0], Cg = W->dims[1];
+    if (group < 1 || C != Cg * group || M % group)
+        return lp_kbad(k, "X has %lld channels, W [%lld, %lld, ...] with group %lld",
+                       (long long)C, (long long)M, (long long)Cg, (long long)group);
+    if (B && B->numel != M) return lp_kbad(k, "B has %lld values for %lld output channels",
+                                           (long long)B->numel, (long long)M);
+    lp_window w;
+    if ((rc = lp_window_init(k, &w, nd, X->dims + 2, W->dims + 2, false))) return rc;
+    int64_t dims[2 + LP_WIN_DIMS] = {N, M};
+    for (int i = 0; i < nd; i++) dims[2 + i] = w.out[LP_WIN_DIMS - nd + i];
+    lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, dims);
+    if (!Y) return LP_EFAIL;
+    if (Y->numel == 0) return LP_OK;
+
+    const int64_t Mg = M / group, K = w.k[0] * w.k[1] * w.k[2], Kdim = Cg * K;
+    const int64_t Pin = lp_window_in_size(&w), P = lp_window_out_size(&w), OW = w.out[2];
+    const int64_t rows = w.out[0] * w.out[1];
+    bool pointwise = K == 1, depthwise = Cg == 1 && group > 1;
+    for (int i = 0; i < LP_WIN_DIMS; i++)
+        pointwise &= w.s[i] == 1 && w.pb[i] == 0 && w.pe[i] == 0;
+    int64_t band = rows; /* output rows unrolled at a time */
+    if (!pointwise && !depthwise && Kdim * P * 4 > COL_BUDGET) {
+        band = COL_BUDGET / 4 / (Kdim * OW);
+        if (band < 1) band = 1;
+    }
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[5] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, pointwise || depthwise ? 0 : Kdim * band * OW};
+    float *a[5];
+    if (!lp_nn_scratch(k, 5, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
+    const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
+    float *y = conv ? a[3] : Y->data, *col = a[4];
+    const lp_epilogue *ep = epilogue_of(k, b, &bias);
+
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t g = 0; g < group; g++) {
+            const float *xg = x + (n * C + g * Cg) * Pin, *wg = wt + g * Mg * Kdim;
+            float *yg = y + (n * M + g * Mg) * P;
+            if (depthwise) {
+                for (int64_t m = 0; m < Mg; m++) conv_direct(&w, xg, wg + m * K, yg + m * P);
+            } else if (pointwise) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)P, (int)Kdim,
+                            1.0f, wg, (int)Kdim, xg, (int)P, 0.0f, yg, (int)P);
+            } else {
+                for (int64_t r0 = 0; r0 < rows; r0 += band) {
+                    int64_t r1 = r0 + band < rows ? r0 + band : rows, cols = (r1 - r0) * OW;
+                    lp_im2col(&w, Cg, xg, col, r0, r1);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)cols,
+                                (int)Kdim, 1.0f, wg, (int)Kdim, col, (int)cols, 0.0f,
+                                yg + r0 * OW, (int)P);
+                }
+            }
+            lp_epilogue_rows(ep, bias, yg, g * Mg, Mg, P);
+        }
+    if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+/* ---- ConvTranspose ---- */
+
+static int64_t floordiv2(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
+
+int lp_k_conv_transpose(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *B = lp_in(k, 2);
+    int rc = check_types(k, X, W, B);
+    if (rc) return rc;
+    int nd = X->rank - 2, off = LP_WIN_DIMS - nd;
+    int64_t group = lp_attr_int(k->node, "group", 1);
+    int64_t N = X->dims[0], C = X->dims[1], Mg = W->dims[1], M = Mg * group;
+    if (group < 1 || W->dims[0] != C || C % group)
+        return lp_kbad(k, "X has %lld channels, W [%lld, %lld, ...] with group %lld",
+                       (long long)C, (long long)W->dims[0], (long long)Mg, (long long)group);
+    if (B && B->numel != M) return lp_kbad(k, "B has %lld values for %lld output channels",
+                                           (long long)B->numel, (long long)M);
+    /* The geometry as the forward Conv that maps Y back to X: its input is
+    ** Y's grid, its output X's grid. */
+    lp_window w;
+    int64_t opad[LP_WIN_DIMS];
+    memset(&w, 0, sizeof w);
+    w.nd = nd;
+    if ((rc = lp_window_ints(k, "strides", nd, 1, w.s)) ||
+        (rc = lp_window_ints(k, "dilations", nd, 1, w.d)) ||
+        (rc = lp_window_ints(k, "output_padding", nd, 0, opad)))
+        return rc;
+    int nk = 0, np = 0, nos = 0;
+    const int64_t *ks = lp_attr_ints(k->node, "kernel_shape", &nk);
+    const int64_t *pads = lp_attr_ints(k->node, "pads", &np);
+    const int64_t *os = lp_attr_ints(k->node, "output_shape", &nos);
+    if ((ks && nk != nd) || (pads && np != 2 * nd) || (os && nos != nd && nos != nd + 2))
+        return lp_kfail(k, "kernel_shape, pads or output_shape has the wrong length");
+    const char *ap = lp_attr_string(k->node, "auto_pad", "NOTSET");
+    bool upper = !strcmp(ap, "SAME_UPPER"), same = upper || !strcmp(ap, "SAME_LOWER");
+    int64_t out[LP_WIN_DIMS];
+    for (int i = 0; i < LP_WIN_DIMS; i++) {
+        w.out[i] = w.in[i] = w.k[i] = out[i] = 1;
+        if (i < off) continue;
+        int j = i - off;
+        w.out[i] = X->dims[2 + j];
+        w.k[i] = W->dims[2 + j];
+        if (ks && ks[j] != w.k[i]) return lp_kbad(k, "kernel_shape does not match W");
+        if (w.s[i] < 1 || w.d[i] < 1) return lp_kfail(k, "strides and dilations must be positive");
+        int64_t natural = w.s[i] * (w.out[i] - 1) + opad[i] + (w.k[i] - 1) * w.d[i] + 1;
+        if (os || (same && !pads)) {
+            out[i] = os ? os[nos - nd + j] : w.out[i] * w.s[i];
+            if (pads && !same) {
+                w.pb[i] = pads[j];
+            } else {
+                int64_t total = natural - out[i];
+                w.pe[i] = upper ? total - floordiv2(total) : floordiv2(total);
+                w.pb[i] = total - w.pe[i];
+            }
+        } else {
+            bool valid = !strcmp(ap, "VALID");
+            w.pb[i] = pads && !valid ? pads[j] : 0;
+            w.pe[i] = pads && !valid ? pads[nd + j] : 0;
+            out[i] = natural - w.pb[i] - w.pe[i];
+        }
+        if (out[i] < 0) return lp_kbad(k, "the output would have a negative extent");
+        w.in[i] = out[i];
+    }
+    int64_t dims[2 + LP_WIN_DIMS] = {N, M};
+    for (int i = 0; i < nd; i++) dims[2 + i] = out[off + i];
+    lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, dims);
+    if (!Y) return LP_EFAIL;
+    if (Y->numel == 0) return LP_OK;
+
+    const int64_t Cg = C / group, K = w.k[0] * w.k[1] * w.k[2];
+    const int64_t Pin = lp_window_out_size(&w), P = lp_window_in_size(&w);
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[5] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, Mg * K * Pin};
+    float *a[5];
+    if (!lp_nn_scratch(k, 5, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
+    const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
+    float *y = conv ? a[3] : Y->data, *col = a[4];
+    const lp_epilogue *ep = epilogue_of(k, b, &bias);
+    memset(y, 0, (size_t)Y->numel * sizeof *y);
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t g = 0; g < group; g++) {
+            const float *xg = x + (n * C + g * Cg) * Pin, *wg = wt + g * Cg * Mg * K;
+            float *yg = y + (n * M + g * Mg) * P;
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(Mg * K), (int)Pin, (int)Cg,
+                        1.0f, wg, (int)(Mg * K), xg, (int)Pin, 0.0f, col, (int)Pin);
+            lp_col2im(&w, Mg, col, yg);
+            lp_epilogue_rows(ep, bias, yg, g * Mg, Mg, P);
+        }
+    if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+/* ---- Col2Im ---- */
+
+int lp_k_col2im(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *image = lp_in(k, 1), *block = lp_in(k, 2);
+    if (!X || !image || !block) return lp_kfail(k, "inputs input, image_shape and block_shape are required");
+    if (!lp_nn_float_type(X->dtype))
+        return lp_kfail(k, "%s inputs are not supported", lp_dtype_name(X->dtype));
+    int nd = (int)image->numel;
+    if (X->rank != 3 || nd < 1 || nd > LP_WIN_DIMS || block->numel != nd)
+        return lp_kbad(k, "needs input [N, C*prod(block), L] and 1 to %d spatial dims of "
+                          "image_shape and block_shape", LP_WIN_DIMS);
+    int64_t in[LP_WIN_DIMS], ks[LP_WIN_DIMS], K = 1;
+    for (int i = 0; i < nd; i++) {
+        in[i] = lp_get_i64(image, i);
+        ks[i] = lp_get_i64(block, i);
+        if (in[i] < 1 || ks[i] < 1) return lp_kbad(k, "image_shape and block_shape must be positive");
+        K *= ks[i];
+    }
+    lp_window w;
+    int rc = lp_window_init(k, &w, nd, in, ks, false);
+    if (rc) return rc;
+    int64_t N = X->dims[0], C = X->dims[1] / K, L = X->dims[2];
+    if (X->dims[1] % K || L != lp_window_out_size(&w))
+        return lp_kbad(k, "input [%lld, %lld, %lld] does not match %lld blocks of %lld values",
+                       (long long)N, (long long)X->dims[1], (long long)L,
+                       (long long)lp_window_out_size(&w), (long long)K);
+    int64_t dims[2 + LP_WIN_DIMS] = {N, C};
+    for (int i = 0; i < nd; i++) dims[2 + i] = in[i];
+    lp_tensor *Y = lp_out(k, 0, X->dtype, 2 + nd, dims);
+    if (!Y) return LP_EFAIL;
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[2] = {conv ? X->numel : 0, conv ? Y->numel : 0};
+    float *a[2];
+    if (!lp_nn_scratch(k, 2, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]);
+    float *y = conv ? a[1] : Y->data;
+    memset(y, 0, (size_t)Y->numel * sizeof *y);
+    int64_t P = lp_window_in_size(&w);
+    for (int64_t n = 0; n < N; n++) lp_col2im(&w, C, x + n * C * K * L, y + n * C * P);
+    if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+/* ---- DeformConv ---- */
+
+/* Bilinear sample of one plane at (y, x); outside the plane reads zero. */
+static float bilinear(const float *plane, int64_t H, int64_t W, float y, float x) {
+    if (!(y > -1.0f && y < (float)H && x > -1.0f && x < (float)W)) return 0.0f;
+    float fy = floorf(y), fx = floorf(x), ly = y - fy, lx = x - fx;
+    int64_t y0 = (int64_t)fy, x0 = (int64_t)fx;
+    float v = 0;
+    for (int dy = 0; dy < 2; dy++)
+        for (int dx = 0; dx < 2; dx++) {
+            int64_t yy = y0 + dy, xx = x0 + dx;
+            if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+            v += (dy ? ly : 1 - ly) * (dx ? lx : 1 - lx) * plane[yy * W + xx];
+        }
+    return v;
+}
+
+int lp_k_deform_conv(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *O = lp_in(k, 2), *B = lp_in(k, 3);
+    const lp_tensor *Mk = lp_in(k, 4);
+    int rc = check_types(k, X, W, B);
+    if (rc) return rc;
+    if (X->rank != 4) return lp_kfail(k, "only 2-D deformable convolution is supported");
+    if (!O || O->dtype != X->dtype || (Mk && Mk->dtype != X->dtype))
+        return lp_kbad(k, "offset (and mask) must be given, of X's type");
+    int64_t group = lp_attr_int(k->node, "group", 1), og = lp_attr_int(k->node, "offset_group", 1);
+    int64_t N = X->dims[0], C = X->dims[1], H = X->dims[2], Wd = X->dims[3];
+    int64_t M = W->dims[0], Cg = W->dims[1];
+    if (group < 1 || og < 1 || C != Cg * group || M % group || C % og)
+        return lp_kbad(k, "channels, group and offset_group do not agree");
+    lp_window w;
+    if ((rc = lp_window_init(k, &w, 2, X->dims + 2, W->dims + 2, false))) return rc;
+    int64_t KH = w.k[1], KW = w.k[2], K = KH * KW, OH = w.out[1], OW = w.out[2], P = OH * OW;
+    if (O->rank != 4 || O->dims[0] != N || O->dims[1] != og * 2 * K || O->dims[2] != OH ||
+        O->dims[3] != OW)
+        return lp_kbad(k, "offset must be [%lld, %lld, %lld, %lld]", (long long)N,
+                       (long long)(og * 2 * K), (long long)OH, (long long)OW);
+    if (Mk && (Mk->numel != N * og * K * P))
+        return lp_kbad(k, "mask must be [%lld, %lld, %lld, %lld]", (long long)N,
+                       (long long)(og * K), (long long)OH, (long long)OW);
+    if (B && B->numel != M) return lp_kbad(k, "B needs %lld values", (long long)M);
+    int64_t dims[4] = {N, M, OH, OW};
+    lp_tensor *Y = lp_out(k, 0, X->dtype, 4, dims);
+    if (!Y) return LP_EFAIL;
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[7] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, conv ? O->numel : 0, conv && Mk ? Mk->numel : 0,
+                       Cg * K * P};
+    float *a[7];
+    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
+    const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *off = lp_nn_floats(O, a[4]);
+    const float *mask = Mk ? lp_nn_floats(Mk, a[5]) : NULL;
+    float *y = conv ? a[3] : Y->data, *col = a[6];
+    const int64_t Mg = M / group, cpo = C / og;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t g = 0; g < group; g++) {
+            float *dst = col;
+            for (int64_t ci = 0; ci < Cg; ci++) {
+                int64_t c = g * Cg + ci, o = c / cpo;
+                const float *plane = x + (n * C + c) * H * Wd;
+                for (int64_t q = 0; q < K; q++, dst += P) {
+                    const float *dy = off + ((n * og + o) * K + q) * 2 * P, *dx = dy + P;
+                    const float *mq = mask ? mask + ((n * og + o) * K + q) * P : NULL;
+                    int64_t kh = q / KW, kw = q % KW;
+                    for (int64_t p = 0; p < P; p++) {
+                        int64_t oh = p / OW, ow = p % OW;
+                        float py = (float)(oh * w.s[1] - w.pb[1] + kh * w.d[1]) + dy[p];
+                        float px = (float)(ow * w.s[2] - w.pb[2] + kw * w.d[2]) + dx[p];
+                        float v = bilinear(plane, H, Wd, py, px);
+                        dst[p] = mq ? v * mq[p] : v;
+                    }
+                }
+            }
+            float *yg = y + (n * M + g * Mg) * P;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)P, (int)(Cg * K),
+                        1.0f, wt + g * Mg * Cg * K, (int)(Cg * K), col, (int)P, 0.0f, yg, (int)P);
+            lp_epilogue_rows(NULL, b, yg, g * Mg, Mg, P);
+        }
+    if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+/* ---- CausalConvWithState ---- */
+
+int lp_k_causal_conv_with_state(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *B = lp_in(k, 2), *S = lp_in(k, 3);
+    if (!X || !W) return lp_kfail(k, "inputs input and weight are required");
+    if (!lp_nn_float_type(X->dtype) || W->dtype != X->dtype || (B && B->dtype != X->dtype) ||
+        (S && S->dtype != X->dtype))
+        return lp_kbad(k, "inputs must share one float type");
+    if (X->rank != 3 || W->rank != 3 || W->dims[0] != X->dims[1] || W->dims[1] != 1 ||
+        W->dims[2] < 1)
+        return lp_kbad(k, "needs input [N, C, L] and weight [C, 1, k]");
+    const char *act = lp_attr_string(k->node, "activation", "none");
+    bool silu = !strcmp(act, "silu") || !strcmp(act, "swish");
+    if (!silu && strcmp(act, "none")) return lp_kfail(k, "unknown activation '%s'", act);
+    int64_t N = X->dims[0], C = X->dims[1], L = X->dims[2], KS = W->dims[2], H = KS - 1;
+    if (B && B->numel != C) return lp_kbad(k, "bias needs %lld values", (long long)C);
+    if (S && (S->rank != 3 || S->dims[0] != N || S->dims[1] != C || S->dims[2] != H))
+        return lp_kbad(k, "past_state must be [%lld, %lld, %lld]", (long long)N, (long long)C,
+                       (long long)H);
+    lp_tensor *Y = lp_out(k, 0, X->dtype, 3, X->dims);
+    int64_t sd[3] = {N, C, H};
+    lp_tensor *P = lp_out(k, 1, X->dtype, 3, sd);
+    if (!Y || !P) return LP_EFAIL;
+    int64_t lens[7] = {X->numel, W->numel, B ? B->numel : 0, S ? S->numel : 0, Y->numel,
+                       P->numel, H + L};
+    float *a[7];
+    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]), *w = lp_nn_floats(W, a[1]);
+    const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *st = S ? lp_nn_floats(S, a[3]) : NULL;
+    float *y = a[4], *ps = a[5], *seq = a[6];
+    for (int64_t i = 0; i < N * C; i++) {
+        /* the state then the input, as one sequence */
+        for (int64_t t = 0; t < H; t++) seq[t] = st ? st[i * H + t] : 0.0f;
+        memcpy(seq + H, x + i * L, (size_t)L * sizeof *seq);
+        const float *wk = w + (i % C) * KS;
+        for (int64_t t = 0; t < L; t++) {
+            float acc = b ? b[i % C] : 0.0f;
+            for (int64_t j = 0; j < KS; j++) acc += wk[j] * seq[t + j];
+            y[i * L + t] = silu ? acc / (1.0f + expf(-acc)) : acc;
+        }
+        memcpy(ps + i * H, seq + L, (size_t)H * sizeof *ps);
+    }
+    lp_nn_store(Y, y, Y->numel);
+    lp_nn_store(P, ps, P->numel);
+    return LP_OK;
+}

@@ -1,0 +1,476 @@
+/*
+** pool.c — pooling: MaxPool (with indices), AveragePool, LpPool, their
+** Global forms, MaxUnpool, MaxRoiPool and RoiAlign.
+**
+** Windows are walked with the normalised 3-D geometry of nn.h. The common
+** case (no indices) runs a row at a time: for each valid kernel row, one
+** strided sweep over the output row, which the compiler vectorises. Padding
+** never contributes a value: MaxPool ignores it, AveragePool counts it only
+** with count_include_pad, LpPool skips it. Integer MaxPool (int8/uint8) is
+** exact through float.
+*/
+#include "ops/nn.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+LP_NN_VECTORIZE
+
+enum { POOL_MAX, POOL_AVG, POOL_LP };
+
+/* Kernel taps kk in [0, K) with lo <= start + kk*d < hi: [*a, *b). */
+static void tap_range(int64_t start, int64_t K, int64_t d, int64_t lo, int64_t hi, int64_t *a,
+                      int64_t *b) {
+    int64_t x = start < lo ? (lo - start + d - 1) / d : 0;
+    int64_t y = hi - start <= 0 ? 0 : (hi - start + d - 1) / d;
+    if (y > K) y = K;
+    if (x > y) x = y;
+    *a = x;
+    *b = y;
+}
+
+/* For each output column, how many kernel columns land in [lo, hi). */
+static void column_counts(const lp_window *w, int64_t lo, int64_t hi, float *cnt) {
+    for (int64_t ow = 0; ow < w->out[2]; ow++) {
+        int64_t a, b;
+        tap_range(ow * w->s[2] - w->pb[2], w->k[2], w->d[2], lo, hi, &a, &b);
+        cnt[ow] = (float)(b - a);
+    }
+}
+
+typedef struct pool_args {
+    int kind;
+    float p;                /* LpPool */
+    bool include_pad;       /* AveragePool */
+} pool_args;
+
+/* One channel plane: x is the input grid, y the output grid. cnt/cnt_pad
+** are column_counts over the input and over the padded extent. */
+static void pool_plane(const lp_window *w, const pool_args *pa, const float *x, float *y,
+                       const float *cnt, const float *cnt_pad) {
+    const int64_t IH = w->in[1], IW = w->in[2], OH = w->out[1], OW = w->out[2];
+    const int64_t sw = w->s[2], dw = w->d[2];
+    for (int64_t r = 0; r < w->out[0] * OH; r++) {
+        int64_t od = r / OH, oh = r % OH;
+        float *o = y + r * OW;
+        float init = pa->kind == POOL_MAX ? -INFINITY : 0.0f;
+        for (int64_t ow = 0; ow < OW; ow++) o[ow] = init;
+        int64_t sd = od * w->s[0] - w->pb[0], sh = oh * w->s[1] - w->pb[1], d0, d1, h0, h1;
+        tap_range(sd, w->k[0], w->d[0], 0, w->in[0], &d0, &d1);
+        tap_range(sh, w->k[1], w->d[1], 0, IH, &h0, &h1);
+        for (int64_t kd = d0; kd < d1; kd++)
+            for (int64_t kh = h0; kh < h1; kh++) {
+                const float *row = x + ((sd + kd * w->d[0]) * IH + sh + kh * w->d[1]) * IW;
+                for (int64_t kw = 0; kw < w->k[2]; kw++) {
+                    int64_t base = kw * dw - w->pb[2], lo, hi;
+                    tap_range(base, OW, sw, 0, IW, &lo, &hi); /* output columns in range */
+                    const float *s = row + base;
+                    if (pa->kind == POOL_MAX) {
+                        for (int64_t ow = lo; ow < hi; ow++) {
+                            float v = s[ow * sw];
+                            o[ow] = v > o[ow] ? v : o[ow];
+                        }
+                    } else if (pa->kind == POOL_AVG) {
+                        for (int64_t ow = lo; ow < hi; ow++) o[ow] += s[ow * sw];
+                    } else if (pa->p == 2.0f) {
+                        for (int64_t ow = lo; ow < hi; ow++) o[ow] += s[ow * sw] * s[ow * sw];
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ow++) o[ow] += powf(fabsf(s[ow * sw]), pa->p);
+                    }
+                }
+            }
+        if (pa->kind == POOL_AVG) {
+            float rows;
+            if (pa->include_pad) {
+                int64_t a0, a1, b0, b1;
+                tap_range(sd, w->k[0], w->d[0], -w->pb[0], w->in[0] + w->pe[0], &a0, &a1);
+                tap_range(sh, w->k[1], w->d[1], -w->pb[1], IH + w->pe[1], &b0, &b1);
+                rows = (float)((a1 - a0) * (b1 - b0));
+            } else {
+                rows = (float)((d1 - d0) * (h1 - h0));
+            }
+            const float *c = pa->include_pad ? cnt_pad : cnt;
+            for (int64_t ow = 0; ow < OW; ow++) {
+                float n = rows * c[ow];
+                o[ow] = n > 0 ? o[ow] / n : NAN;
+            }
+        } else if (pa->kind == POOL_LP) {
+            if (pa->p == 2.0f)
+                for (int64_t ow = 0; ow < OW; ow++) o[ow] = sqrtf(o[ow]);
+            else
+                for (int64_t ow = 0; ow < OW; ow++) o[ow] = powf(o[ow], 1.0f / pa->p);
+        }
+    }
+}
+
+/* MaxPool with the Indices output: one window at a time. Indices count over
+** the whole input, in row-major (or with storage_order 1, column-major)
+** order within each plane. */
+static void maxpool_indices(const lp_window *w, const float *x, float *y, int64_t *idx,
+                            int64_t plane_off, bool colmajor) {
+    const int64_t ID = w->in[0], IH = w->in[1], IW = w->in[2];
+    for (int64_t od = 0; od < w->out[0]; od++)
+        for (int64_t oh = 0; oh < w->out[1]; oh++)
+            for (int64_t ow = 0; ow < w->out[2]; ow++) {
+                int64_t s[3] = {od * w->s[0] - w->pb[0], oh * w->s[1] - w->pb[1],
+                                ow * w->s[2] - w->pb[2]};
+                int64_t a[3], b[3];
+                for (int i = 0; i < 3; i++) tap_range(s[i], w->k[i], w->d[i], 0, w->in[i], &a[i], &b[i]);
+                float best = -INFINITY;
+                int64_t at = -1;
+                for (int64_t kd = a[0]; kd < b[0]; kd++)
+                    for (int64_t kh = a[1]; kh < b[1]; kh++)
+                        for (int64_t kw = a[2]; kw < b[2]; kw++) {
+                            int64_t id = s[0] + kd * w->d[0], ih = s[1] + kh * w->d[1];
+                            int64_t iw = s[2] + kw * w->d[2];
+                            float v = x[(id * IH + ih) * IW + iw];
+                            if (v > best || at < 0) {
+                                best = v;
+                                at = colmajor ? id + ID * (ih + IH * iw) : (id * IH + ih) * IW + iw;
+                            }
+                        }
+                int64_t o = (od * w->out[1] + oh) * w->out[2] + ow;
+                y[o] = best;
+                idx[o] = at < 0 ? 0 : plane_off + at;
+            }
+}
+
+static int pool_run(lp_kctx *k, const pool_args *pa) {
+    const lp_tensor *X = lp_in(k, 0);
+    if (!X) return lp_kfail(k, "input X is required");
+    bool ints = pa->kind == POOL_MAX && (X->dtype == LP_INT8 || X->dtype == LP_UINT8);
+    if (!lp_nn_float_type(X->dtype) && !ints)
+        return lp_kfail(k, "%s inputs are not supported", lp_dtype_name(X->dtype));
+    if (X->rank < 3) return lp_kbad(k, "X must have rank 3 or more, not %d", X->rank);
+    lp_window w;
+    int rc = lp_window_init(k, &w, X->rank - 2, X->dims + 2, NULL, true);
+    if (rc) return rc;
+    int64_t dims[2 + LP_WIN_DIMS] = {X->dims[0], X->dims[1]};
+    for (int i = 0; i < w.nd; i++) dims[2 + i] = w.out[LP_WIN_DIMS - w.nd + i];
+    lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, dims);
+    if (!Y) return LP_EFAIL;
+    bool want_idx = pa->kind == POOL_MAX && lp_out_wanted(k, 1);
+    lp_tensor *I = want_idx ? lp_out(k, 1, LP_INT64, X->rank, dims) : NULL;
+    if (want_idx && !I) return LP_EFAIL;
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[4] = {conv ? X->numel : 0, conv ? Y->numel : 0, w.out[2], w.out[2]};
+    float *a[4];
+    if (!lp_nn_scratch(k, 4, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]);
+    float *y = conv ? a[1] : Y->data;
+    column_counts(&w, 0, w.in[2], a[2]);
+    column_counts(&w, -w.pb[2], w.in[2] + w.pe[2], a[3]);
+    int64_t planes = X->dims[0] * X->dims[1], pin = lp_window_in_size(&w);
+    int64_t pout = lp_window_out_size(&w);
+    bool colmajor = lp_attr_int(k->node, "storage_order", 0) != 0;
+    for (int64_t i = 0; i < planes; i++) {
+        if (want_idx)
+            maxpool_indices(&w, x + i * pin, y + i * pout, (int64_t *)I->data + i * pout, i * pin,
+                            colmajor);
+        else
+            pool_plane(&w, pa, x + i * pin, y + i * pout, a[2], a[3]);
+    }
+    if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+int lp_k_max_pool(lp_kctx *k) {
+    pool_args pa = {.kind = POOL_MAX};
+    return pool_run(k, &pa);
+}
+
+int lp_k_average_pool(lp_kctx *k) {
+    pool_args pa = {.kind = POOL_AVG,
+                    .include_pad = lp_attr_int(k->node, "count_include_pad", 0) != 0};
+    return pool_run(k, &pa);
+}
+
+/* LpPool-1 took p as a float; later versions as an int. */
+static float lp_p(lp_kctx *k) {
+    const lp_attr *a = lp_node_attr(k->node, "p");
+    if (!a) return 2.0f;
+    return a->type == LP_ATTR_FLOAT ? a->f : (float)a->i;
+}
+
+int lp_k_lp_pool(lp_kctx *k) {
+    pool_args pa = {.kind = POOL_LP, .p = lp_p(k)};
+    if (!(pa.p > 0)) return lp_kfail(k, "p must be positive");
+    return pool_run(k, &pa);
+}
+
+/* ---- global pooling ---- */
+
+static int global_pool(lp_kctx *k, int kind) {
+    const lp_tensor *X = lp_in(k, 0);
+    if (!X) return lp_kfail(k, "input X is required");
+    if (!lp_nn_float_type(X->dtype))
+        return lp_kfail(k, "%s inputs are not supported", lp_dtype_name(X->dtype));
+    if (X->rank < 2) return lp_kbad(k, "X must have rank 2 or more, not %d", X->rank);
+    float p = kind == POOL_LP ? lp_p(k) : 0;
+    if (kind == POOL_LP && !(p > 0)) return lp_kfail(k, "p must be positive");
+    int64_t dims[LP_MAX_RANK];
+    dims[0] = X->dims[0];
+    dims[1] = X->dims[1];
+    int64_t inner = 1;
+    for (int i = 2; i < X->rank; i++) {
+        dims[i] = 1;
+        inner *= X->dims[i];
+    }
+    lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, dims);
+    if (!Y) return LP_EFAIL;
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[2] = {conv ? X->numel : 0, conv ? Y->numel : 0};
+    float *a[2];
+    if (!lp_nn_scratch(k, 2, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]);
+    float *y = conv ? a[1] : Y->data;
+    for (int64_t i = 0; i < Y->numel; i++) {
+        const float *s = x + i * inner;
+        if (kind == POOL_MAX) {
+            float m = -INFINITY;
+            for (int64_t j = 0; j < inner; j++) m = s[j] > m ? s[j] : m;
+            y[i] = m;
+        } else if (kind == POOL_AVG) {
+            double sum = 0;
+            for (int64_t j = 0; j < inner; j++) sum += s[j];
+            y[i] = inner ? (float)(sum / (double)inner) : NAN;
+        } else {
+            double sum = 0;
+            for (int64_t j = 0; j < inner; j++) sum += pow(fabs((double)s[j]), p);
+            y[i] = (float)pow(sum, 1.0 / p);
+        }
+    }
+    if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+int lp_k_global_max_pool(lp_kctx *k) { return global_pool(k, POOL_MAX); }
+int lp_k_global_average_pool(lp_kctx *k) { return global_pool(k, POOL_AVG); }
+int lp_k_global_lp_pool(lp_kctx *k) { return global_pool(k, POOL_LP); }
+
+/* ---- MaxUnpool ---- */
+
+int lp_k_max_unpool(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *I = lp_in(k, 1), *S = lp_in(k, 2);
+    if (!X || !I) return lp_kfail(k, "inputs X and I are required");
+    if (!lp_nn_float_type(X->dtype))
+        return lp_kfail(k, "%s inputs are not supported", lp_dtype_name(X->dtype));
+    if (X->rank < 3 || I->numel != X->numel || (I->dtype != LP_INT64 && I->dtype != LP_INT32))
+        return lp_kbad(k, "X must have rank 3 or more and I the same shape, of int64");
+    int nd = X->rank - 2, off = LP_WIN_DIMS - nd;
+    lp_window w;
+    int rc = lp_window_init(k, &w, nd, X->dims + 2, NULL, false);
+    if (rc) return rc;
+    /* The input of the MaxPool that gave X: the indices count over this
+    ** shape. A given output_shape only pads it at the ends (as the ONNX
+    ** reference does; ONNX Runtime reads the indices in output_shape). */
+    int64_t inferred[2 + LP_WIN_DIMS] = {X->dims[0], X->dims[1]}, dims[2 + LP_WIN_DIMS];
+    for (int i = 0; i < nd; i++) {
+        int j = off + i;
+        inferred[2 + i] = (X->dims[2 + i] - 1) * w.s[j] + w.k[j] - w.pb[j] - w.pe[j];
+        if (inferred[2 + i] < 1) return lp_kbad(k, "the unpooled output would be empty");
+    }
+    memcpy(dims, inferred, sizeof dims);
+    if (S) {
+        if (S->numel != X->rank) return lp_kbad(k, "output_shape needs %d values", X->rank);
+        for (int i = 0; i < X->rank; i++) {
+            dims[i] = lp_get_i64(S, i);
+            if (dims[i] < inferred[i])
+                return lp_kbad(k, "output_shape is smaller than the unpooled input");
+        }
+    }
+    lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, dims);
+    if (!Y) return LP_EFAIL;
+    memset(Y->data, 0, Y->nbytes);
+    int64_t total = lp_shape_numel(X->rank, inferred);
+    size_t es = lp_dtype_size(X->dtype);
+    for (int64_t i = 0; i < X->numel; i++) {
+        int64_t at = lp_get_i64(I, i);
+        if (at < 0 || at >= total)
+            return lp_kbad(k, "index %lld is outside the %lld unpooled values", (long long)at,
+                           (long long)total);
+        /* unravel in the inferred shape, ravel in the output's */
+        int64_t o = 0, rest = at, stride = 1;
+        for (int d = X->rank - 1; d >= 0; d--) {
+            o += (rest % inferred[d]) * stride;
+            rest /= inferred[d];
+            stride *= dims[d];
+        }
+        memcpy((char *)Y->data + o * es, (const char *)X->data + i * es, es);
+    }
+    return LP_OK;
+}
+
+/* ---- MaxRoiPool ---- */
+
+int lp_k_max_roi_pool(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *R = lp_in(k, 1);
+    if (!X || !R) return lp_kfail(k, "inputs X and rois are required");
+    if (!lp_nn_float_type(X->dtype) || R->dtype != X->dtype)
+        return lp_kfail(k, "X and rois must be of one float type");
+    if (X->rank != 4 || R->rank != 2 || R->dims[1] != 5)
+        return lp_kbad(k, "needs X [N, C, H, W] and rois [num_rois, 5]");
+    int n = 0;
+    const int64_t *ps = lp_attr_ints(k->node, "pooled_shape", &n);
+    if (!ps || n != 2 || ps[0] < 1 || ps[1] < 1) return lp_kfail(k, "pooled_shape needs 2 positive values");
+    float scale = lp_attr_float(k->node, "spatial_scale", 1.0f);
+    int64_t C = X->dims[1], H = X->dims[2], W = X->dims[3], PH = ps[0], PW = ps[1];
+    int64_t dims[4] = {R->dims[0], C, PH, PW};
+    lp_tensor *Y = lp_out(k, 0, X->dtype, 4, dims);
+    if (!Y) return LP_EFAIL;
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[2] = {conv ? X->numel : 0, conv ? Y->numel : 0};
+    float *a[2];
+    if (!lp_nn_scratch(k, 2, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]);
+    float *y = conv ? a[1] : Y->data;
+    for (int64_t r = 0; r < R->dims[0]; r++) {
+        int64_t b = (int64_t)lp_get_f64(R, r * 5);
+        if (b < 0 || b >= X->dims[0]) return lp_kbad(k, "roi %lld names batch %lld", (long long)r, (long long)b);
+        int64_t x1 = llroundf((float)lp_get_f64(R, r * 5 + 1) * scale);
+        int64_t y1 = llroundf((float)lp_get_f64(R, r * 5 + 2) * scale);
+        int64_t x2 = llroundf((float)lp_get_f64(R, r * 5 + 3) * scale);
+        int64_t y2 = llroundf((float)lp_get_f64(R, r * 5 + 4) * scale);
+        int64_t rh = y2 - y1 + 1 > 1 ? y2 - y1 + 1 : 1, rw = x2 - x1 + 1 > 1 ? x2 - x1 + 1 : 1;
+        float bh = (float)rh / (float)PH, bw = (float)rw / (float)PW;
+        for (int64_t c = 0; c < C; c++) {
+            const float *plane = x + (b * C + c) * H * W;
+            float *o = y + (r * C + c) * PH * PW;
+            for (int64_t ph = 0; ph < PH; ph++)
+                for (int64_t pw = 0; pw < PW; pw++) {
+                    int64_t hs = (int64_t)floorf((float)ph * bh) + y1;
+                    int64_t he = (int64_t)ceilf((float)(ph + 1) * bh) + y1;
+                    int64_t ws = (int64_t)floorf((float)pw * bw) + x1;
+                    int64_t we = (int64_t)ceilf((float)(pw + 1) * bw) + x1;
+                    hs = hs < 0 ? 0 : hs > H ? H : hs;
+                    he = he < 0 ? 0 : he > H ? H : he;
+                    ws = ws < 0 ? 0 : ws > W ? W : ws;
+                    we = we < 0 ? 0 : we > W ? W : we;
+                    float m = hs >= he || ws >= we ? 0.0f : -FLT_MAX;
+                    for (int64_t h = hs; h < he; h++)
+                        for (int64_t v = ws; v < we; v++) m = plane[h * W + v] > m ? plane[h * W + v] : m;
+                    o[ph * PW + pw] = m;
+                }
+        }
+    }
+    if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+/* ---- RoiAlign ---- */
+
+typedef struct roi_tap {
+    int64_t pos[4];
+    float w[4];
+} roi_tap;
+
+/* The four bilinear taps of point (py, px), or zero weights outside. */
+static roi_tap roi_tap_at(float py, float px, int64_t H, int64_t W) {
+    roi_tap t = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    if (py < -1.0f || py > (float)H || px < -1.0f || px > (float)W) return t;
+    if (py < 0) py = 0;
+    if (px < 0) px = 0;
+    int64_t yl = (int64_t)py, xl = (int64_t)px, yh, xh;
+    if (yl >= H - 1) {
+        yh = yl = H - 1;
+        py = (float)yl;
+    } else {
+        yh = yl + 1;
+    }
+    if (xl >= W - 1) {
+        xh = xl = W - 1;
+        px = (float)xl;
+    } else {
+        xh = xl + 1;
+    }
+    float ly = py - (float)yl, lx = px - (float)xl, hy = 1.0f - ly, hx = 1.0f - lx;
+    t.pos[0] = yl * W + xl;
+    t.pos[1] = yl * W + xh;
+    t.pos[2] = yh * W + xl;
+    t.pos[3] = yh * W + xh;
+    t.w[0] = hy * hx;
+    t.w[1] = hy * lx;
+    t.w[2] = ly * hx;
+    t.w[3] = ly * lx;
+    return t;
+}
+
+int lp_k_roi_align(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *R = lp_in(k, 1), *B = lp_in(k, 2);
+    if (!X || !R || !B) return lp_kfail(k, "inputs X, rois and batch_indices are required");
+    if (!lp_nn_float_type(X->dtype) || !lp_nn_float_type(R->dtype))
+        return lp_kfail(k, "X and rois must be float tensors");
+    if (X->rank != 4 || R->rank != 2 || R->dims[1] != 4 || B->numel != R->dims[0])
+        return lp_kbad(k, "needs X [N, C, H, W], rois [num_rois, 4] and batch_indices [num_rois]");
+    const char *mode = lp_attr_string(k->node, "mode", "avg");
+    bool max = !strcmp(mode, "max");
+    if (!max && strcmp(mode, "avg")) return lp_kfail(k, "unknown mode '%s'", mode);
+    /* opset 10 had no half-pixel shift */
+    const char *ctm = lp_attr_string(k->node, "coordinate_transformation_mode",
+                                     k->opset < 16 ? "output_half_pixel" : "half_pixel");
+    bool half = !strcmp(ctm, "half_pixel");
+    int64_t PH = lp_attr_int(k->node, "output_height", 1), PW = lp_attr_int(k->node, "output_width", 1);
+    int64_t ratio = lp_attr_int(k->node, "sampling_ratio", 0);
+    float scale = lp_attr_float(k->node, "spatial_scale", 1.0f);
+    if (PH < 1 || PW < 1 || ratio < 0) return lp_kfail(k, "output sizes must be positive");
+    int64_t C = X->dims[1], H = X->dims[2], W = X->dims[3], NR = R->dims[0];
+    int64_t dims[4] = {NR, C, PH, PW};
+    lp_tensor *Y = lp_out(k, 0, X->dtype, 4, dims);
+    if (!Y) return LP_EFAIL;
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[3] = {conv ? X->numel : 0, conv ? Y->numel : 0, R->numel};
+    float *a[3];
+    if (!lp_nn_scratch(k, 3, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]), *rois = lp_nn_floats(R, a[2]);
+    float *y = conv ? a[1] : Y->data;
+    float off = half ? 0.5f : 0.0f;
+    for (int64_t r = 0; r < NR; r++) {
+        int64_t b = lp_get_i64(B, r);
+        if (b < 0 || b >= X->dims[0]) return lp_kbad(k, "roi %lld names batch %lld", (long long)r, (long long)b);
+        float x1 = rois[r * 4] * scale - off, y1 = rois[r * 4 + 1] * scale - off;
+        float x2 = rois[r * 4 + 2] * scale - off, y2 = rois[r * 4 + 3] * scale - off;
+        float rw = x2 - x1, rh = y2 - y1;
+        if (!half) {
+            rw = rw > 1.0f ? rw : 1.0f;
+            rh = rh > 1.0f ? rh : 1.0f;
+        }
+        float bh = rh / (float)PH, bw = rw / (float)PW;
+        int64_t gh = ratio > 0 ? ratio : (int64_t)ceilf(rh / (float)PH);
+        int64_t gw = ratio > 0 ? ratio : (int64_t)ceilf(rw / (float)PW);
+        if (gh < 0) gh = 0;
+        if (gw < 0) gw = 0;
+        float count = gh * gw > 1 ? (float)(gh * gw) : 1.0f;
+        for (int64_t c = 0; c < C; c++) {
+            const float *plane = x + (b * C + c) * H * W;
+            float *o = y + (r * C + c) * PH * PW;
+            for (int64_t ph = 0; ph < PH; ph++)
+                for (int64_t pw = 0; pw < PW; pw++) {
+                    float acc = 0;
+                    bool first = true;
+                    for (int64_t iy = 0; iy < gh; iy++) {
+                        float py = y1 + (float)ph * bh + ((float)iy + 0.5f) * bh / (float)gh;
+                        for (int64_t ix = 0; ix < gw; ix++) {
+                            float px = x1 + (float)pw * bw + ((float)ix + 0.5f) * bw / (float)gw;
+                            roi_tap t = roi_tap_at(py, px, H, W);
+                            if (!max) {
+                                for (int q = 0; q < 4; q++) acc += t.w[q] * plane[t.pos[q]];
+                                continue;
+                            }
+                            /* the reference's max mode: the largest weighted tap */
+                            float v = t.w[0] * plane[t.pos[0]];
+                            for (int q = 1; q < 4; q++) {
+                                float u = t.w[q] * plane[t.pos[q]];
+                                v = u > v ? u : v;
+                            }
+                            acc = first || v > acc ? v : acc;
+                            first = false;
+                        }
+                    }
+                    o[ph * PW + pw] = max ? acc : acc / count;
+                }
+        }
+    }
+    if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
