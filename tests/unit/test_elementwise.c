@@ -325,3 +325,49 @@ TEST(ew_pow_fast_exponents_match_pow) {
           ((int32_t *)y.data)[2] == 1);
     lp_tensor_release(&y);
 }
+
+/* Element i of t read as broadcast to (rank, dims): the naive index walk. */
+static float naive_at(const float *t, int trank, const int64_t *tdims, int rank,
+                      const int64_t *dims, int64_t i) {
+    int64_t off = 0, stride = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+        int64_t idx = i % dims[d];
+        i /= dims[d];
+        int td = d - (rank - trank);
+        if (td < 0) continue;
+        if (tdims[td] != 1) off += idx * stride;
+        stride *= tdims[td];
+    }
+    return t[off];
+}
+
+TEST(ew_broadcast_random_shapes_match_naive) {
+    unsigned seed = 12345;
+#define RND(n) ((int)((seed = seed * 1103515245u + 12345u) >> 16) % (n))
+    float a[256], b[256];
+    for (int i = 0; i < 256; i++) a[i] = (float)i, b[i] = 1000.0f * (float)i;
+    for (int iter = 0; iter < 300; iter++) {
+        int rank = 1 + RND(5);
+        int64_t dims[5], ad[5], bd[5];
+        for (int d = 0; d < rank; d++) dims[d] = 1 + RND(3);
+        int ar = rank - RND(rank), br = rank - RND(rank);
+        for (int d = 0; d < ar; d++) ad[d] = RND(3) ? dims[rank - ar + d] : 1;
+        for (int d = 0; d < br; d++) bd[d] = RND(3) ? dims[rank - br + d] : 1;
+        lp_rvalue ins[2] = {{.kind = LP_RV_TENSOR}, {.kind = LP_RV_TENSOR}};
+        ins[0].t = (lp_tensor){.dtype = LP_FLOAT, .rank = ar, .data = a};
+        ins[1].t = (lp_tensor){.dtype = LP_FLOAT, .rank = br, .data = b};
+        memcpy(ins[0].t.dims, ad, sizeof ad);
+        memcpy(ins[1].t.dims, bd, sizeof bd);
+        ins[0].t.numel = lp_shape_numel(ar, ad), ins[1].t.numel = lp_shape_numel(br, bd);
+        ins[0].t.nbytes = (size_t)ins[0].t.numel * 4, ins[1].t.nbytes = (size_t)ins[1].t.numel * 4;
+        lp_tensor y = {0};
+        REQUIRE(run_op("Add", 14, NULL, 0, ins, 2, &y) == 0);
+        bool ok = y.numel > 0;
+        for (int64_t i = 0; i < y.numel && ok; i++)
+            ok = ((float *)y.data)[i] == naive_at(a, ar, ad, y.rank, y.dims, i) +
+                                             naive_at(b, br, bd, y.rank, y.dims, i);
+        CHECK(ok);
+        lp_tensor_release(&y);
+    }
+#undef RND
+}
