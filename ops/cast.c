@@ -120,13 +120,15 @@ static uint8_t f32_to_e8m0(float x, const lp_cast_opts *o) {
     return (uint8_t)e;
 }
 
-LP_EW_CLONES static void small_to_f32(lp_dtype t, const void *src, float *d, int64_t n) {
+/* lut: the 256 values of a one-byte type */
+LP_EW_CLONES static void small_to_f32(lp_dtype t, const void *src, float *d, int64_t n,
+                                      const float *lut) {
     const uint16_t *h = src;
     const uint8_t *b = src;
     switch (t) {
     case LP_FLOAT16: for (int64_t i = 0; i < n; i++) d[i] = lp_h2f(h[i]); break;
     case LP_BFLOAT16: for (int64_t i = 0; i < n; i++) d[i] = lp_bf2f(h[i]); break;
-    default: for (int64_t i = 0; i < n; i++) d[i] = lp_f8_to_float(t, b[i]); break;
+    default: for (int64_t i = 0; i < n; i++) d[i] = lut[b[i]]; break;
     }
 }
 
@@ -176,7 +178,9 @@ void lp_cast_buf(lp_dtype from, const void *src, lp_dtype to, void *dst, int64_t
         float f[BLOCK];
         int64_t i[BLOCK];
     } mid;
-    float fin[BLOCK];
+    float fin[BLOCK], lut[256];
+    if (small_float(from) && lp_dtype_size(from) == 1)
+        for (int c = 0; c < 256; c++) lut[c] = lp_f8_to_float(from, (uint8_t)c);
     lp_dtype mt = small_int(to) ? LP_INT64 : LP_FLOAT;
     size_t ss = lp_dtype_size(from), ds = lp_dtype_size(to);
     for (int64_t at = 0; at < n; at += BLOCK) {
@@ -185,7 +189,7 @@ void lp_cast_buf(lp_dtype from, const void *src, lp_dtype to, void *dst, int64_t
         char *d = (char *)dst + (size_t)at * ds;
         void *midp = mt == LP_INT64 ? (void *)mid.i : (void *)mid.f;
         if (small_float(from)) {
-            small_to_f32(from, s, fin, m);
+            small_to_f32(from, s, fin, m, lut);
             if (mt == LP_FLOAT) memcpy(mid.f, fin, (size_t)m * sizeof(float));
             else plain_tab[LP_FLOAT][LP_INT64](fin, mid.i, m);
         } else if (plain_tab[from][mt]) {
