@@ -36,15 +36,15 @@ static inline uint64_t f2u64(double v) {
 ** through 64 bits), kq uint64, kb bool. Two copies of
 ** the list, as a macro cannot expand inside itself (source x destination). */
 #define PLAIN_TYPES(X, A)                                                                          \
-    X(LP_FLOAT, float, kf, A) X(LP_DOUBLE, double, kf, A) X(LP_INT8, int8_t, ki, A)                   \
-    X(LP_UINT8, uint8_t, ki, A) X(LP_INT16, int16_t, ki, A) X(LP_UINT16, uint16_t, ki, A)             \
-    X(LP_INT32, int32_t, ki, A) X(LP_UINT32, uint32_t, kw, A) X(LP_INT64, int64_t, kw, A)             \
+    X(LP_FLOAT, float, kf, A) X(LP_DOUBLE, double, kf, A) X(LP_INT8, int8_t, ki, A)                \
+    X(LP_UINT8, uint8_t, ki, A) X(LP_INT16, int16_t, ki, A) X(LP_UINT16, uint16_t, ki, A)          \
+    X(LP_INT32, int32_t, ki, A) X(LP_UINT32, uint32_t, kw, A) X(LP_INT64, int64_t, kw, A)          \
     X(LP_UINT64, uint64_t, kq, A) X(LP_BOOL, uint8_t, kb, A)
 #define PLAIN_SOURCES(X)                                                                           \
-    X(LP_FLOAT, float, kf) X(LP_DOUBLE, double, kf) X(LP_INT8, int8_t, ki) X(LP_UINT8, uint8_t, ki)    \
-    X(LP_INT16, int16_t, ki) X(LP_UINT16, uint16_t, ki) X(LP_INT32, int32_t, ki)                      \
-    X(LP_UINT32, uint32_t, kw) X(LP_INT64, int64_t, kw) X(LP_UINT64, uint64_t, kq)                    \
-    X(LP_BOOL, uint8_t, kb)
+    X(LP_FLOAT, float, kf) X(LP_DOUBLE, double, kf) X(LP_INT8, int8_t, ki)                         \
+    X(LP_UINT8, uint8_t, ki) X(LP_INT16, int16_t, ki) X(LP_UINT16, uint16_t, ki)                   \
+    X(LP_INT32, int32_t, ki) X(LP_UINT32, uint32_t, kw) X(LP_INT64, int64_t, kw)                   \
+    X(LP_UINT64, uint64_t, kq) X(LP_BOOL, uint8_t, kb)
 
 /* CV_<source kind>_<destination kind>(destination type, value) */
 #define CV_kf_kf(TD, v) (TD)(v)
@@ -77,7 +77,7 @@ typedef void (*conv_fn)(const void *src, void *dst, int64_t n);
 
 /* A = (source dtype, source type, source kind) */
 #define CONV_FN_(DD, TD, KD, DS, TS, KS)                                                           \
-    LP_EW_CLONES static void conv_##DS##_##DD(const void *s_, void *d_, int64_t n) {                           \
+    LP_EW_CLONES static void conv_##DS##_##DD(const void *s_, void *d_, int64_t n) {               \
         const TS *s = s_;                                                                          \
         TD *d = d_;                                                                                \
         for (int64_t i = 0; i < n; i++) d[i] = CV_##KS##_##KD(TD, s[i]);                           \
