@@ -534,8 +534,11 @@ static void fold_range(lp_infer *x) {
     lp_tensor *t = lp_fold_tensor(x, s->dtype, 1, &len);
     if (!t) return;
     if (is_intlike(s->dtype)) {
-        int64_t ai = lp_load_i64(s->dtype, s->data, 0), di = lp_load_i64(d->dtype, d->data, 0);
-        for (int64_t i = 0; i < len; i++) store_i64(t->dtype, t->data, (size_t)i, ai + i * di);
+        int64_t ai = lp_load_i64(s->dtype, s->data, 0), di = lp_load_i64(d->dtype, d->data, 0), v;
+        for (int64_t i = 0; i < len; i++) {
+            if (__builtin_mul_overflow(i, di, &v) || __builtin_add_overflow(ai, v, &v)) return;
+            store_i64(t->dtype, t->data, (size_t)i, v);
+        }
     } else {
         for (int64_t i = 0; i < len; i++) store_num(t->dtype, t->data, (size_t)i, a + (double)i * dl);
     }

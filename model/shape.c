@@ -105,7 +105,10 @@ bool lp_sh_in_shape(lp_infer *x, int k, lp_shp *s) {
     if (v->constant && (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0)) {
         s->elem = v->constant->dtype;
         s->rank = v->constant->rank;
-        for (int i = 0; i < s->rank; i++) s->d[i] = lp_dim_of(v->constant->dims[i]);
+        for (int i = 0; i < s->rank; i++) {
+            int64_t d = v->constant->dims[i];
+            s->d[i] = d <= LP_DIM_LIMIT ? lp_dim_of(d) : lp_dim_unknown();
+        }
         return true;
     }
     if (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0 || v->type.rank > LP_MAX_RANK) return false;
@@ -191,6 +194,8 @@ lp_type lp_sh_type(lp_model *m, const lp_shp *s) {
     t.rank = s->rank;
     t.dims = lp_arena_array(&m->arena, (size_t)s->rank, sizeof *t.dims);
     lp_dims_copy(t.dims, s->d, s->rank);
+    for (int i = 0; i < s->rank; i++)
+        if (t.dims[i].value > LP_DIM_LIMIT) t.dims[i] = lp_dim_unknown();
     return t;
 }
 

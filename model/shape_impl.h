@@ -45,6 +45,11 @@ typedef struct lp_infer {
     lp_symtab *syms;
 } lp_infer;
 
+/* Dims above this are held unknown, so rules can add and multiply dims and
+** attributes (checked to be at most 2^31) without overflow; files are held
+** to the same limit when loaded. */
+#define LP_DIM_LIMIT ((int64_t)1 << 40)
+
 /* Largest tensor the folder computes (elements); bigger ones get a shape only. */
 #define LP_FOLD_MAX 4096
 /* Longest integer vector a rule reads from a constant input (axes, pads, shapes). */

@@ -52,11 +52,13 @@ static bool read_window(lp_infer *x, int n, const lp_shp *w, window *win) {
         memcpy(win->pb, v, (size_t)n * sizeof *v);
         memcpy(win->pe, v + n, (size_t)n * sizeof *v);
     }
+    /* bounds that keep every window formula within int64 for dims up to LP_DIM_LIMIT */
+    const int64_t lim = (int64_t)1 << 31;
     for (int i = 0; i < n; i++) {
-        if (win->s[i] <= 0 || win->d[i] <= 0 || win->s[i] > (1 << 30) || win->d[i] > (1 << 30)) return false;
-        if (win->k_known && (win->k[i] <= 0 || win->k[i] > ((int64_t)1 << 40))) return false;
-        if (win->pb[i] < -((int64_t)1 << 40) || win->pb[i] > ((int64_t)1 << 40) ||
-            win->pe[i] < -((int64_t)1 << 40) || win->pe[i] > ((int64_t)1 << 40))
+        if (win->s[i] <= 0 || win->d[i] <= 0 || win->s[i] > lim || win->d[i] > lim) return false;
+        if (win->k_known && (win->k[i] <= 0 || win->k[i] > lim)) return false;
+        if (win->pb[i] < -LP_DIM_LIMIT || win->pb[i] > LP_DIM_LIMIT || win->pe[i] < -LP_DIM_LIMIT ||
+            win->pe[i] > LP_DIM_LIMIT)
             return false;
     }
     return true;
@@ -130,9 +132,10 @@ static void rule_conv_transpose(lp_infer *x) {
         } else if (same) {
             o.d[i + 2] = lp_dim_mul(d, lp_dim_of(win.s[i]));
         } else {
-            int64_t pad = nop == n ? op[i] : 0;
-            int64_t v = win.s[i] * (d.value - 1) + pad + (win.k[i] - 1) * win.d[i] + 1 - win.pb[i] - win.pe[i];
-            o.d[i + 2] = v >= 0 ? lp_dim_of(v) : lp_dim_unknown();
+            /* stride*(in-1) <= 2^71 would not fit: count in a wider type */
+            int64_t pad = nop == n && op[i] >= 0 && op[i] <= LP_DIM_LIMIT ? op[i] : 0;
+            __int128 v = (__int128)win.s[i] * (d.value - 1) + pad + (win.k[i] - 1) * win.d[i] + 1 - win.pb[i] - win.pe[i];
+            o.d[i + 2] = v >= 0 && v <= LP_DIM_LIMIT ? lp_dim_of((int64_t)v) : lp_dim_unknown();
         }
     }
     lp_sh_out_shape(x, 0, &o);
@@ -179,8 +182,8 @@ static void rule_max_unpool(lp_infer *x) {
     } else if (!lp_sh_in_has(x, 2) && read_window(x, in.rank - 2, NULL, &win) && win.k_known) {
         for (int i = 0; i < win.n; i++) {
             lp_dim *d = &in.d[i + 2];
-            int64_t v = d->value >= 0 ? (d->value - 1) * win.s[i] + win.k[i] - win.pb[i] - win.pe[i] : -1;
-            *d = v >= 0 ? lp_dim_of(v) : lp_dim_unknown();
+            __int128 v = d->value >= 0 ? (__int128)(d->value - 1) * win.s[i] + win.k[i] - win.pb[i] - win.pe[i] : -1;
+            *d = v >= 0 && v <= LP_DIM_LIMIT ? lp_dim_of((int64_t)v) : lp_dim_unknown();
         }
     } else {
         for (int i = 2; i < in.rank; i++) in.d[i] = lp_dim_unknown();

@@ -625,7 +625,9 @@ static void rule_pad(lp_infer *x) {
     for (int i = 0; i < nax; i++) {
         int64_t b = pads[i], e = pads[i + nax];
         lp_dim *d = &in.d[ax[i]];
-        if (d->value >= 0 && d->value + b + e >= 0) *d = lp_dim_of(d->value + b + e);
+        int64_t v;
+        bool fits = !__builtin_add_overflow(d->value, b, &v) && !__builtin_add_overflow(v, e, &v);
+        if (d->value >= 0 && fits && v >= 0) *d = lp_dim_of(v);
         else if (b != 0 || e != 0) *d = lp_dim_unknown();
     }
     lp_sh_out_shape(x, 0, &in);
@@ -672,8 +674,10 @@ static void rule_resize(lp_infer *x) {
                 }
                 sc = strcmp(pol, "not_larger") ? fmax(sc, r) : fmin(sc, r);
             }
-            for (int i = 0; i < nax; i++)
-                in.d[ax[i]] = lp_dim_of((int64_t)floor((double)in.d[ax[i]].value * sc + 0.5));
+            for (int i = 0; i < nax; i++) {
+                double v = floor((double)in.d[ax[i]].value * sc + 0.5);
+                in.d[ax[i]] = v >= 0 && v < 9e15 ? lp_dim_of((int64_t)v) : lp_dim_unknown();
+            }
         } else {
             for (int i = 0; i < nax; i++)
                 in.d[ax[i]] = sizes[i] >= 0 ? lp_dim_of(sizes[i]) : lp_dim_unknown();
@@ -922,7 +926,7 @@ static void rule_tfidf(lp_infer *x) {
     const int64_t *ix = lp_attr_ints(x->n, "ngram_indexes", &n);
     int64_t width = -1;
     for (int i = 0; ix && i < n; i++)
-        if (ix[i] >= width) width = ix[i] + 1;
+        if (ix[i] >= width && ix[i] < INT64_MAX) width = ix[i] + 1;
     if (!lp_sh_in_shape(x, 0, &in) || in.rank < 1 || in.rank > 2) {
         lp_sh_out_elem(x, 0, LP_FLOAT);
         return;

@@ -651,6 +651,13 @@ TEST(shape_hostile_attributes) {
     lp_build_node(b, "Range", "huge,neg,huge", "rg");
     lp_build_node(b, "Div", "huge,neg", "dv");
     lp_build_node(b, "Mul", "huge,huge", "ml");
+    lp_test_init(b, "bigpads", LP_INT64, "8", (int64_t[]){0, 0, INT64_MAX, 1, 0, 0, INT64_MAX, 1});
+    lp_build_node(b, "Pad", "x,bigpads", "pd");
+    n = lp_build_node(b, "ConvTranspose", "x,w", "ctr");
+    lp_build_attr_ints(b, n, "strides", 2, (int64_t[]){(int64_t)1 << 31, 1});
+    lp_build_attr_ints(b, n, "output_padding", 2, (int64_t[]){INT64_MAX, INT64_MIN});
+    lp_build_node(b, "Reshape", "x,huge", "big");
+    lp_build_node(b, "Flatten", "big", "bigf");
     lp_build_output(b, "t", LP_UNDEFINED, NULL);
     lp_model *m = lp_test_load(b);
     REQUIRE(m);
@@ -659,6 +666,8 @@ TEST(shape_hostile_attributes) {
     CHECK_STR(TYPE(m, "r"), "float32[?,?]");
     CHECK_STR(TYPE(m, "s2"), "float32[0,3,8,8]");
     CHECK_STR(TYPE(m, "rg"), "int64[0]");
+    CHECK_STR(TYPE(m, "pd"), "float32[2,3,?,10]");
+    CHECK_STR(TYPE(m, "big"), "float32[?]"); /* a dim beyond 2^40 is held unknown */
     lp_model_free(m);
 }
 
