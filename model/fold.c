@@ -679,24 +679,46 @@ static void sym_pass(lp_infer *x) {
     else if (orank == 1 && (t->dims[0].value < 0 || t->dims[0].value == n)) lp_sh_out_dims(x, 0, d, n, 1);
 }
 
-static void sym_arith(lp_infer *x, ew_op op) {
-    lp_dim a[LP_MAX_INTS], b[LP_MAX_INTS], out[LP_MAX_INTS];
-    int ra, rb;
-    int na = lp_sh_in_dims(x, 0, a, LP_MAX_INTS, &ra), nb = lp_sh_in_dims(x, 1, b, LP_MAX_INTS, &rb);
-    if (na < 0 || nb < 0 || (na != nb && na != 1 && nb != 1)) return;
-    int n = na > nb ? na : nb;
-    for (int i = 0; i < n; i++) {
-        lp_dim p = a[na == 1 ? 0 : i], q = b[nb == 1 ? 0 : i];
-        int64_t r;
-        if (lp_sym_known(p) && lp_sym_known(q) && ew_int(op, p.value, q.value, 0, false, &r))
-            out[i] = lp_dim_of(r);
-        else if ((op == EW_MUL || op == EW_DIV) && q.value == 1) out[i] = p;
-        else if (op == EW_MUL && p.value == 1) out[i] = q;
-        else if ((op == EW_ADD || op == EW_SUB) && q.value == 0) out[i] = p;
-        else if (op == EW_ADD && p.value == 0) out[i] = q;
-        else out[i] = (lp_dim){LP_SYM_UNKNOWN, NULL};
+/* One entry of an element-wise op on shape vectors; c is Where's third operand. */
+static lp_dim sym_entry(ew_op op, lp_dim p, lp_dim q, lp_dim c) {
+    int64_t r;
+    bool kp = lp_sym_known(p), kq = lp_sym_known(q);
+    lp_dim unknown = {LP_SYM_UNKNOWN, NULL};
+    if (op == EW_WHERE) {
+        if (kp) return p.value ? q : c;
+        return lp_dim_same(q, c) || (lp_sym_known(q) && q.value == c.value) ? q : unknown;
     }
-    lp_sh_out_dims(x, 0, out, n, ra > rb ? ra : rb);
+    if (kp && kq) return ew_int(op, p.value, q.value, 0, false, &r) ? lp_dim_of(r) : unknown;
+    if (op == EW_EQ) {
+        /* a named entry is a dim: never negative, and equal to itself */
+        if (p.param && q.param && !strcmp(p.param, q.param)) return lp_dim_of(1);
+        if ((p.param && kq && q.value < 0) || (q.param && kp && p.value < 0)) return lp_dim_of(0);
+        return unknown;
+    }
+    if ((op == EW_MUL || op == EW_DIV) && q.value == 1) return p;
+    if (op == EW_MUL && p.value == 1) return q;
+    if ((op == EW_ADD || op == EW_SUB) && q.value == 0) return p;
+    if (op == EW_ADD && p.value == 0) return q;
+    return unknown;
+}
+
+/* Arithmetic, Equal and Where on shape vectors, broadcasting length-1 operands. */
+static void sym_elementwise(lp_infer *x, ew_op op) {
+    lp_dim v[3][LP_MAX_INTS], out[LP_MAX_INTS];
+    int ar = ew_arity(op), len[3] = {1, 1, 1}, rank = 0, n = 1;
+    for (int k = 0; k < ar; k++) {
+        int r;
+        if ((len[k] = lp_sh_in_dims(x, k, v[k], LP_MAX_INTS, &r)) < 0) return;
+        if (len[k] != 1 && n != 1 && len[k] != n) return;
+        if (len[k] != 1) n = len[k];
+        if (r > rank) rank = r;
+    }
+    for (int i = 0; i < n; i++) {
+        lp_dim e[3] = {{0, NULL}, {0, NULL}, {0, NULL}};
+        for (int k = 0; k < ar; k++) e[k] = v[k][len[k] == 1 ? 0 : i];
+        out[i] = sym_entry(op, e[0], e[1], e[2]);
+    }
+    lp_sh_out_dims(x, 0, out, n, rank);
 }
 
 /* ---- dispatch ---- */
@@ -735,9 +757,12 @@ void lp_fold_node(lp_infer *x) {
     for (size_t i = 0; i < LP_COUNT(ew_ops); i++)
         if (!strcmp(op, ew_ops[i].name)) {
             if (consts) fold_elementwise(x, ew_ops[i].op);
-            if (!x->g->values[n->outputs[0]].constant && ew_ops[i].op <= EW_MAX && ew_arity(ew_ops[i].op) == 2 &&
-                lp_sh_n_in(x) == 2 && is_intlike(lp_sh_in_elem(x, 0)))
-                sym_arith(x, ew_ops[i].op);
+            ew_op o = ew_ops[i].op;
+            bool shapes = o <= EW_MAX || o == EW_EQ || o == EW_WHERE;
+            int data = o == EW_WHERE ? 1 : 0; /* the operand whose type the output has */
+            if (!x->g->values[n->outputs[0]].constant && shapes && lp_sh_n_in(x) == ew_arity(o) &&
+                is_intlike(lp_sh_in_elem(x, data)))
+                sym_elementwise(x, o);
             return;
         }
     if (!strcmp(op, "Gather")) {

@@ -137,7 +137,8 @@ const lp_tensor *lp_sh_in_const(lp_infer *x, int k) {
 
 int lp_sh_in_ints(lp_infer *x, int k, int64_t *out, int max) {
     const lp_tensor *t = lp_sh_in_const(x, k);
-    if (!t || !lp_dtype_is_int(t->dtype) || t->numel > max || t->rank > 1 || !t->data) return -1;
+    if (!t || !(lp_dtype_is_int(t->dtype) || t->dtype == LP_BOOL) || t->numel > max || t->rank > 1 || !t->data)
+        return -1;
     for (int64_t i = 0; i < t->numel; i++) out[i] = lp_load_i64(t->dtype, t->data, (size_t)i);
     return (int)t->numel;
 }
@@ -292,7 +293,9 @@ void lp_sh_out_dims(lp_infer *x, int k, const lp_dim *d, int n, int rank) {
         all &= lp_sym_known(d[i]);
     }
     /* the element type the rule gave (Cast to int32 of a Shape is int32) */
-    lp_dtype e = v->type.kind == LP_KIND_TENSOR && lp_dtype_is_int(v->type.elem) ? v->type.elem : LP_INT64;
+    lp_dtype e = v->type.kind == LP_KIND_TENSOR && (lp_dtype_is_int(v->type.elem) || v->type.elem == LP_BOOL)
+                     ? v->type.elem
+                     : LP_INT64;
     if (all && !v->constant) {
         int64_t dims[1] = {n};
         lp_tensor *t = lp_fold_tensor(x, e, rank, dims);

@@ -99,7 +99,7 @@ bool lp_sh_in_shape(lp_infer *x, int k, lp_shp *s);
 int lp_sh_in_rank(lp_infer *x, int k); /* -1 when unknown */
 lp_dtype lp_sh_in_elem(lp_infer *x, int k);
 const lp_tensor *lp_sh_in_const(lp_infer *x, int k);
-/* Integer contents of a constant input, at most max; -1 when not known. */
+/* Integer (or bool) contents of a constant input, at most max; -1 when not known. */
 int lp_sh_in_ints(lp_infer *x, int k, int64_t *out, int max);
 /* Numeric contents of a constant input as doubles, at most max; -1 when not known. */
 int lp_sh_in_floats(lp_infer *x, int k, double *out, int max);

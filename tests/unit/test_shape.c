@@ -169,6 +169,52 @@ TEST(shape_pytorch_reshape_chain_folds) {
     lp_model_free(m);
 }
 
+/* What torch.onnx writes for multi-head attention with dynamic axes, and
+** for expand(-1, ...): Shape/Gather/Unsqueeze/Concat targets and the
+** Equal/Where dance that replaces -1 by 1. */
+TEST(shape_torch_dynamic_axes_patterns) {
+    char buf[256];
+    lp_builder *b = lp_build_new("test");
+    lp_build_opset(b, "", 14);
+    lp_build_input(b, "x", LP_FLOAT, "batch,seq,64");
+    lp_build_input(b, "mask", LP_INT64, "batch,seq");
+    lp_test_init(b, "i0", LP_INT64, "", (int64_t[]){0});
+    lp_test_init(b, "i1", LP_INT64, "", (int64_t[]){1});
+    lp_test_init(b, "ax0", LP_INT64, "1", (int64_t[]){0});
+    lp_test_init(b, "ax12", LP_INT64, "2", (int64_t[]){1, 2});
+    lp_test_init(b, "heads", LP_INT64, "2", (int64_t[]){4, 16});
+    lp_test_init(b, "minus1", LP_INT64, "1", (int64_t[]){-1});
+    lp_test_init(b, "four", LP_INT64, "1", (int64_t[]){4});
+    lp_build_node(b, "Shape", "x", "s");
+    lp_build_node(b, "Gather", "s,i0", "bs");
+    lp_build_node(b, "Gather", "s,i1", "sl");
+    lp_build_node(b, "Unsqueeze", "bs,ax0", "bs1");
+    lp_build_node(b, "Unsqueeze", "sl,ax0", "sl1");
+    lp_bnode *n = lp_build_node(b, "Concat", "bs1,sl1,heads", "hshape");
+    lp_build_attr_int(b, n, "axis", 0);
+    lp_build_node(b, "Reshape", "x,hshape", "xh");
+    n = lp_build_node(b, "Transpose", "xh", "xt");
+    lp_build_attr_ints(b, n, "perm", 4, (int64_t[]){0, 2, 1, 3});
+    lp_build_node(b, "Unsqueeze", "mask,ax12", "m4");
+    n = lp_build_node(b, "Concat", "bs1,minus1,sl1,sl1", "target");
+    lp_build_attr_int(b, n, "axis", 0);
+    n = lp_build_node(b, "ConstantOfShape", "four", "ones");
+    lp_test_attr_tensor(b, n, "value", LP_INT64, "1", (int64_t[]){1});
+    lp_build_node(b, "Mul", "ones,minus1", "negs");
+    lp_build_node(b, "Equal", "target,negs", "eq");
+    lp_build_node(b, "Where", "eq,ones,target", "target2");
+    lp_build_node(b, "Expand", "m4,target2", "m");
+    lp_build_output(b, "m", LP_UNDEFINED, NULL);
+    lp_model *m = lp_test_load(b);
+    REQUIRE(m);
+    CHECK_STR(TYPE(m, "hshape"), "int64[4]");
+    CHECK_STR(TYPE(m, "xh"), "float32[batch,seq,4,16]");
+    CHECK_STR(TYPE(m, "xt"), "float32[batch,4,seq,16]");
+    CHECK_STR(TYPE(m, "eq"), "bool[4]");
+    CHECK_STR(TYPE(m, "m"), "int64[batch,1,seq,seq]");
+    lp_model_free(m);
+}
+
 TEST(shape_reshape_zero_minus_one_allowzero) {
     char buf[256];
     lp_builder *b = lp_build_new("test");
