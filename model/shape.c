@@ -315,8 +315,9 @@ void lp_sh_out_dims(lp_infer *x, int k, const lp_dim *d, int n, int rank) {
 
 typedef struct walk {
     lp_model *m;
-    bool *done; /* by position in m->graphs */
+    bool *done;           /* by position in m->graphs */
     int depth;
+    const lp_node *caller; /* the call whose function body is being inferred, else NULL */
 } walk;
 
 static void infer_graph(walk *w, lp_graph *g, lp_symtab *up);
@@ -621,6 +622,63 @@ static bool infer_control(walk *w, lp_infer *x, lp_symtab *st) {
 
 #define MAX_DEPTH 64
 
+/* A function body's node with its attribute references (ref_attr_name)
+** resolved against the caller: a copy whose attrs array is malloc'd. False
+** when there is no caller to resolve them (a body seen on its own). */
+static bool resolve_refs(const lp_node *n, const lp_node *caller, lp_node *r, lp_attr **owned) {
+    *r = *n;
+    *owned = NULL;
+    bool any = false;
+    for (int i = 0; i < n->n_attrs; i++) any |= n->attrs[i].ref != NULL;
+    if (!any) return true;
+    if (!caller) return false;
+    lp_attr *a = lp_xcalloc((size_t)n->n_attrs + 1, sizeof *a);
+    int k = 0;
+    for (int i = 0; i < n->n_attrs; i++) {
+        const lp_attr *src = &n->attrs[i];
+        if (!src->ref) {
+            a[k++] = *src;
+            continue;
+        }
+        const lp_attr *given = lp_node_attr(caller, src->ref);
+        if (!given) continue; /* not given at the call: the operator's default */
+        a[k] = *given;
+        a[k++].name = src->name;
+    }
+    r->attrs = a;
+    r->n_attrs = k;
+    *owned = a;
+    return true;
+}
+
+/* A call of a model-local function: the body is typed with the caller's
+** inputs and attributes, read, then put back as it was for other calls. */
+static void infer_call(walk *w, lp_infer *x) {
+    if (x->n->function < 0 || x->n->function >= w->m->n_functions || w->depth > MAX_DEPTH) return;
+    lp_graph *body = w->m->functions[x->n->function].body;
+    snapshot before;
+    take_snapshot(w, body, &before);
+    for (int k = 0; k < body->n_inputs && k < x->n->n_inputs; k++) {
+        lp_value *v = lp_sh_in_value(x, k);
+        if (!v) continue;
+        type_input(w->m, body, k, &v->type);
+        body->values[body->inputs[k]].constant = v->constant;
+    }
+    const lp_node *saved = w->caller;
+    int pos = graph_pos(w->m, body);
+    if (pos >= 0) w->done[pos] = false;
+    w->caller = x->n;
+    infer_graph(w, body, NULL);
+    w->caller = saved;
+    for (int k = 0; k < x->n->n_outputs && k < body->n_outputs; k++) {
+        const lp_value *bv = &body->values[body->outputs[k]];
+        lp_sh_out_type(x, k, &bv->type);
+        if (bv->constant) lp_sh_out_const(x, k, bv->constant);
+    }
+    restore_snapshot(w, body, &before);
+    free_snapshot(&before);
+}
+
 static void infer_graph(walk *w, lp_graph *g, lp_symtab *up) {
     int pos = graph_pos(w->m, g);
     if (pos < 0 || w->done[pos] || w->depth > MAX_DEPTH) return;
@@ -639,12 +697,17 @@ static void infer_graph(walk *w, lp_graph *g, lp_symtab *up) {
             if (!v->constant) v->constant = o->constant;
         }
     for (int i = 0; i < g->n_nodes; i++) {
-        lp_node *n = &g->nodes[i];
-        lp_infer x = {.m = w->m, .g = g, .n = n, .opset = n->opset, .syms = &st};
-        if (infer_control(w, &x, &st)) continue;
-        if (n->function >= 0) continue; /* model-local functions: their bodies are generic */
-        lp_shape_rule(&x);
-        lp_fold_node(&x);
+        /* inside a called function, attributes may refer to the call's */
+        lp_attr *owned;
+        lp_node n;
+        if (!resolve_refs(&g->nodes[i], w->caller, &n, &owned)) continue;
+        lp_infer x = {.m = w->m, .g = g, .n = &n, .opset = n.opset, .syms = &st};
+        if (n.function >= 0) infer_call(w, &x);
+        else if (!infer_control(w, &x, &st)) {
+            lp_shape_rule(&x);
+            lp_fold_node(&x);
+        }
+        free(owned);
     }
     free(st.v);
     w->depth--;

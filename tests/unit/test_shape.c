@@ -5,6 +5,7 @@
 */
 #include "build_model.h"
 #include "model/load.h"
+#include "model/onnx_pb.h"
 #include "model/shape.h"
 #include "test.h"
 
@@ -619,6 +620,72 @@ TEST(shape_loop_carried_value_that_grows) {
     v = lp_graph_find_value(g, "acc");
     REQUIRE(v >= 0);
     CHECK_STR(lp_type_str(&g->values[v].type, text, sizeof text), "float32[?,3]");
+    lp_model_free(m);
+}
+
+/* A model-local function: its body is typed per call, with the call's
+** attributes standing in for its references, and left generic afterwards. */
+TEST(shape_function_call) {
+    char buf[256];
+    lp_builder *b = lp_build_new("test");
+    lp_build_opset(b, "", 13);
+    lp_build_opset(b, "custom", 1);
+    lp_build_input(b, "x", LP_FLOAT, "batch,8");
+    lp_test_init(b, "w", LP_FLOAT, "8,4", NULL);
+    lp_bnode *n = lp_build_node(b, "MyLinear", "x,w", "y");
+    lp_build_node_domain(b, n, "custom");
+    /* the identity: Transpose's default (reversing) would give [4,8] */
+    lp_build_attr_ints(b, n, "perm_attr", 2, (int64_t[]){0, 1});
+    lp_build_output(b, "y", LP_UNDEFINED, NULL);
+    uint8_t *bytes;
+    size_t len;
+    lp_build_bytes(b, &bytes, &len);
+    lp_build_free(b);
+
+    /* the function, written with protobuf-c: Transpose(W, perm=@perm_attr) then MatMul */
+    Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, len, bytes);
+    free(bytes);
+    REQUIRE(mp);
+    Onnx__AttributeProto perm = ONNX__ATTRIBUTE_PROTO__INIT;
+    perm.name = "perm";
+    perm.ref_attr_name = "perm_attr";
+    perm.has_type = 1;
+    perm.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+    Onnx__AttributeProto *tattrs[] = {&perm};
+    char *t_in[] = {"W"}, *t_out[] = {"Wt"}, *m_in[] = {"X", "Wt"}, *m_out[] = {"Y"};
+    Onnx__NodeProto tr = ONNX__NODE_PROTO__INIT, mm = ONNX__NODE_PROTO__INIT;
+    tr.op_type = "Transpose", tr.n_input = 1, tr.input = t_in, tr.n_output = 1, tr.output = t_out;
+    tr.n_attribute = 1, tr.attribute = tattrs;
+    mm.op_type = "MatMul", mm.n_input = 2, mm.input = m_in, mm.n_output = 1, mm.output = m_out;
+    Onnx__NodeProto *nodes[] = {&tr, &mm};
+    Onnx__OperatorSetIdProto os = ONNX__OPERATOR_SET_ID_PROTO__INIT;
+    os.domain = "", os.has_version = 1, os.version = 13;
+    Onnx__OperatorSetIdProto *oss[] = {&os};
+    char *f_in[] = {"X", "W"}, *f_out[] = {"Y"}, *f_attr[] = {"perm_attr"};
+    Onnx__FunctionProto f = ONNX__FUNCTION_PROTO__INIT;
+    f.name = "MyLinear", f.domain = "custom";
+    f.n_input = 2, f.input = f_in, f.n_output = 1, f.output = f_out;
+    f.n_attribute = 1, f.attribute = f_attr;
+    f.n_node = 2, f.node = nodes, f.n_opset_import = 1, f.opset_import = oss;
+    Onnx__FunctionProto *fs[] = {&f};
+    size_t saved_n = mp->n_functions;
+    Onnx__FunctionProto **saved = mp->functions;
+    mp->n_functions = 1, mp->functions = fs;
+    len = onnx__model_proto__get_packed_size(mp);
+    bytes = lp_xmalloc(len);
+    onnx__model_proto__pack(mp, bytes);
+    mp->n_functions = saved_n, mp->functions = saved;
+    onnx__model_proto__free_unpacked(mp, NULL);
+
+    lp_model *m = NULL;
+    lp_error err;
+    REQUIRE(lp_model_parse(bytes, len, "fn.onnx", NULL, &m, &err) == LP_OK);
+    CHECK_STR(TYPE(m, "y"), "float32[batch,4]");
+    REQUIRE(m->n_functions == 1);
+    const lp_graph *body = m->functions[0].body;
+    int v = lp_graph_find_value(body, "Y");
+    REQUIRE(v >= 0);
+    CHECK(!lp_type_has_shape(&body->values[v].type));
     lp_model_free(m);
 }
 
