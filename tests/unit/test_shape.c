@@ -1,7 +1,7 @@
 /*
 ** test_shape.c — shape inference and constant folding on small models built
-** in memory, hostile attributes, and the real models of ../shared when they
-** are there.
+** in memory and hostile attributes; with ../shared present, real models are
+** fully shaped and the ONNX backend tests' declared outputs are matched.
 */
 #include "build_model.h"
 #include "model/load.h"
@@ -9,6 +9,7 @@
 #include "model/shape.h"
 #include "test.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -836,4 +837,95 @@ TEST(shape_real_models_fully_shaped) {
         CHECK(unshaped(m) == 0);
         lp_model_free(m);
     }
+}
+
+/* Every backend test case declares its outputs' types. With those removed
+** (and value_info), inference must find the same shapes or leave them
+** unknown: a shape that disagrees with ONNX's own is a bug. */
+typedef struct agreement {
+    int outputs, exact, wrong;
+} agreement;
+
+static void compare_declared(const char *path, agreement *a) {
+    uint8_t *bytes;
+    size_t n;
+    lp_error err;
+    if (lp_read_file(path, (size_t)1 << 30, &bytes, &n, &err)) return;
+    Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, n, bytes);
+    free(bytes);
+    if (!mp || !mp->graph) {
+        if (mp) onnx__model_proto__free_unpacked(mp, NULL);
+        return;
+    }
+    Onnx__GraphProto *g = mp->graph;
+    Onnx__TypeProto **declared = lp_xcalloc(g->n_output + 1, sizeof *declared);
+    for (size_t i = 0; i < g->n_output; i++)
+        declared[i] = g->output[i]->type, g->output[i]->type = NULL;
+    size_t n_vi = g->n_value_info;
+    g->n_value_info = 0;
+    n = onnx__model_proto__get_packed_size(mp);
+    bytes = lp_xmalloc(n);
+    onnx__model_proto__pack(mp, bytes);
+    g->n_value_info = n_vi;
+    lp_model *m = NULL;
+    if (lp_model_parse(bytes, n, path, NULL, &m, &err) == LP_OK) {
+        for (size_t i = 0; i < g->n_output; i++) {
+            const Onnx__TypeProto *tp = declared[i];
+            int v = lp_graph_find_value(m->graph, g->output[i]->name);
+            if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
+                !tp->tensor_type->shape || v < 0)
+                continue;
+            const lp_value *val = &m->graph->values[v];
+            if (val->init >= 0 || val->is_input) continue;
+            const Onnx__TensorShapeProto *sh = tp->tensor_type->shape;
+            const lp_type *t = &val->type;
+            a->outputs++;
+            if (t->kind != LP_KIND_TENSOR || t->rank < 0) continue;
+            bool wrong = t->rank != (int)sh->n_dim ||
+                         (tp->tensor_type->elem_type && t->elem != LP_UNDEFINED &&
+                          t->elem != (lp_dtype)tp->tensor_type->elem_type);
+            bool exact = t->elem != LP_UNDEFINED;
+            for (int d = 0; !wrong && d < t->rank; d++) {
+                if (sh->dim[d]->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE)
+                    continue;
+                if (t->dims[d].value < 0)
+                    exact = false;
+                else
+                    wrong = t->dims[d].value != sh->dim[d]->dim_value;
+            }
+            if (wrong) {
+                char got[256];
+                fprintf(stderr, "  %s: output '%s' inferred as %s\n", path, val->name,
+                        lp_type_str(t, got, sizeof got));
+            }
+            a->wrong += wrong;
+            a->exact += exact && !wrong;
+        }
+        lp_model_free(m);
+    }
+    for (size_t i = 0; i < g->n_output; i++) g->output[i]->type = declared[i];
+    free(declared);
+    onnx__model_proto__free_unpacked(mp, NULL);
+}
+
+TEST(shape_agrees_with_backend_test_outputs) {
+    static const char *dirs[] = {"node", "simple", "pytorch-converted", "pytorch-operator"};
+    const char *shared = getenv("SHARED");
+    agreement a = {0};
+    for (size_t i = 0; i < LP_COUNT(dirs); i++) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/onnx-tests/%s", shared ? shared : "../shared", dirs[i]);
+        DIR *d = opendir(dir);
+        if (!d) continue; /* the shared data is optional */
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s/model.onnx", dir, e->d_name);
+            if (e->d_name[0] != '.' && !access(path, R_OK)) compare_declared(path, &a);
+        }
+        closedir(d);
+    }
+    CHECK(a.wrong == 0);
+    /* most of the rest are data-dependent (a shape read from a graph input) */
+    CHECK(a.exact >= a.outputs * 8 / 10);
 }
