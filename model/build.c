@@ -280,6 +280,17 @@ void lp_build_attr_floats(lp_builder *b, lp_bnode *n, const char *name, int coun
     if (count) memcpy(a->floats, v, (size_t)count * sizeof *v);
 }
 
+void lp_build_attr_strings(lp_builder *b, lp_bnode *n, const char *name, int count,
+                           const char *const *v) {
+    Onnx__AttributeProto *a = attr(b, n, name, LP_ATTR_STRINGS);
+    a->n_strings = (size_t)count;
+    a->strings = lp_arena_array(&b->arena, (size_t)count, sizeof *a->strings);
+    for (int i = 0; i < count; i++) {
+        a->strings[i].len = strlen(v[i]);
+        a->strings[i].data = (uint8_t *)S(b, v[i]);
+    }
+}
+
 void lp_build_attr_tensor(lp_builder *b, lp_bnode *n, const char *name, lp_dtype dtype, int rank,
                           const int64_t *dims, const void *raw, size_t nbytes) {
     attr(b, n, name, LP_ATTR_TENSOR)->t = tensor_proto(b, "", dtype, rank, dims, raw, nbytes);

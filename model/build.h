@@ -61,6 +61,8 @@ void lp_build_attr_float(lp_builder *b, lp_bnode *n, const char *name, float v);
 void lp_build_attr_string(lp_builder *b, lp_bnode *n, const char *name, const char *v);
 void lp_build_attr_ints(lp_builder *b, lp_bnode *n, const char *name, int count, const int64_t *v);
 void lp_build_attr_floats(lp_builder *b, lp_bnode *n, const char *name, int count, const float *v);
+void lp_build_attr_strings(lp_builder *b, lp_bnode *n, const char *name, int count,
+                           const char *const *v);
 /* A tensor attribute (Constant's value, ConstantOfShape's value); raw is
 ** copied as raw_data, like lp_build_init_raw. */
 void lp_build_attr_tensor(lp_builder *b, lp_bnode *n, const char *name, lp_dtype dtype, int rank,

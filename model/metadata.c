@@ -16,9 +16,20 @@
 #include <strings.h>
 
 const char *const lp_metadata_fields[] = {
-    "function",         "regressionOutput",    "classificationProbOutput",
-    "classificationLabelOutput", "clusteringDistanceOutput", "clusteringProbOutput",
-    "inputTensorDimNames", "height", "width", "channel", "mean", "scale", "inputChannel", NULL,
+    "function",
+    "regressionOutput",
+    "classificationProbOutput",
+    "classificationLabelOutput",
+    "clusteringDistanceOutput",
+    "clusteringProbOutput",
+    "inputTensorDimNames",
+    "height",
+    "width",
+    "channel",
+    "mean",
+    "scale",
+    "inputChannel",
+    NULL,
 };
 
 static const char *const output_fields[] = {

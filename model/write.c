@@ -30,6 +30,8 @@ static int write_all(int fd, const void *data, size_t n) {
     return 0;
 }
 
+/* The mode a new file gets. umask can only be read by setting it, so this
+** briefly sets 0: call it from one thread at a time. */
 static mode_t default_mode(void) {
     mode_t mask = umask(0);
     umask(mask);
