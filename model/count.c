@@ -4,8 +4,9 @@
 ** A weight is a value the file fixes: an initializer, a Constant's value, or
 ** a ConstantOfShape of a constant shape (some exported test models build
 ** their weights so). A node's params are the elements of the distinct
-** weights it reads. MACs come from the shapes shape inference found and stay
-** 0 where one is unknown: a MAC is one multiply and one add of a dot product.
+** weights it reads. MACs come from the shapes shape inference found (a
+** symbolic dim counts 1) and stay 0 where a dim is unknown: a MAC is one
+** multiply and one add of a dot product.
 */
 #include "count.h"
 
