@@ -64,6 +64,7 @@ static int prepare_epilogue(lp_kctx *k, int64_t channels) {
     lp_epilogue_init(&st->ep, B, channels);
     st->bias_folded = has_b;
     lp_fuse_batchnorm(k, &st->ep);
+    lp_fuse_residual(k, &st->ep);
     lp_fuse_activation(k, &st->ep);
     if (!st->ep.n_fused) {
         conv_release(st);
@@ -86,6 +87,18 @@ static const lp_epilogue *epilogue_of(lp_kctx *k, const float *b, const float **
     const conv_state *st = k->state;
     *bias = st && st->bias_folded ? NULL : b;
     return st ? &st->ep : NULL;
+}
+
+/* Stores a float result computed for a non-float Y, and runs the slow path
+** of a fused residual that is broadcast to Y. */
+static int finish_output(lp_kctx *k, const lp_epilogue *ep, lp_tensor *Y, float *y,
+                         const lp_tensor *R) {
+    if (ep && ep->residual >= 0 && !R) {
+        if (Y->dtype != LP_FLOAT) return lp_kfail(k, "a broadcast residual needs float tensors");
+        lp_epilogue_residual(ep, Y, lp_in(k, ep->residual));
+    }
+    if (y != Y->data) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
 }
 
 static int check_types(lp_kctx *k, const lp_tensor *X, const lp_tensor *W, const lp_tensor *B) {
@@ -167,14 +180,18 @@ int lp_k_conv(lp_kctx *k) {
         if (band < 1) band = 1;
     }
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[5] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
-                       conv ? Y->numel : 0, pointwise || depthwise ? 0 : Kdim * band * OW};
-    float *a[5];
-    if (!lp_nn_scratch(k, 5, lens, a)) return LP_EFAIL;
+    int64_t lens[6] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, pointwise || depthwise ? 0 : Kdim * band * OW,
+                       conv ? Y->numel : 0};
+    float *a[6];
+    if (!lp_nn_scratch(k, 6, lens, a)) return LP_EFAIL;
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data, *col = a[4];
     const lp_epilogue *ep = epilogue_of(k, b, &bias);
+    const lp_tensor *R;
+    if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
+    const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
 
     for (int64_t n = 0; n < N; n++)
         for (int64_t g = 0; g < group; g++) {
@@ -194,10 +211,9 @@ int lp_k_conv(lp_kctx *k) {
                                 yg + r0 * OW, (int)P);
                 }
             }
-            lp_epilogue_rows(ep, bias, yg, g * Mg, Mg, P);
+            lp_epilogue_rows(ep, bias, res ? res + (n * M + g * Mg) * P : NULL, yg, g * Mg, Mg, P);
         }
-    if (conv) lp_nn_store(Y, y, Y->numel);
-    return LP_OK;
+    return finish_output(k, ep, Y, y, R);
 }
 
 /* ---- ConvTranspose ---- */
@@ -271,14 +287,17 @@ int lp_k_conv_transpose(lp_kctx *k) {
     const int64_t Cg = C / group, K = w.k[0] * w.k[1] * w.k[2];
     const int64_t Pin = lp_window_out_size(&w), P = lp_window_in_size(&w);
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[5] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
-                       conv ? Y->numel : 0, Mg * K * Pin};
-    float *a[5];
-    if (!lp_nn_scratch(k, 5, lens, a)) return LP_EFAIL;
+    int64_t lens[6] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, Mg * K * Pin, conv ? Y->numel : 0};
+    float *a[6];
+    if (!lp_nn_scratch(k, 6, lens, a)) return LP_EFAIL;
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data, *col = a[4];
     const lp_epilogue *ep = epilogue_of(k, b, &bias);
+    const lp_tensor *R;
+    if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
+    const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
     memset(y, 0, (size_t)Y->numel * sizeof *y);
     for (int64_t n = 0; n < N; n++)
         for (int64_t g = 0; g < group; g++) {
@@ -287,10 +306,9 @@ int lp_k_conv_transpose(lp_kctx *k) {
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(Mg * K), (int)Pin, (int)Cg,
                         1.0f, wg, (int)(Mg * K), xg, (int)Pin, 0.0f, col, (int)Pin);
             lp_col2im(&w, Mg, col, yg);
-            lp_epilogue_rows(ep, bias, yg, g * Mg, Mg, P);
+            lp_epilogue_rows(ep, bias, res ? res + (n * M + g * Mg) * P : NULL, yg, g * Mg, Mg, P);
         }
-    if (conv) lp_nn_store(Y, y, Y->numel);
-    return LP_OK;
+    return finish_output(k, ep, Y, y, R);
 }
 
 /* ---- Col2Im ---- */
@@ -413,7 +431,7 @@ int lp_k_deform_conv(lp_kctx *k) {
             float *yg = y + (n * M + g * Mg) * P;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)P, (int)(Cg * K),
                         1.0f, wt + g * Mg * Cg * K, (int)(Cg * K), col, (int)P, 0.0f, yg, (int)P);
-            lp_epilogue_rows(NULL, b, yg, g * Mg, Mg, P);
+            lp_epilogue_rows(NULL, b, NULL, yg, g * Mg, Mg, P);
         }
     if (conv) lp_nn_store(Y, y, Y->numel);
     return LP_OK;

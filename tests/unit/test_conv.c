@@ -392,3 +392,50 @@ TEST(conv_output_with_two_readers_is_not_fused) {
     free(x);
     free(w);
 }
+
+/* Conv -> Add(residual) -> Relu: the residual ready before the Conv is fused
+** (same shape: the fast path; broadcast: the slow path); one made after the
+** Conv is not. */
+static void residual_case(int *lp_failed_, const char *res_shape, bool late) {
+    rnd r = {31337};
+    int64_t xd[4] = {1, 4, 6, 5}, wd[4] = {4, 4, 3, 3}, C = 4;
+    float *x = rnd_floats(&r, 120), *w = rnd_floats(&r, 144), *bias = rnd_floats(&r, 4);
+    float *res = rnd_floats(&r, 120);
+    int64_t rd[4];
+    int rr = 0;
+    for (const char *p = res_shape; *p; p++)
+        if (*p >= '0' && *p <= '9') rd[rr++] = *p - '0';
+    float *ys[2] = {NULL, NULL};
+    int absorbed[2];
+    for (int fuse = 0; fuse < 2; fuse++) {
+        lp_builder *b = lp_build_new("residual");
+        lp_build_opset(b, "", 13);
+        lp_build_input(b, "X", LP_FLOAT, "1,4,6,5");
+        lp_build_init_f32(b, "W", 4, wd, w);
+        lp_build_init_f32(b, "B", 1, &C, bias);
+        lp_build_init_f32(b, "R0", rr, rd, res);
+        if (!late) lp_build_node(b, "Identity", "R0", "R");
+        lp_bnode *n = lp_build_node(b, "Conv", "X,W,B", "c");
+        lp_build_attr_ints(b, n, "pads", 4, (int64_t[]){1, 1, 1, 1});
+        /* a late residual: computed from X after the Conv, so not ready for it */
+        if (late) lp_build_node(b, "Sigmoid", "X", "R");
+        lp_build_node(b, "Add", late ? "R,c" : "c,R", "s");
+        lp_build_node(b, "Relu", "s", "Y");
+        lp_build_output(b, "Y", LP_FLOAT, NULL);
+        lp_tensor shape;
+        ys[fuse] = run_model(b, !fuse, x, 4, xd, &shape, NULL, &absorbed[fuse]);
+        lp_build_free(b);
+    }
+    REQUIRE(ys[0] && ys[1]);
+    /* fused: Add and Relu absorbed; Identity(R0) folded as a constant too */
+    if (late) CHECK(absorbed[1] == 0);
+    else CHECK(absorbed[1] >= 2);
+    CHECK(max_err(ys[1], ys[0], 120) < 1e-5);
+    free(ys[0]), free(ys[1]), free(x), free(w), free(bias), free(res);
+}
+
+TEST(conv_residual_add_relu_fused) {
+    residual_case(lp_failed_, "1,4,6,5", false);
+    residual_case(lp_failed_, "4,1,1", false); /* broadcast: the slow path */
+    residual_case(lp_failed_, "1,4,6,5", true);
+}
