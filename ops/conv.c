@@ -7,8 +7,8 @@
 ** depthwise convolution (one input channel per group) is a direct loop, as a
 ** product with one row would waste the BLAS. Large unrolled matrices are
 ** made a band of output rows at a time to bound the scratch memory. The
-** bias, a BatchNormalization folded at plan time and a fused Relu/Clip are
-** applied in one pass over each output block (fuse.h).
+** bias, a BatchNormalization folded at plan time, a residual Add and a
+** Relu/Clip are applied in one pass over each output block (fuse.h).
 **
 ** ConvTranspose is the adjoint: W_g^T times the input gives columns that
 ** col2im scatters into the output. Col2Im is that scatter on its own.
@@ -82,11 +82,17 @@ int lp_k_conv_transpose_prepare(lp_kctx *k) {
     return prepare_epilogue(k, mg < 0 || group < 1 ? -1 : mg * group);
 }
 
-/* The epilogue and run-time bias for a Conv/ConvTranspose output. */
-static const lp_epilogue *epilogue_of(lp_kctx *k, const float *b, const float **bias) {
+/* The epilogue and run-time bias for an output of M channels; fails when
+** the weight met at run time disagrees with the one prepared for. */
+static int epilogue_of(lp_kctx *k, int64_t M, const float *b, const lp_epilogue **ep,
+                       const float **bias) {
     const conv_state *st = k->state;
     *bias = st && st->bias_folded ? NULL : b;
-    return st ? &st->ep : NULL;
+    *ep = st ? &st->ep : NULL;
+    if (st && st->ep.channels != M)
+        return lp_kbad(k, "W gives %lld output channels, %lld were planned for", (long long)M,
+                       (long long)st->ep.channels);
+    return LP_OK;
 }
 
 /* Stores a float result computed for a non-float Y, and runs the slow path
@@ -188,7 +194,8 @@ int lp_k_conv(lp_kctx *k) {
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data, *col = a[4];
-    const lp_epilogue *ep = epilogue_of(k, b, &bias);
+    const lp_epilogue *ep;
+    if ((rc = epilogue_of(k, M, b, &ep, &bias))) return rc;
     const lp_tensor *R;
     if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
     const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
@@ -294,7 +301,8 @@ int lp_k_conv_transpose(lp_kctx *k) {
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data, *col = a[4];
-    const lp_epilogue *ep = epilogue_of(k, b, &bias);
+    const lp_epilogue *ep;
+    if ((rc = epilogue_of(k, M, b, &ep, &bias))) return rc;
     const lp_tensor *R;
     if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
     const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
