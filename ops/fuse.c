@@ -1,8 +1,8 @@
 /*
 ** fuse.c — node fusion decided at plan time (see fuse.h): finding the sole
 ** reader of a node's output, absorbing it into the node's step, and the
-** epilogue (bias, folded BatchNormalization, Relu/Clip) the nn kernels run
-** over their output while it is still in cache.
+** epilogue (bias, folded BatchNormalization, residual Add, Relu/Clip) the nn
+** kernels run over their output while it is still in cache.
 */
 #include "ops/fuse.h"
 #include "ops/nn.h"

@@ -8,8 +8,9 @@
 ** absorbing node writes the absorbed node's output directly.
 **
 ** The nn kernels (Conv, ConvTranspose, Gemm, MatMul) share one such output
-** pass, the epilogue: y = clamp(y * scale[c] + shift[c], lo, hi), which holds
-** a bias, a folded BatchNormalization, and a Relu or Clip.
+** pass, the epilogue: y = clamp(y * scale[c] + shift[c] + residual, lo, hi),
+** which holds a bias, a folded BatchNormalization, a residual Add (an extra
+** input of the step) and a Relu or Clip.
 */
 #ifndef LP_FUSE_H
 #define LP_FUSE_H
