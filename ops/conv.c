@@ -52,9 +52,19 @@ static int64_t weight_dim(lp_kctx *k, int axis) {
     return t->kind == LP_KIND_TENSOR && t->rank > axis ? t->dims[axis].value : -1;
 }
 
-/* Absorbs a following BatchNormalization and Relu/Clip into the output pass,
-** when the bias (if any) is constant so that it can be folded too. */
-static int prepare_epilogue(lp_kctx *k, int64_t channels) {
+/* The weight's rank, which is the output's (-1 when unknown). */
+static int weight_rank(lp_kctx *k) {
+    const lp_tensor *W = lp_in(k, 1);
+    if (W) return W->rank;
+    if (k->node->n_inputs < 2 || k->node->inputs[1] < 0) return -1;
+    const lp_type *t = &k->graph->values[k->node->inputs[1]].type;
+    return t->kind == LP_KIND_TENSOR ? t->rank : -1;
+}
+
+/* Absorbs a following BatchNormalization, per-channel Mul/Add, residual Add
+** and Relu/Clip into the output pass, when the bias (if any) is constant so
+** that it can be folded too. */
+static int prepare_epilogue(lp_kctx *k, int64_t channels, int rank) {
     const lp_tensor *B = lp_in(k, 2);
     bool has_b = k->node->n_inputs > 2 && k->node->inputs[2] >= 0;
     if (channels < 0 || (has_b && (!B || B->numel != channels || !lp_nn_float_type(B->dtype))))
@@ -64,6 +74,7 @@ static int prepare_epilogue(lp_kctx *k, int64_t channels) {
     lp_epilogue_init(&st->ep, B, channels);
     st->bias_folded = has_b;
     lp_fuse_batchnorm(k, &st->ep);
+    if (rank >= 3) lp_fuse_channel_affine(k, &st->ep, rank);
     lp_fuse_residual(k, &st->ep);
     lp_fuse_activation(k, &st->ep);
     if (!st->ep.n_fused) {
@@ -74,12 +85,12 @@ static int prepare_epilogue(lp_kctx *k, int64_t channels) {
     return LP_OK;
 }
 
-int lp_k_conv_prepare(lp_kctx *k) { return prepare_epilogue(k, weight_dim(k, 0)); }
+int lp_k_conv_prepare(lp_kctx *k) { return prepare_epilogue(k, weight_dim(k, 0), weight_rank(k)); }
 
 int lp_k_conv_transpose_prepare(lp_kctx *k) {
     int64_t mg = weight_dim(k, 1);
     int64_t group = lp_attr_int(k->node, "group", 1);
-    return prepare_epilogue(k, mg < 0 || group < 1 ? -1 : mg * group);
+    return prepare_epilogue(k, mg < 0 || group < 1 ? -1 : mg * group, weight_rank(k));
 }
 
 /* The epilogue and run-time bias for an output of M channels; fails when

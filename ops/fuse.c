@@ -136,6 +136,52 @@ bool lp_fuse_batchnorm(lp_kctx *k, lp_epilogue *e) {
     return true;
 }
 
+/* A constant operand of n (the one that is not this node's output) that
+** holds one value per channel of an output of `rank` dims (channels on axis
+** 1), or one value: its values, with *per_channel saying which. */
+static const float *channel_operand(lp_kctx *k, const lp_node *n, int64_t channels, int rank,
+                                    bool *per_channel) {
+    lp_plan *p;
+    lp_step *st = planning_step(k, &p);
+    int mine = (int)(st->out[0] - p->frame.vals);
+    const lp_tensor *t = lp_fuse_const(k, n, n->inputs[0] == mine ? 1 : 0);
+    if (!t || t->dtype != LP_FLOAT || t->rank > rank) return NULL;
+    *per_channel = false;
+    if (t->numel == 1) return t->data;
+    int axis = 1 - (rank - t->rank); /* the channel axis in t's dims */
+    for (int d = 0; d < t->rank; d++)
+        if (t->dims[d] != 1 && !(d == axis && t->dims[d] == channels)) return NULL;
+    *per_channel = true;
+    return t->data;
+}
+
+int lp_fuse_channel_affine(lp_kctx *k, lp_epilogue *e, int rank) {
+    int count = 0;
+    for (;;) {
+        const lp_node *n = lp_fuse_next(k);
+        bool mul = is_op(n, "Mul"), add = is_op(n, "Add");
+        if ((!mul && !add) || n->opset < 7 || n->n_inputs != 2 || e->clamp || e->residual >= 0)
+            return count;
+        bool per;
+        const float *v = channel_operand(k, n, e->channels, rank, &per);
+        if (!v) return count;
+        if (!e->scale) e->scale = channel_array(e->channels, 1);
+        if (!e->shift) e->shift = channel_array(e->channels, 0);
+        for (int64_t c = 0; c < e->channels; c++) {
+            float x = v[per ? c : 0];
+            if (mul) {
+                e->scale[c] *= x;
+                e->shift[c] *= x;
+            } else {
+                e->shift[c] += x;
+            }
+        }
+        lp_fuse_absorb(k, n);
+        e->n_fused++;
+        count++;
+    }
+}
+
 bool lp_fuse_bias_add(lp_kctx *k, lp_epilogue *e) {
     const lp_node *n = lp_fuse_next(k);
     if (!is_op(n, "Add") || n->opset < 7 || e->clamp || n->n_inputs != 2) return false;

@@ -50,6 +50,10 @@ void lp_epilogue_init(lp_epilogue *e, const lp_tensor *bias, int64_t channels);
 /* Absorbs a BatchNormalization (inference mode, constant parameters of
 ** e->channels values) reading the output, folding it into scale and shift. */
 bool lp_fuse_batchnorm(lp_kctx *k, lp_epilogue *e);
+/* Absorbs, one after another, Mul and Add nodes whose other operand is a
+** constant per channel (axis 1 of an output of this rank: [C,1,1] and the
+** like) or a scalar, folding them into scale and shift. Returns how many. */
+int lp_fuse_channel_affine(lp_kctx *k, lp_epilogue *e, int rank);
 /* Absorbs an Add of a constant of e->channels (or 1) values, broadcast over
 ** the last axis of an output whose last axis has e->channels entries. */
 bool lp_fuse_bias_add(lp_kctx *k, lp_epilogue *e);
