@@ -439,3 +439,39 @@ TEST(conv_residual_add_relu_fused) {
     residual_case(lp_failed_, "4,1,1", false); /* broadcast: the slow path */
     residual_case(lp_failed_, "1,4,6,5", true);
 }
+
+/* BatchNormalization -> Mul [C,1,1] -> Add [1,C,1,1] -> Relu, fused into the
+** BatchNormalization, against node by node. */
+TEST(batchnorm_affine_relu_fused) {
+    rnd r = {99};
+    int64_t xd[4] = {2, 3, 4, 5}, C = 3, cd3[3] = {3, 1, 1}, cd4[4] = {1, 3, 1, 1};
+    float *x = rnd_floats(&r, 120), *s = rnd_floats(&r, 3), *b = rnd_floats(&r, 3);
+    float *m = rnd_floats(&r, 3), *v = rnd_floats(&r, 3), *mul = rnd_floats(&r, 3);
+    float *add = rnd_floats(&r, 3);
+    for (int i = 0; i < 3; i++) v[i] = fabsf(v[i]) + 0.5f;
+    float *ys[2];
+    int absorbed[2];
+    for (int fuse = 0; fuse < 2; fuse++) {
+        lp_builder *bl = lp_build_new("bn");
+        lp_build_opset(bl, "", 15);
+        lp_build_input(bl, "X", LP_FLOAT, "2,3,4,5");
+        lp_build_init_f32(bl, "s", 1, &C, s);
+        lp_build_init_f32(bl, "b", 1, &C, b);
+        lp_build_init_f32(bl, "m", 1, &C, m);
+        lp_build_init_f32(bl, "v", 1, &C, v);
+        lp_build_init_f32(bl, "mul", 3, cd3, mul);
+        lp_build_init_f32(bl, "add", 4, cd4, add);
+        lp_build_node(bl, "BatchNormalization", "X,s,b,m,v", "bn");
+        lp_build_node(bl, "Mul", "mul,bn", "scaled");
+        lp_build_node(bl, "Add", "scaled,add", "shifted");
+        lp_build_node(bl, "Relu", "shifted", "Y");
+        lp_build_output(bl, "Y", LP_FLOAT, NULL);
+        lp_tensor shape;
+        ys[fuse] = run_model(bl, !fuse, x, 4, xd, &shape, NULL, &absorbed[fuse]);
+        lp_build_free(bl);
+    }
+    REQUIRE(ys[0] && ys[1]);
+    CHECK(absorbed[0] == 0 && absorbed[1] == 3);
+    CHECK(max_err(ys[1], ys[0], 120) < 1e-5);
+    free(ys[0]), free(ys[1]), free(x), free(s), free(b), free(m), free(v), free(mul), free(add);
+}
