@@ -132,7 +132,8 @@ static int check_types(lp_kctx *k, const lp_tensor *X, const lp_tensor *W, const
 
 /* ---- Conv ---- */
 
-/* One output channel of a depthwise convolution: y = x (*) wt, direct. */
+/* One output channel of a depthwise convolution: y = x (*) wt, direct,
+** a kernel tap at a time over each output row (taps off the input skipped). */
 static void conv_direct(const lp_window *w, const float *x, const float *wt, float *y) {
     const int64_t ID = w->in[0], IH = w->in[1], IW = w->in[2];
     const int64_t OH = w->out[1], OW = w->out[2], sw = w->s[2];
@@ -160,6 +161,48 @@ static void conv_direct(const lp_window *w, const float *x, const float *wt, flo
                     else
                         for (int64_t ow = lo; ow < hi; ow++) o[ow] += v * s[ow * sw];
                 }
+            }
+        }
+    }
+}
+
+/* The common depthwise case, a 2-D kernel 3 wide (undilated across): the
+** input plane is first copied into `pad` with its zero padding around it
+** (pad's border is zero already), so that every output value is the taps'
+** sum with no edge to check; 3x3 kernels are unrolled. */
+static bool direct3_fits(const lp_window *w) {
+    return w->in[0] == 1 && w->k[0] == 1 && w->k[2] == 3 && w->d[2] == 1;
+}
+
+static void pad_plane(const lp_window *w, const float *x, float *pad) {
+    const int64_t IH = w->in[1], IW = w->in[2], PW = IW + w->pb[2] + w->pe[2];
+    for (int64_t ih = 0; ih < IH; ih++)
+        memcpy(pad + (ih + w->pb[1]) * PW + w->pb[2], x + ih * IW, (size_t)IW * sizeof *x);
+}
+
+static void conv_direct3(const lp_window *w, const float *pad, const float *wt, float *y) {
+    const int64_t OH = w->out[1], OW = w->out[2], sh = w->s[1], sw = w->s[2], dh = w->d[1];
+    const int64_t PW = w->in[2] + w->pb[2] + w->pe[2], KH = w->k[1];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        float *o = y + oh * OW;
+        const float *r0 = pad + oh * sh * PW;
+        if (KH == 3) {
+            const float *r1 = r0 + dh * PW, *r2 = r1 + dh * PW;
+            const float a0 = wt[0], a1 = wt[1], a2 = wt[2], b0 = wt[3], b1 = wt[4], b2 = wt[5];
+            const float c0 = wt[6], c1 = wt[7], c2 = wt[8];
+            for (int64_t ow = 0; ow < OW; ow++) {
+                int64_t i = ow * sw;
+                o[ow] = a0 * r0[i] + a1 * r0[i + 1] + a2 * r0[i + 2] + b0 * r1[i] + b1 * r1[i + 1] +
+                        b2 * r1[i + 2] + c0 * r2[i] + c1 * r2[i + 1] + c2 * r2[i + 2];
+            }
+            continue;
+        }
+        memset(o, 0, (size_t)OW * sizeof *o);
+        for (int64_t kh = 0; kh < KH; kh++) {
+            const float *q = r0 + kh * dh * PW, *wk = wt + kh * 3;
+            for (int64_t ow = 0; ow < OW; ow++) {
+                int64_t i = ow * sw;
+                o[ow] += wk[0] * q[i] + wk[1] * q[i + 1] + wk[2] * q[i + 2];
             }
         }
     }
@@ -197,11 +240,14 @@ int lp_k_conv(lp_kctx *k) {
         if (band < 1) band = 1;
     }
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[6] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+    bool direct3 = depthwise && direct3_fits(&w);
+    int64_t padded = direct3 ? (w.in[1] + w.pb[1] + w.pe[1]) * (w.in[2] + w.pb[2] + w.pe[2]) : 0;
+    int64_t lens[7] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
                        conv ? Y->numel : 0, pointwise || depthwise ? 0 : Kdim * band * OW,
-                       conv ? Y->numel : 0};
-    float *a[6];
-    if (!lp_nn_scratch(k, 6, lens, a)) return LP_EFAIL;
+                       conv ? Y->numel : 0, padded};
+    float *a[7];
+    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+    if (direct3) memset(a[6], 0, (size_t)padded * sizeof(float)); /* the border stays zero */
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data, *col = a[4];
@@ -215,7 +261,10 @@ int lp_k_conv(lp_kctx *k) {
         for (int64_t g = 0; g < group; g++) {
             const float *xg = x + (n * C + g * Cg) * Pin, *wg = wt + g * Mg * Kdim;
             float *yg = y + (n * M + g * Mg) * P;
-            if (depthwise) {
+            if (direct3) {
+                pad_plane(&w, xg, a[6]);
+                for (int64_t m = 0; m < Mg; m++) conv_direct3(&w, a[6], wg + m * K, yg + m * P);
+            } else if (depthwise) {
                 for (int64_t m = 0; m < Mg; m++) conv_direct(&w, xg, wg + m * K, yg + m * P);
             } else if (pointwise) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)P, (int)Kdim,

@@ -475,3 +475,26 @@ TEST(batchnorm_affine_relu_fused) {
     CHECK(max_err(ys[1], ys[0], 120) < 1e-5);
     free(ys[0]), free(ys[1]), free(x), free(s), free(b), free(m), free(v), free(mul), free(add);
 }
+
+/* Depthwise 3-wide kernels take the padded-plane path: every stride,
+** padding and kernel height it meets, with channel multipliers. */
+TEST(conv_depthwise_three_wide) {
+    rnd r = {606};
+    for (int i = 0; i < 60; i++) {
+        conv_case c = {.nd = 2, .N = 1 + i % 2, .group = 2 + i % 3, .bias = i % 2};
+        c.C = c.group;
+        c.M = c.group * (1 + i % 2);
+        c.k[0] = 1 + i % 4;
+        c.k[1] = 3;
+        for (int d = 0; d < 2; d++) {
+            c.in[d] = rnd_int(&r, 3, 12);
+            c.s[d] = rnd_int(&r, 1, 2);
+            c.d[d] = d == 0 ? rnd_int(&r, 1, 2) : 1;
+            c.pb[d] = rnd_int(&r, 0, 2);
+            c.pe[d] = rnd_int(&r, 0, 2);
+        }
+        if (c.in[0] < (c.k[0] - 1) * c.d[0] + 1) c.in[0] = (c.k[0] - 1) * c.d[0] + 1;
+        if (i % 5 == 0) c.auto_pad = "SAME_UPPER";
+        CHECK(check_conv_case(&c, &r, true, i));
+    }
+}
