@@ -192,7 +192,9 @@ static void rasterize(graph_st *s, double c0, double r0, double c1, double r1) {
     if (fabs(dc) * 2.2 < fabs(dr)) glyph = lp_g->v; /* cells are about twice as tall as wide */
     else if (fabs(dr) * 4.4 < fabs(dc)) glyph = lp_g->h;
     else glyph = (dc > 0) == (dr > 0) ? lp_g->diag_down : lp_g->diag_up;
-    int steps = (int)ceil(fmax(fabs(dc), fabs(dr)) * 2) + 1;
+    /* one cell per step along the longer axis: a line without doubled cells */
+    int steps = (int)ceil(fmax(fabs(dc), fabs(dr)));
+    if (steps < 1) steps = 1;
     if (steps > 4000) steps = 4000;
     for (int k = 0; k <= steps; k++) {
         double t = (double)k / steps;
@@ -293,6 +295,62 @@ static void draw_box(graph_st *s, const lp_gbox *b, bool selected) {
     }
 }
 
+/* Subgraphs drawn inside their node: a frame with the title, under the rest. */
+static void draw_clusters(graph_st *s, const lp_gview *v) {
+    double l = left_pt(s), t = top_pt(s);
+    for (int i = 0; i < v->n_clusters; i++) {
+        const lp_gcluster *c = &v->clusters[i];
+        int x = (int)floor((c->x - l) / s->sx), y = (int)floor((c->y - t) / s->sy);
+        int w = (int)floor(c->w / s->sx + 0.5), h = (int)floor(c->h / s->sy + 0.5);
+        if (w < 2 || h < 2 || x + w < 0 || y + h < 0 || x >= s->canvas.w || y >= s->canvas.h) continue;
+        for (int c2 = x; c2 < x + w; c2++) {
+            canvas_set(s, y, c2, lp_g->h);
+            canvas_set(s, y + h - 1, c2, lp_g->h);
+        }
+        for (int r2 = y; r2 < y + h; r2++) {
+            canvas_set(s, r2, x, lp_g->v);
+            canvas_set(s, r2, x + w - 1, lp_g->v);
+        }
+        canvas_set(s, y, x, lp_g->tl);
+        canvas_set(s, y, x + w - 1, lp_g->tr);
+        canvas_set(s, y + h - 1, x, lp_g->bl);
+        canvas_set(s, y + h - 1, x + w - 1, lp_g->br);
+    }
+}
+
+/* Cluster titles, written over their frame's top border once it is drawn. */
+static void draw_cluster_titles(graph_st *s, const lp_gview *v) {
+    double l = left_pt(s), t = top_pt(s);
+    for (int i = 0; i < v->n_clusters; i++) {
+        const lp_gcluster *c = &v->clusters[i];
+        int x = (int)floor((c->x - l) / s->sx), y = (int)floor((c->y - t) / s->sy);
+        int w = (int)floor(c->w / s->sx + 0.5);
+        if (y < 0 || y >= s->canvas.h || w < 8 || !c->title[0]) continue;
+        char title[256];
+        snprintf(title, sizeof title, " %s ", c->title);
+        cput(s, y, x + 2, w - 4, LP_ROLE_HEADER, title);
+    }
+}
+
+/* Tensor shapes beside the edges, where nothing else is drawn. */
+static void draw_labels(graph_st *s, const lp_gview *v) {
+    double l = left_pt(s), t = top_pt(s);
+    attrset(lp_role_attr(LP_ROLE_DIM));
+    for (int i = 0; i < v->n_labels; i++) {
+        const lp_gedge_label *lb = &v->labels[i];
+        int len = lp_text_width(lb->text);
+        int row = (int)floor((lb->y - t) / s->sy), col = (int)floor((lb->x - l) / s->sx) - len / 2;
+        if (row < 0 || row >= s->canvas.h || col < 0 || col + len > s->canvas.w) continue;
+        bool free_cells = true;
+        for (int k = 0; k < len && free_cells; k++)
+            free_cells = !s->covered[row * s->canvas.w + col + k] && !s->cells[row * s->canvas.w + col + k];
+        if (!free_cells) continue;
+        lp_put(s->canvas.y + row, s->canvas.x + col, len, LP_ROLE_DIM, lb->text);
+        for (int k = 0; k < len; k++) s->covered[row * s->canvas.w + col + k] = 1;
+    }
+    attrset(A_NORMAL);
+}
+
 static void gr_draw(lp_app *a, void *st, lp_rect r) {
     graph_st *s = st;
     const lp_graph *g = a->graph ? a->graph : a->model->graph;
@@ -349,12 +407,15 @@ static void gr_draw(lp_app *a, void *st, lp_rect r) {
         for (int rr = y < 0 ? 0 : y; rr < y + h && rr < s->canvas.h; rr++)
             for (int cc = x < 0 ? 0 : x; cc < x + w && cc < s->canvas.w; cc++) s->covered[rr * s->canvas.w + cc] = 1;
     }
+    draw_clusters(s, v);
     draw_edges(s, v);
     attrset(lp_role_attr(LP_ROLE_EDGE));
     for (int rr = 0; rr < s->canvas.h; rr++)
         for (int cc = 0; cc < s->canvas.w; cc++)
             if (s->cells[rr * s->canvas.w + cc]) mvaddstr(s->canvas.y + rr, s->canvas.x + cc, s->cells[rr * s->canvas.w + cc]);
     attrset(A_NORMAL);
+    draw_cluster_titles(s, v);
+    if (s->zoom == N_ZOOM - 1) draw_labels(s, v);
     int selected_box = a->node >= 0 && a->node < g->n_nodes ? v->box_of_node[a->node] : -1;
     for (int i = 0; i < v->n_boxes; i++)
         if (i != selected_box) draw_box(s, &v->boxes[i], false);
