@@ -53,7 +53,7 @@ typedef struct tensors_st {
     int64_t index[LP_MAX_RANK];
     int64_t cr, cc;    /* cursor cell */
     int64_t top, left; /* first shown cell */
-    int cell_w, page_rows, page_cols, wrap_cols;
+    int cell_w, page_rows, page_cols, wrap_cols, lab_w;
     lp_rect list_r, grid_r;
 } tensors_st;
 
@@ -200,6 +200,13 @@ static const tstats *stats_of(lp_app *a, tensors_st *s, int row) {
 
 /* ---- the value view ---- */
 
+/* A value as the grid shows it: floats to 4 significant digits (the
+** heading shows the cursor's value in full). */
+static void cell_text(const lp_tensor *t, int64_t i, char *buf, size_t n) {
+    if (lp_dtype_is_float(t->dtype)) snprintf(buf, n, "%.4g", lp_load_f64(t->dtype, t->data, (size_t)i));
+    else lp_tensor_format_value(t, i, buf, n);
+}
+
 static void view_reset(tensors_st *s, int row) {
     const lp_tensor *t = s->rows[row].t;
     s->view_for = row;
@@ -217,11 +224,11 @@ static void view_reset(tensors_st *s, int row) {
     int64_t n = t->numel < 4096 ? t->numel : 4096;
     for (int64_t i = 0; i < n; i++) {
         char v[64];
-        lp_tensor_format_value(t, i, v, sizeof v);
+        cell_text(t, i, v, sizeof v);
         int len = lp_text_width(v);
         if (len > w) w = len;
     }
-    if (t->dtype != LP_STRING && t->numel > n) w = w < 10 ? 10 : w;
+    if (lp_dtype_is_float(t->dtype) && t->numel > n) w = w < 9 ? 9 : w;
     s->cell_w = w > 18 ? 18 : w;
 }
 
@@ -444,7 +451,11 @@ static void draw_histogram(const tstats *st, int y, int x, int w, int h) {
 
 static void draw_grid(lp_app *a, tensors_st *s, const lp_tensor *t, lp_rect r) {
     (void)a;
-    int lab_w = 6;
+    /* row labels as wide as the largest one (for a wrapped rank-1 view, the offset) */
+    int64_t biggest = s->col_axis < 0 ? t->numel : (t->rank ? t->dims[s->row_axis] : 1);
+    int lab_w = 2;
+    for (int64_t v = biggest; v >= 100; v /= 10) lab_w++;
+    s->lab_w = lab_w;
     int cw = s->cell_w + 1;
     int cols = (r.w - lab_w - 1) / cw;
     if (cols < 1) cols = 1;
@@ -484,7 +495,7 @@ static void draw_grid(lp_app *a, tensors_st *s, const lp_tensor *t, lp_rect r) {
             int64_t e = element_at(s, t, row, s->left + c);
             if (e < 0) continue;
             char v[64];
-            lp_tensor_format_value(t, e, v, sizeof v);
+            cell_text(t, e, v, sizeof v);
             bool cur = s->grid && row == s->cr && s->left + c == s->cc;
             if (cur) lp_fill(y, r.x + lab_w + 1 + c * cw, s->cell_w, LP_ROLE_SELECTED);
             lp_put_right(y, r.x + lab_w + 1 + c * cw, s->cell_w, cur ? LP_ROLE_SELECTED : LP_ROLE_NORMAL, v);
@@ -517,8 +528,13 @@ static void draw_detail(lp_app *a, tensors_st *s, lp_rect r) {
         } else if (t->dtype == LP_STRING) {
             lp_putf(y++, x, w, LP_ROLE_NORMAL, "%lld strings", (long long)st->s.count);
         } else {
-            lp_putf(y++, x, w, LP_ROLE_NORMAL, "min %.6g  max %.6g  mean %.6g  std %.6g", st->s.min, st->s.max,
-                    st->s.mean, st->s.std);
+            if (w >= 56) {
+                lp_putf(y++, x, w, LP_ROLE_NORMAL, "min %.6g  max %.6g  mean %.6g  std %.6g", st->s.min,
+                        st->s.max, st->s.mean, st->s.std);
+            } else {
+                lp_putf(y++, x, w, LP_ROLE_NORMAL, "min %.6g  max %.6g", st->s.min, st->s.max);
+                lp_putf(y++, x, w, LP_ROLE_NORMAL, "mean %.6g  std %.6g", st->s.mean, st->s.std);
+            }
             lp_role bad = st->s.nans || st->s.infs ? LP_ROLE_ERROR : LP_ROLE_NORMAL;
             int used = lp_putf(y, x, w, LP_ROLE_NORMAL, "zeros %lld (%.1f%%)  ", (long long)st->s.zeros,
                                t->numel ? 100.0 * (double)st->s.zeros / (double)t->numel : 0.0);
@@ -671,10 +687,10 @@ static int tn_mouse(lp_app *a, void *st, lp_rect r, const MEVENT *ev) {
             s->cr += up ? -3 : 3;
             s->top += up ? -3 : 3;
             if (s->top < 0) s->top = 0;
-        } else if (lp_mouse_click(ev) && row >= 1 && col >= 7) {
+        } else if (lp_mouse_click(ev) && row >= 1 && col > s->lab_w) {
             s->grid = true;
             s->cr = s->top + row - 1;
-            s->cc = s->left + (col - 7) / (s->cell_w + 1);
+            s->cc = s->left + (col - s->lab_w - 1) / (s->cell_w + 1);
         }
         return LP_HANDLED;
     }
