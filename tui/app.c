@@ -207,11 +207,20 @@ static void add_help_rows(const lp_binding *keys, const lp_binding *skip, char *
             if (shadowed) continue;
             lp_key_name(q->key, one, sizeof one);
             if (strlen(names) + strlen(one) + 2 >= sizeof names) break;
+            /* Enter, \r and KEY_ENTER share a name: list it once */
+            bool listed = false;
+            for (char *at = names; (at = strstr(at, one)); at += strlen(one))
+                if ((at == names || at[-1] == ' ') && (at[strlen(one)] == ' ' || !at[strlen(one)]))
+                    listed = true;
+            if (listed) continue;
             if (names[0]) strcat(names, " ");
             strcat(names, one);
         }
+        /* pad by columns, not bytes: arrows are several bytes wide */
         char row[256];
-        snprintf(row, sizeof row, "  %-14s %s", names, b->help ? b->help : lp_request_help(b->req));
+        int pad = 14 - lp_text_width(names);
+        snprintf(row, sizeof row, "  %s%*s %s", names, pad > 0 ? pad : 0, "",
+                 b->help ? b->help : lp_request_help(b->req));
         *lines = lp_xrealloc(*lines, (size_t)(*n + 1) * sizeof **lines);
         (*lines)[(*n)++] = lp_xstrdup(row);
     }

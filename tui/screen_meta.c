@@ -190,8 +190,8 @@ static void save(lp_app *a) {
     char question[512];
     int errors = lp_meta_form_errors(a->form);
     if (errors)
-        snprintf(question, sizeof question, "%d problem%s remain. Write %s anyway? (y/n)", errors,
-                 errors == 1 ? "" : "s", target);
+        snprintf(question, sizeof question, "%d problem%s. Write %s anyway? (y/n)", errors,
+                 errors == 1 ? " remains" : "s remain", target);
     else
         snprintf(question, sizeof question, "Write %s? (y/n)", target);
     lp_app_confirm(a, "Save these changes", (const char *const *)lines, n, true, question, save_answer, NULL);
@@ -234,13 +234,17 @@ static void draw_problems(lp_app *a, lp_rect r) {
     }
 }
 
-/* Rows the problems need when wrapped into width w. */
+/* Rows the problems need when wrapped into width w, as draw_problems wraps them. */
 static int problem_rows(lp_app *a, int w) {
     int rows = 0;
     for (int i = 0; i < lp_meta_form_problem_count(a->form); i++) {
         const lp_meta_problem *p = lp_meta_form_problem(a->form, i);
-        int len = lp_text_width(p->text) + 9;
-        rows += w > 2 ? 1 + (len > w ? (len - w + w - 3) / (w - 2) : 0) : 1;
+        char line[700];
+        snprintf(line, sizeof line, "%s %s", p->warning ? "warning:" : lp_g->cross_mark, p->text);
+        for (const char *at = line; *at; rows++) {
+            at += lp_wrap_next(at, w - (at != line) * 2);
+            while (*at == ' ') at++;
+        }
     }
     return rows;
 }
