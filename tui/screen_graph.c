@@ -26,6 +26,7 @@ static const double zoom_factor[N_ZOOM] = {2.6, 1.6, 1.0}; /* cells shrink as th
 typedef struct layout_slot {
     const lp_graph *g;
     lp_gview *v;
+    double pc, ph; /* points per label character and per line, measured once */
     bool pending;
     char error[sizeof(((lp_error *)0)->msg)];
 } layout_slot;
@@ -45,67 +46,6 @@ typedef struct graph_st {
     unsigned char *covered;
     int cells_n;
 } graph_st;
-
-/* ---- layouts, made on the worker ---- */
-
-typedef struct layout_job {
-    lp_job job;
-    graph_st *s;
-    const lp_graph *g;
-    lp_gview *v;
-} layout_job;
-
-static void layout_run(lp_job *j) {
-    layout_job *lj = (layout_job *)j;
-    j->rc = lp_gview_build(lj->g, &lj->v, &j->err);
-}
-
-static void layout_done(void *owner, lp_job *j) {
-    layout_job *lj = (layout_job *)j;
-    lp_app *a = owner;
-    for (int i = 0; i < lj->s->n_slots; i++) {
-        layout_slot *slot = &lj->s->slots[i];
-        if (slot->g != lj->g) continue;
-        slot->pending = false;
-        if (j->rc) {
-            snprintf(slot->error, sizeof slot->error, "%s", j->err.msg);
-            if (a) lp_app_error(a, "layout failed: %s", j->err.msg);
-        } else {
-            slot->v = lj->v;
-            lj->v = NULL;
-            lj->s->seen_g = NULL; /* centre on the selection once drawn */
-        }
-    }
-    lp_gview_free(lj->v);
-    free(lj);
-}
-
-static layout_slot *layout_for(lp_app *a, graph_st *s, const lp_graph *g) {
-    for (int i = 0; i < s->n_slots; i++)
-        if (s->slots[i].g == g) return &s->slots[i];
-    if (s->n_slots == MAX_LAYOUTS) { /* forget the oldest finished one */
-        int k = 0;
-        while (k < s->n_slots && s->slots[k].pending) k++;
-        if (k == s->n_slots) return NULL;
-        lp_gview_free(s->slots[k].v);
-        memmove(&s->slots[k], &s->slots[k + 1], (size_t)(s->n_slots - k - 1) * sizeof *s->slots);
-        s->n_slots--;
-    }
-    layout_slot *slot = &s->slots[s->n_slots++];
-    memset(slot, 0, sizeof *slot);
-    slot->g = g;
-    slot->pending = true;
-    layout_job *lj = lp_xcalloc(1, sizeof *lj);
-    static char title[128];
-    snprintf(title, sizeof title, "laying out %d nodes", g->n_nodes);
-    lj->job.title = title;
-    lj->job.run = layout_run;
-    lj->job.done = layout_done;
-    lj->s = s;
-    lj->g = g;
-    lp_app_run(a, &lj->job);
-    return slot;
-}
 
 /* ---- scale ---- */
 
@@ -140,11 +80,71 @@ static void base_scale(const lp_gview *v, double *pc, double *ph) {
     free(h);
 }
 
-static void set_scale(graph_st *s, const lp_gview *v) {
-    double pc, ph;
-    base_scale(v, &pc, &ph);
-    s->sx = pc * zoom_factor[s->zoom];
-    s->sy = ph * zoom_factor[s->zoom];
+/* ---- layouts, made on the worker ---- */
+
+typedef struct layout_job {
+    lp_job job;
+    char title[128];
+    graph_st *s;
+    const lp_graph *g;
+    lp_gview *v;
+} layout_job;
+
+static void layout_run(lp_job *j) {
+    layout_job *lj = (layout_job *)j;
+    j->rc = lp_gview_build(lj->g, &lj->v, &j->err);
+}
+
+static void layout_done(void *owner, lp_job *j) {
+    layout_job *lj = (layout_job *)j;
+    lp_app *a = owner;
+    for (int i = 0; i < lj->s->n_slots; i++) {
+        layout_slot *slot = &lj->s->slots[i];
+        if (slot->g != lj->g) continue;
+        slot->pending = false;
+        if (j->rc) {
+            snprintf(slot->error, sizeof slot->error, "%s", j->err.msg);
+            if (a) lp_app_error(a, "layout failed: %s", j->err.msg);
+        } else {
+            slot->v = lj->v;
+            lj->v = NULL;
+            base_scale(slot->v, &slot->pc, &slot->ph);
+            lj->s->seen_g = NULL; /* centre on the selection once drawn */
+        }
+    }
+    lp_gview_free(lj->v);
+    free(lj);
+}
+
+static layout_slot *layout_for(lp_app *a, graph_st *s, const lp_graph *g) {
+    for (int i = 0; i < s->n_slots; i++)
+        if (s->slots[i].g == g) return &s->slots[i];
+    if (s->n_slots == MAX_LAYOUTS) { /* forget the oldest finished one */
+        int k = 0;
+        while (k < s->n_slots && s->slots[k].pending) k++;
+        if (k == s->n_slots) return NULL;
+        lp_gview_free(s->slots[k].v);
+        memmove(&s->slots[k], &s->slots[k + 1], (size_t)(s->n_slots - k - 1) * sizeof *s->slots);
+        s->n_slots--;
+    }
+    layout_slot *slot = &s->slots[s->n_slots++];
+    memset(slot, 0, sizeof *slot);
+    slot->g = g;
+    slot->pending = true;
+    layout_job *lj = lp_xcalloc(1, sizeof *lj);
+    snprintf(lj->title, sizeof lj->title, "laying out %d nodes", g->n_nodes);
+    lj->job.title = lj->title;
+    lj->job.run = layout_run;
+    lj->job.done = layout_done;
+    lj->s = s;
+    lj->g = g;
+    lp_app_run(a, &lj->job);
+    return slot;
+}
+
+static void set_scale(graph_st *s, const layout_slot *slot) {
+    s->sx = slot->pc * zoom_factor[s->zoom];
+    s->sy = slot->ph * zoom_factor[s->zoom];
 }
 
 static double left_pt(const graph_st *s) { return s->cx - s->canvas.w / 2.0 * s->sx; }
@@ -369,7 +369,7 @@ static void gr_draw(lp_app *a, void *st, lp_rect r) {
         return;
     }
     const lp_gview *v = slot->v;
-    set_scale(s, v);
+    set_scale(s, slot);
     /* centre on the selection when it changed elsewhere (or on first sight) */
     if (s->seen_g != g || s->seen_node != a->node) {
         int b = a->node >= 0 && a->node < g->n_nodes ? v->box_of_node[a->node] : -1;

@@ -174,6 +174,10 @@ static void save_answer(lp_app *a, void *ctx, bool yes) {
     }
     char said[1024];
     lp_error err = {0};
+    /* the package is being changed in place: saving stays on this thread */
+    char *target = lp_meta_form_target(a->form);
+    lp_app_busy_now(a, "saving %s", target);
+    free(target);
     if (lp_meta_form_save(a->form, said, sizeof said, &err)) lp_app_error(a, "not saved: %s", err.msg);
     else lp_app_message(a, "%s", said);
 }

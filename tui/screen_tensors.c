@@ -94,9 +94,8 @@ static void collect(lp_app *a, tensors_st *s) {
     s->list.n = s->n_rows;
 }
 
-static tensors_st *sorting; /* qsort has no context argument */
-
-static int compare(const void *x, const void *y) {
+static int compare(const void *x, const void *y, void *ctx) {
+    const tensors_st *sorting = ctx;
     const trow *a = &sorting->rows[*(const int *)x], *b = &sorting->rows[*(const int *)y];
     int c = 0;
     if (sorting->sort == SORT_SIZE) c = a->t->nbytes < b->t->nbytes ? 1 : a->t->nbytes > b->t->nbytes ? -1 : 0;
@@ -108,9 +107,7 @@ static int compare(const void *x, const void *y) {
 
 static void resort(tensors_st *s) {
     int keep = s->list.sel >= 0 && s->list.sel < s->n_rows ? s->order[s->list.sel] : -1;
-    sorting = s;
-    qsort(s->order, (size_t)s->n_rows, sizeof *s->order, compare);
-    sorting = NULL;
+    qsort_r(s->order, (size_t)s->n_rows, sizeof *s->order, compare, s);
     for (int i = 0; i < s->n_rows; i++)
         if (s->order[i] == keep) s->list.sel = i;
 }
@@ -291,20 +288,12 @@ static void cursor_index(const tensors_st *s, const lp_tensor *t, int64_t flat, 
     (void)s;
 }
 
-typedef struct view_ctx {
-    tensors_st *s;
-    const lp_tensor *t;
-} view_ctx;
-
-static view_ctx vctx;
-
 /* Parses "0, :, 3, :" (brackets optional): exactly two ':' (one for rank 1),
 ** every other entry an index within its axis. */
 static void view_done(lp_app *a, void *ctx, bool ok, const char *text) {
-    view_ctx *v = ctx;
-    if (!ok) return;
-    const lp_tensor *t = v->t;
-    tensors_st *s = v->s;
+    tensors_st *s = ctx;
+    if (!ok || current(s) < 0) return;
+    const lp_tensor *t = s->rows[current(s)].t;
     char buf[512];
     snprintf(buf, sizeof buf, "%s", text);
     char *p = buf;
@@ -368,8 +357,7 @@ static void open_view_prompt(lp_app *a, tensors_st *s, const lp_tensor *t) {
     }
     char spec[256];
     view_spec(s, t, spec, sizeof spec);
-    vctx = (view_ctx){s, t};
-    lp_app_prompt(a, "view (':' for the rows and columns axes):", spec, NULL, view_done, &vctx);
+    lp_app_prompt(a, "view (':' for the rows and columns axes):", spec, NULL, view_done, s);
 }
 
 /* Steps the last fixed axis's index (wrapping), to page through slices. */
