@@ -164,6 +164,14 @@ static void centre_on(graph_st *s, const lp_gbox *b) {
     s->cy = b->y + b->h / 2;
 }
 
+/* Brings a box into view after a jump: centred across, in the upper third
+** down, since the graph goes on below it. */
+static void show_box(graph_st *s, const lp_gbox *b) {
+    s->cx = b->x + b->w / 2;
+    s->cy = b->y + s->canvas.h * s->sy / 6 + b->h / 2;
+    if (b->h / s->sy > s->canvas.h / 2) s->cy = b->y + b->h / 2;
+}
+
 static bool box_visible(const graph_st *s, const lp_gbox *b) {
     int x, y, w, h;
     box_cells(s, b, &x, &y, &w, &h);
@@ -377,7 +385,7 @@ static void gr_draw(lp_app *a, void *st, lp_rect r) {
             s->cx = v->boxes[0].x + v->boxes[0].w / 2;
             s->cy = v->boxes[0].y + s->canvas.h / 2.0 * s->sy - s->sy;
         }
-        if (b >= 0 && (s->seen_g != g || !box_visible(s, &v->boxes[b]))) centre_on(s, &v->boxes[b]);
+        if (b >= 0 && (s->seen_g != g || !box_visible(s, &v->boxes[b]))) show_box(s, &v->boxes[b]);
         s->seen_g = g;
         s->seen_node = a->node;
     }
@@ -478,7 +486,7 @@ static void select_and_show(lp_app *a, graph_st *s, int node) {
     lp_app_select_node(a, a->graph, node);
     const lp_gview *v = current_view(a, s);
     if (v && v->box_of_node[node] >= 0 && !box_visible(s, &v->boxes[v->box_of_node[node]]))
-        centre_on(s, &v->boxes[v->box_of_node[node]]);
+        show_box(s, &v->boxes[v->box_of_node[node]]);
     s->seen_g = g;
     s->seen_node = node;
 }

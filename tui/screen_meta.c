@@ -302,7 +302,7 @@ static void draw_form(lp_app *a, meta_st *s, lp_rect r) {
                  kind == LP_FIELD_CHOICE || kind == LP_FIELD_OUTPUT ? "picks" : "edits");
         help = buf;
     } else if (s->list.sel == label_head(a)) {
-        help = "a adds a label";
+        help = "a adds a label, d removes label.txt";
     } else if (s->list.sel > label_head(a)) {
         help = "Enter edits, a adds after, d deletes, K/J move up/down";
     }
@@ -365,6 +365,11 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
             lp_meta_form_label_delete(a->form, li);
             lp_meta_form_end(a->form, true);
             lp_app_message(a, "label %d deleted (u undoes)", li);
+        } else if (sel == head && lp_meta_form_labels(a->form) >= 0) {
+            lp_meta_form_begin(a->form);
+            lp_meta_form_labels_remove(a->form);
+            lp_meta_form_end(a->form, true);
+            lp_app_message(a, "label.txt removed from the package (u undoes)");
         }
         return LP_HANDLED;
     case LP_REQ_ITEM_UP:
