@@ -196,15 +196,16 @@ static int fallback_build(const lp_graph *g, lp_gview **out, lp_error *err) {
 
 #if HAVE_VIZ
 /* The Graphviz layout `loupe render` draws, copied into the screen's terms.
-** A subgraph is laid out as the neighbourhood of its first node, deep enough
-** to hold all of it. */
-static int viz_build(const lp_graph *g, lp_gview **out, lp_error *err) {
+** A subgraph is laid out as the neighbourhood of a node, as deep as it goes
+** (`loupe render --around`). */
+static int viz_build(const lp_graph *g, int around, lp_gview **out, lp_error *err) {
     const lp_model *m = g->model;
     lp_viz_opts o = {.subgraphs = -1};
     char id[256];
     if (g->parent) {
         if (g->n_nodes == 0) return lp_fail(err, LP_EINPUT, "%s: the subgraph has no nodes", g->path);
-        o.around = lp_viz_node_id(&g->nodes[0], id, sizeof id);
+        if (around < 0 || around >= g->n_nodes) around = 0;
+        o.around = lp_viz_node_id(&g->nodes[around], id, sizeof id);
         o.depth = g->n_nodes + 2;
     }
     lp_layout *l;
@@ -257,10 +258,11 @@ static int viz_build(const lp_graph *g, lp_gview **out, lp_error *err) {
 }
 #endif
 
-int lp_gview_build(const lp_graph *g, lp_gview **out, lp_error *err) {
+int lp_gview_build(const lp_graph *g, int around, lp_gview **out, lp_error *err) {
 #if HAVE_VIZ
-    return viz_build(g, out, err);
+    return viz_build(g, around, out, err);
 #else
+    (void)around;
     return fallback_build(g, out, err);
 #endif
 }

@@ -49,8 +49,10 @@ typedef struct lp_gview {
     int *box_of_node; /* graph->n_nodes entries: box index, or -1 */
 } lp_gview;
 
-/* Lays out g. Safe on a worker thread: reads g only. */
-int lp_gview_build(const lp_graph *g, lp_gview **out, lp_error *err);
+/* Lays out g: the main graph whole (subgraphs inside their nodes when the
+** model is small enough), a subgraph as the neighbourhood of node `around`.
+** Safe on a worker thread: reads the model only. */
+int lp_gview_build(const lp_graph *g, int around, lp_gview **out, lp_error *err);
 void lp_gview_free(lp_gview *v);
 
 /* Writes the model's graph as SVG to path, exactly as `loupe render` does. */
