@@ -18,7 +18,7 @@ int lp_k_ml_zipmap(lp_kctx *k) {
     if (rc) return rc;
     if (l.n == 0) return lp_kfail(k, "classlabels_int64s or classlabels_strings is needed");
     int64_t rows, cols;
-    if (lp_ml_shape(k, x, &rows, &cols)) return LP_EFAIL;
+    if ((rc = lp_ml_shape(k, x, &rows, &cols))) return rc;
     if (cols != l.n)
         return lp_kbad(k, "X has %lld columns for %d class labels", (long long)cols, l.n);
     if (rows > INT32_MAX / 2) return lp_kbad(k, "%lld rows are too many maps", (long long)rows);
