@@ -32,13 +32,16 @@ static bool is_weight(const lp_graph *g, const lp_value *v) {
            g->values[p->inputs[0]].constant;
 }
 
-/* Elements of a value: its contents, else its static shape; -1 when unknown. */
+static int64_t dim(const lp_value *v, int i);
+
+/* Elements of a value: its contents, else its shape (symbolic dims as 1);
+** -1 when unknown. */
 static int64_t numel_of(const lp_value *v) {
     if (v->constant) return v->constant->numel;
-    if (!lp_type_is_static(&v->type)) return -1;
+    if (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0) return -1;
     int64_t n = 1;
     for (int i = 0; i < v->type.rank; i++)
-        if (lp_mul_i64(n, v->type.dims[i].value, &n)) return -1;
+        if (dim(v, i) < 0 || lp_mul_i64(n, dim(v, i), &n)) return -1;
     return n;
 }
 
@@ -50,14 +53,18 @@ static const lp_value *out_value(const lp_graph *g, const lp_node *n, int k) {
     return k < n->n_outputs && n->outputs[k] >= 0 ? &g->values[n->outputs[k]] : NULL;
 }
 
-/* A static shape's dim, or -1. */
+/* A dim of a value's shape, or -1. A symbolic dim ("batch") counts as 1, so
+** MACs are per inference, as tools usually report them. */
 static int64_t dim(const lp_value *v, int i) {
-    if (!v || !lp_type_is_static(&v->type)) {
-        if (v && v->constant && i >= 0 && i < v->constant->rank) return v->constant->dims[i];
+    if (!v) return -1;
+    if (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0) {
+        if (v->constant && i >= 0 && i < v->constant->rank) return v->constant->dims[i];
         return -1;
     }
     if (i < 0) i += v->type.rank;
-    return i >= 0 && i < v->type.rank ? v->type.dims[i].value : -1;
+    if (i < 0 || i >= v->type.rank) return -1;
+    const lp_dim *d = &v->type.dims[i];
+    return d->value >= 0 ? d->value : d->param ? 1 : -1;
 }
 
 static int rank_of(const lp_value *v) {

@@ -66,7 +66,7 @@ static void store_num(lp_dtype t, void *data, size_t i, double v) {
 
 /* A constant input that can be read: data present for its elements. */
 static const lp_tensor *cin(lp_infer *x, int k) {
-    const lp_tensor *t = lp_in_const(x, k);
+    const lp_tensor *t = lp_sh_in_const(x, k);
     if (!t || t->rank > LP_MAX_RANK || t->numel < 0 || (t->numel > 0 && !t->data)) return NULL;
     return t;
 }
@@ -114,7 +114,7 @@ static void fold_view(lp_infer *x) {
     t->name = NULL;
     t->rank = rank;
     memcpy(t->dims, dims, sizeof dims);
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_constant(lp_infer *x) {
@@ -146,7 +146,7 @@ static void fold_constant(lp_infer *x) {
                 memcpy(t->data, a->strings, (size_t)a->n * sizeof(char *));
         }
         if (t) {
-            lp_out_const(x, 0, t);
+            lp_sh_out_const(x, 0, t);
             return;
         }
     }
@@ -163,7 +163,7 @@ static void fold_cast(lp_infer *x, lp_dtype to) {
         else
             store_num(to, t->data, (size_t)i, lp_load_f64(in->dtype, in->data, (size_t)i));
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 /* Element-wise ops with numpy broadcasting. */
@@ -267,7 +267,7 @@ static double ew_float(ew_op op, double a, double b, double c, bool fmod_) {
 
 static void fold_elementwise(lp_infer *x, ew_op op) {
     int ar = ew_arity(op);
-    if (lp_infer_n_in(x) != ar) return;
+    if (lp_sh_n_in(x) != ar) return;
     const lp_tensor *in[3] = {0};
     int rank = 0;
     int64_t dims[LP_MAX_RANK];
@@ -315,13 +315,13 @@ static void fold_elementwise(lp_infer *x, ew_op op) {
             store_num(od, t->data, (size_t)e, ew_float(op, a[0], a[1], a[2], fmod_));
         }
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_gather(lp_infer *x) {
     const lp_tensor *d = cin(x, 0), *ix = cin(x, 1);
     int axis;
-    if (!d || !ix || !lp_dtype_is_int(ix->dtype) || !lp_axis(lp_attr_int(x->n, "axis", 0), d->rank, &axis))
+    if (!d || !ix || !lp_dtype_is_int(ix->dtype) || !lp_sh_axis(lp_attr_int(x->n, "axis", 0), d->rank, &axis))
         return;
     int rank = d->rank - 1 + ix->rank;
     int64_t dims[LP_MAX_RANK];
@@ -340,13 +340,13 @@ static void fold_gather(lp_infer *x) {
             for (int64_t q = 0; q < inner; q++)
                 copy_elem(t, (o * ix->numel + j) * inner + q, d, (o * len + i) * inner + q);
         }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_concat(lp_infer *x) {
     int axis;
     const lp_tensor *first = cin(x, 0);
-    if (!first || !lp_axis(lp_attr_int(x->n, "axis", 0), first->rank, &axis)) return;
+    if (!first || !lp_sh_axis(lp_attr_int(x->n, "axis", 0), first->rank, &axis)) return;
     int rank = first->rank;
     int64_t dims[LP_MAX_RANK];
     memcpy(dims, first->dims, sizeof dims);
@@ -373,27 +373,27 @@ static void fold_concat(lp_infer *x) {
                 copy_elem(t, (o * dims[axis] + at) * inner + q, in, o * len * inner + q);
         at += len;
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
-int lp_slice_params(lp_infer *x, int rank, int64_t *st, int64_t *en, int64_t *step, int *axes) {
+int lp_sh_slice_params(lp_infer *x, int rank, int64_t *st, int64_t *en, int64_t *step, int *axes) {
     int64_t s[LP_MAX_INTS], e[LP_MAX_INTS], a[LP_MAX_INTS], p[LP_MAX_INTS];
     int ns, ne, na, np;
     if (x->opset >= 10) {
-        ns = lp_in_ints(x, 1, s, LP_MAX_INTS);
-        ne = lp_in_ints(x, 2, e, LP_MAX_INTS);
-        na = lp_in_has(x, 3) ? lp_in_ints(x, 3, a, LP_MAX_INTS) : -2;
-        np = lp_in_has(x, 4) ? lp_in_ints(x, 4, p, LP_MAX_INTS) : -2;
+        ns = lp_sh_in_ints(x, 1, s, LP_MAX_INTS);
+        ne = lp_sh_in_ints(x, 2, e, LP_MAX_INTS);
+        na = lp_sh_in_has(x, 3) ? lp_sh_in_ints(x, 3, a, LP_MAX_INTS) : -2;
+        np = lp_sh_in_has(x, 4) ? lp_sh_in_ints(x, 4, p, LP_MAX_INTS) : -2;
     } else {
-        ns = lp_attr_ints_copy(x->n, "starts", s, LP_MAX_INTS);
-        ne = lp_attr_ints_copy(x->n, "ends", e, LP_MAX_INTS);
-        na = lp_node_attr(x->n, "axes") ? lp_attr_ints_copy(x->n, "axes", a, LP_MAX_INTS) : -2;
+        ns = lp_sh_attr_ints(x->n, "starts", s, LP_MAX_INTS);
+        ne = lp_sh_attr_ints(x->n, "ends", e, LP_MAX_INTS);
+        na = lp_node_attr(x->n, "axes") ? lp_sh_attr_ints(x->n, "axes", a, LP_MAX_INTS) : -2;
         np = -2;
     }
     if (ns < 0 || ne != ns || na == -1 || np == -1 || (na >= 0 && na != ns) || (np >= 0 && np != ns))
         return -1;
     for (int i = 0; i < ns; i++) {
-        if (!lp_axis(na >= 0 ? a[i] : i, rank, &axes[i])) return -1;
+        if (!lp_sh_axis(na >= 0 ? a[i] : i, rank, &axes[i])) return -1;
         for (int j = 0; j < i; j++)
             if (axes[j] == axes[i]) return -1;
         st[i] = s[i];
@@ -404,7 +404,7 @@ int lp_slice_params(lp_infer *x, int rank, int64_t *st, int64_t *en, int64_t *st
     return ns;
 }
 
-int64_t lp_slice_range(int64_t len, int64_t *start, int64_t end, int64_t step) {
+int64_t lp_sh_slice_range(int64_t len, int64_t *start, int64_t end, int64_t step) {
     int64_t s = *start, e = end;
     if (s < 0) s += len;
     if (e < 0) e += len;
@@ -425,7 +425,7 @@ static void fold_slice(lp_infer *x) {
     if (!d) return;
     int64_t st[LP_MAX_INTS], en[LP_MAX_INTS], step[LP_MAX_INTS];
     int axes[LP_MAX_INTS];
-    int n = lp_slice_params(x, d->rank, st, en, step, axes);
+    int n = lp_sh_slice_params(x, d->rank, st, en, step, axes);
     if (n < 0) return;
     int64_t start[LP_MAX_RANK], stp[LP_MAX_RANK], dims[LP_MAX_RANK];
     for (int i = 0; i < d->rank; i++) start[i] = 0, stp[i] = 1, dims[i] = d->dims[i];
@@ -433,7 +433,7 @@ static void fold_slice(lp_infer *x) {
         int a = axes[i];
         start[a] = st[i];
         stp[a] = step[i];
-        dims[a] = lp_slice_range(d->dims[a], &start[a], en[i], step[i]);
+        dims[a] = lp_sh_slice_range(d->dims[a], &start[a], en[i], step[i]);
     }
     lp_tensor *t = lp_fold_tensor(x, d->dtype, d->rank, dims);
     if (!t) return;
@@ -444,7 +444,7 @@ static void fold_slice(lp_infer *x) {
         for (int i = 0; i < d->rank; i++) src = src * d->dims[i] + start[i] + idx[i] * stp[i];
         copy_elem(t, e, d, src);
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_transpose(lp_infer *x) {
@@ -452,7 +452,7 @@ static void fold_transpose(lp_infer *x) {
     if (!d) return;
     int rank = d->rank;
     int64_t dims[LP_MAX_RANK], perm[LP_MAX_RANK];
-    int np = lp_attr_ints_copy(x->n, "perm", perm, LP_MAX_RANK);
+    int np = lp_sh_attr_ints(x->n, "perm", perm, LP_MAX_RANK);
     if (np < 0)
         for (int i = 0; i < rank; i++) perm[i] = rank - 1 - i;
     else if (np != rank)
@@ -473,14 +473,14 @@ static void fold_transpose(lp_infer *x) {
         for (int i = 0; i < rank; i++) s = s * d->dims[i] + src[i];
         copy_elem(t, e, d, s);
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 /* Expand and Tile: every output element reads one input element. */
 static void fold_broadcast_copy(lp_infer *x, bool tile) {
     const lp_tensor *d = cin(x, 0);
     int64_t v[LP_MAX_RANK], dims[LP_MAX_RANK];
-    int n = lp_in_ints(x, 1, v, LP_MAX_RANK);
+    int n = lp_sh_in_ints(x, 1, v, LP_MAX_RANK);
     if (!d || n < 0 || (tile && n != d->rank)) return;
     int rank = n > d->rank ? n : d->rank, off = rank - d->rank;
     for (int i = 0; i < rank; i++) {
@@ -506,12 +506,12 @@ static void fold_broadcast_copy(lp_infer *x, bool tile) {
         }
         copy_elem(t, e, d, s);
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_constant_of_shape(lp_infer *x) {
     int64_t dims[LP_MAX_RANK];
-    int rank = lp_in_ints(x, 0, dims, LP_MAX_RANK);
+    int rank = lp_sh_in_ints(x, 0, dims, LP_MAX_RANK);
     if (rank < 0) return;
     const lp_tensor *v = lp_attr_tensor(x->n, "value");
     if (v && (v->numel != 1 || !v->data || v->dtype == LP_STRING)) return;
@@ -520,7 +520,7 @@ static void fold_constant_of_shape(lp_infer *x) {
     size_t es = lp_dtype_size(t->dtype);
     if (v)
         for (int64_t i = 0; i < t->numel; i++) memcpy((char *)t->data + (size_t)i * es, v->data, es);
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_range(lp_infer *x) {
@@ -539,7 +539,7 @@ static void fold_range(lp_infer *x) {
     } else {
         for (int64_t i = 0; i < len; i++) store_num(t->dtype, t->data, (size_t)i, a + (double)i * dl);
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 /* ReduceSum/Prod/Min/Max/Mean; kind 0..4 in that order. */
@@ -548,8 +548,8 @@ static void fold_reduce(lp_infer *x, int kind) {
     if (!d || !is_num(d->dtype) || d->numel == 0) return;
     int64_t axes[LP_MAX_INTS];
     bool from_input = x->opset >= 18 || (!strcmp(x->n->op_type, "ReduceSum") && x->opset >= 13);
-    int na = from_input ? (lp_in_has(x, 1) ? lp_in_ints(x, 1, axes, LP_MAX_INTS) : 0)
-                        : (lp_node_attr(x->n, "axes") ? lp_attr_ints_copy(x->n, "axes", axes, LP_MAX_INTS) : 0);
+    int na = from_input ? (lp_sh_in_has(x, 1) ? lp_sh_in_ints(x, 1, axes, LP_MAX_INTS) : 0)
+                        : (lp_node_attr(x->n, "axes") ? lp_sh_attr_ints(x->n, "axes", axes, LP_MAX_INTS) : 0);
     if (na < 0) return;
     bool red[LP_MAX_RANK] = {0};
     if (na == 0) {
@@ -558,7 +558,7 @@ static void fold_reduce(lp_infer *x, int kind) {
     }
     for (int i = 0; i < na; i++) {
         int a;
-        if (!lp_axis(axes[i], d->rank, &a)) return;
+        if (!lp_sh_axis(axes[i], d->rank, &a)) return;
         red[a] = true;
     }
     bool keep = lp_attr_int(x->n, "keepdims", 1) != 0;
@@ -585,14 +585,14 @@ static void fold_reduce(lp_infer *x, int kind) {
     for (int64_t i = 0; i < t->numel; i++)
         store_num(t->dtype, t->data, (size_t)i, kind == 4 && cnt ? acc[i] / (double)cnt : acc[i]);
     free(acc);
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 /* ---- symbolic shape vectors ---- */
 
 static void sym_shape(lp_infer *x) {
     lp_shp s;
-    if (!lp_in_shape(x, 0, &s)) return;
+    if (!lp_sh_in_shape(x, 0, &s)) return;
     int64_t start = x->opset >= 15 ? lp_attr_int(x->n, "start", 0) : 0;
     int64_t end = x->opset >= 15 ? lp_attr_int(x->n, "end", s.rank) : s.rank;
     if (start < 0) start += s.rank;
@@ -602,53 +602,53 @@ static void sym_shape(lp_infer *x) {
     if (start > end) start = end;
     lp_dim d[LP_MAX_RANK];
     for (int64_t i = start; i < end; i++) d[i - start] = lp_sym_from_dim(s.d[i]);
-    lp_out_dims(x, 0, d, (int)(end - start), 1);
+    lp_sh_out_dims(x, 0, d, (int)(end - start), 1);
 }
 
 static void sym_size(lp_infer *x) {
     lp_shp s;
-    if (!lp_in_shape(x, 0, &s)) return;
+    if (!lp_sh_in_shape(x, 0, &s)) return;
     lp_dim p = lp_sym_from_dim(lp_dim_prod(s.d, 0, s.rank));
-    lp_out_dims(x, 0, &p, 1, 0);
+    lp_sh_out_dims(x, 0, &p, 1, 0);
 }
 
 static void sym_gather(lp_infer *x) {
     lp_dim d[LP_MAX_INTS], out[LP_MAX_INTS];
     int64_t ix[LP_MAX_INTS];
     int rank;
-    int n = lp_in_dims(x, 0, d, LP_MAX_INTS, &rank);
-    int ni = lp_in_ints(x, 1, ix, LP_MAX_INTS);
-    const lp_tensor *it = lp_in_const(x, 1);
+    int n = lp_sh_in_dims(x, 0, d, LP_MAX_INTS, &rank);
+    int ni = lp_sh_in_ints(x, 1, ix, LP_MAX_INTS);
+    const lp_tensor *it = lp_sh_in_const(x, 1);
     if (n < 0 || rank != 1 || ni < 0 || !it || it->rank > 1 || lp_attr_int(x->n, "axis", 0) != 0) return;
     for (int i = 0; i < ni; i++) {
         int64_t j = ix[i] < 0 ? ix[i] + n : ix[i];
         if (j < 0 || j >= n) return;
         out[i] = d[j];
     }
-    lp_out_dims(x, 0, out, ni, it->rank);
+    lp_sh_out_dims(x, 0, out, ni, it->rank);
 }
 
 static void sym_slice(lp_infer *x) {
     lp_dim d[LP_MAX_INTS], out[LP_MAX_INTS];
     int rank;
-    int n = lp_in_dims(x, 0, d, LP_MAX_INTS, &rank);
+    int n = lp_sh_in_dims(x, 0, d, LP_MAX_INTS, &rank);
     int64_t st[LP_MAX_INTS], en[LP_MAX_INTS], step[LP_MAX_INTS];
     int axes[LP_MAX_INTS];
     if (n < 0 || rank != 1) return;
-    int ns = lp_slice_params(x, 1, st, en, step, axes);
+    int ns = lp_sh_slice_params(x, 1, st, en, step, axes);
     if (ns < 0) return;
     int64_t start = 0, stp = 1, len = n;
     if (ns == 1) {
         start = st[0];
         stp = step[0];
-        len = lp_slice_range(n, &start, en[0], stp);
+        len = lp_sh_slice_range(n, &start, en[0], stp);
     }
     for (int64_t i = 0; i < len; i++) {
         int64_t j = start + i * stp;
         if (j < 0 || j >= n) return;
         out[i] = d[j];
     }
-    lp_out_dims(x, 0, out, (int)len, 1);
+    lp_sh_out_dims(x, 0, out, (int)len, 1);
 }
 
 static void sym_concat(lp_infer *x) {
@@ -657,29 +657,29 @@ static void sym_concat(lp_infer *x) {
     if (lp_attr_int(x->n, "axis", 0) != 0 && lp_attr_int(x->n, "axis", 0) != -1) return;
     for (int k = 0; k < x->n->n_inputs; k++) {
         int rank;
-        int c = lp_in_dims(x, k, out + n, LP_MAX_INTS - n, &rank);
+        int c = lp_sh_in_dims(x, k, out + n, LP_MAX_INTS - n, &rank);
         if (c < 0 || rank != 1) return;
         n += c;
     }
-    lp_out_dims(x, 0, out, n, 1);
+    lp_sh_out_dims(x, 0, out, n, 1);
 }
 
 /* Unsqueeze/Squeeze/Reshape/Identity/Cast of a shape vector: same entries. */
 static void sym_pass(lp_infer *x) {
     lp_dim d[LP_MAX_INTS];
     int rank;
-    int n = lp_in_dims(x, 0, d, LP_MAX_INTS, &rank);
-    if (n < 0 || !lp_out_has(x, 0)) return;
+    int n = lp_sh_in_dims(x, 0, d, LP_MAX_INTS, &rank);
+    if (n < 0 || !lp_sh_out_has(x, 0)) return;
     const lp_type *t = &x->g->values[x->n->outputs[0]].type;
     int orank = t->kind == LP_KIND_TENSOR ? t->rank : -1;
-    if (orank == 0 && n == 1) lp_out_dims(x, 0, d, 1, 0);
-    else if (orank == 1 && (t->dims[0].value < 0 || t->dims[0].value == n)) lp_out_dims(x, 0, d, n, 1);
+    if (orank == 0 && n == 1) lp_sh_out_dims(x, 0, d, 1, 0);
+    else if (orank == 1 && (t->dims[0].value < 0 || t->dims[0].value == n)) lp_sh_out_dims(x, 0, d, n, 1);
 }
 
 static void sym_arith(lp_infer *x, ew_op op) {
     lp_dim a[LP_MAX_INTS], b[LP_MAX_INTS], out[LP_MAX_INTS];
     int ra, rb;
-    int na = lp_in_dims(x, 0, a, LP_MAX_INTS, &ra), nb = lp_in_dims(x, 1, b, LP_MAX_INTS, &rb);
+    int na = lp_sh_in_dims(x, 0, a, LP_MAX_INTS, &ra), nb = lp_sh_in_dims(x, 1, b, LP_MAX_INTS, &rb);
     if (na < 0 || nb < 0 || (na != nb && na != 1 && nb != 1)) return;
     int n = na > nb ? na : nb;
     for (int i = 0; i < n; i++) {
@@ -693,7 +693,7 @@ static void sym_arith(lp_infer *x, ew_op op) {
         else if (op == EW_ADD && p.value == 0) out[i] = q;
         else out[i] = (lp_dim){LP_SYM_UNKNOWN, NULL};
     }
-    lp_out_dims(x, 0, out, n, ra > rb ? ra : rb);
+    lp_sh_out_dims(x, 0, out, n, ra > rb ? ra : rb);
 }
 
 /* ---- dispatch ---- */
@@ -724,7 +724,7 @@ void lp_fold_node(lp_infer *x) {
         return;
     }
     if (!strcmp(op, "Cast") || !strcmp(op, "CastLike")) {
-        lp_dtype to = !strcmp(op, "Cast") ? (lp_dtype)lp_attr_int(n, "to", 0) : lp_in_elem(x, 1);
+        lp_dtype to = !strcmp(op, "Cast") ? (lp_dtype)lp_attr_int(n, "to", 0) : lp_sh_in_elem(x, 1);
         if (consts) fold_cast(x, to);
         if (!x->g->values[n->outputs[0]].constant && is_intlike(to) && to != LP_BOOL) sym_pass(x);
         return;
@@ -733,7 +733,7 @@ void lp_fold_node(lp_infer *x) {
         if (!strcmp(op, ew_ops[i].name)) {
             if (consts) fold_elementwise(x, ew_ops[i].op);
             if (!x->g->values[n->outputs[0]].constant && ew_ops[i].op <= EW_MAX && ew_arity(ew_ops[i].op) == 2 &&
-                lp_infer_n_in(x) == 2 && is_intlike(lp_in_elem(x, 0)))
+                lp_sh_n_in(x) == 2 && is_intlike(lp_sh_in_elem(x, 0)))
                 sym_arith(x, ew_ops[i].op);
             return;
         }

@@ -12,13 +12,18 @@
 **
 ** ConvTranspose is the adjoint: W_g^T times the input gives columns that
 ** col2im scatters into the output. Col2Im is that scatter on its own.
+** DeformConv (2-D) unrolls with bilinear samples at offset positions.
+** CausalConvWithState is a direct depthwise 1-D loop over state + input.
 */
 #include "ops/fuse.h"
 #include "ops/nn.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+LP_NN_VECTORIZE
 
 /* Bytes of unrolled input made at a time (at least one output row). */
 #define COL_BUDGET ((int64_t)8 << 20)
@@ -328,5 +333,135 @@ int lp_k_col2im(lp_kctx *k) {
     int64_t P = lp_window_in_size(&w);
     for (int64_t n = 0; n < N; n++) lp_col2im(&w, C, x + n * C * K * L, y + n * C * P);
     if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+/* ---- DeformConv ---- */
+
+/* Bilinear sample of one plane at (y, x); outside the plane reads zero. */
+static float bilinear(const float *plane, int64_t H, int64_t W, float y, float x) {
+    if (!(y > -1.0f && y < (float)H && x > -1.0f && x < (float)W)) return 0.0f;
+    float fy = floorf(y), fx = floorf(x), ly = y - fy, lx = x - fx;
+    int64_t y0 = (int64_t)fy, x0 = (int64_t)fx;
+    float v = 0;
+    for (int dy = 0; dy < 2; dy++)
+        for (int dx = 0; dx < 2; dx++) {
+            int64_t yy = y0 + dy, xx = x0 + dx;
+            if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+            v += (dy ? ly : 1 - ly) * (dx ? lx : 1 - lx) * plane[yy * W + xx];
+        }
+    return v;
+}
+
+int lp_k_deform_conv(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *O = lp_in(k, 2), *B = lp_in(k, 3);
+    const lp_tensor *Mk = lp_in(k, 4);
+    int rc = check_types(k, X, W, B);
+    if (rc) return rc;
+    if (X->rank != 4) return lp_kfail(k, "only 2-D deformable convolution is supported");
+    if (!O || O->dtype != X->dtype || (Mk && Mk->dtype != X->dtype))
+        return lp_kbad(k, "offset (and mask) must be given, of X's type");
+    int64_t group = lp_attr_int(k->node, "group", 1), og = lp_attr_int(k->node, "offset_group", 1);
+    int64_t N = X->dims[0], C = X->dims[1], H = X->dims[2], Wd = X->dims[3];
+    int64_t M = W->dims[0], Cg = W->dims[1];
+    if (group < 1 || og < 1 || C != Cg * group || M % group || C % og)
+        return lp_kbad(k, "channels, group and offset_group do not agree");
+    lp_window w;
+    if ((rc = lp_window_init(k, &w, 2, X->dims + 2, W->dims + 2, false))) return rc;
+    int64_t KH = w.k[1], KW = w.k[2], K = KH * KW, OH = w.out[1], OW = w.out[2], P = OH * OW;
+    if (O->rank != 4 || O->dims[0] != N || O->dims[1] != og * 2 * K || O->dims[2] != OH ||
+        O->dims[3] != OW)
+        return lp_kbad(k, "offset must be [%lld, %lld, %lld, %lld]", (long long)N,
+                       (long long)(og * 2 * K), (long long)OH, (long long)OW);
+    if (Mk && (Mk->numel != N * og * K * P))
+        return lp_kbad(k, "mask must be [%lld, %lld, %lld, %lld]", (long long)N,
+                       (long long)(og * K), (long long)OH, (long long)OW);
+    if (B && B->numel != M) return lp_kbad(k, "B needs %lld values", (long long)M);
+    int64_t dims[4] = {N, M, OH, OW};
+    lp_tensor *Y = lp_out(k, 0, X->dtype, 4, dims);
+    if (!Y) return LP_EFAIL;
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[7] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, conv ? O->numel : 0, conv && Mk ? Mk->numel : 0,
+                       Cg * K * P};
+    float *a[7];
+    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
+    const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *off = lp_nn_floats(O, a[4]);
+    const float *mask = Mk ? lp_nn_floats(Mk, a[5]) : NULL;
+    float *y = conv ? a[3] : Y->data, *col = a[6];
+    const int64_t Mg = M / group, cpo = C / og;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t g = 0; g < group; g++) {
+            float *dst = col;
+            for (int64_t ci = 0; ci < Cg; ci++) {
+                int64_t c = g * Cg + ci, o = c / cpo;
+                const float *plane = x + (n * C + c) * H * Wd;
+                for (int64_t q = 0; q < K; q++, dst += P) {
+                    const float *dy = off + ((n * og + o) * K + q) * 2 * P, *dx = dy + P;
+                    const float *mq = mask ? mask + ((n * og + o) * K + q) * P : NULL;
+                    int64_t kh = q / KW, kw = q % KW;
+                    for (int64_t p = 0; p < P; p++) {
+                        int64_t oh = p / OW, ow = p % OW;
+                        float py = (float)(oh * w.s[1] - w.pb[1] + kh * w.d[1]) + dy[p];
+                        float px = (float)(ow * w.s[2] - w.pb[2] + kw * w.d[2]) + dx[p];
+                        float v = bilinear(plane, H, Wd, py, px);
+                        dst[p] = mq ? v * mq[p] : v;
+                    }
+                }
+            }
+            float *yg = y + (n * M + g * Mg) * P;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)P, (int)(Cg * K),
+                        1.0f, wt + g * Mg * Cg * K, (int)(Cg * K), col, (int)P, 0.0f, yg, (int)P);
+            lp_epilogue_rows(NULL, b, yg, g * Mg, Mg, P);
+        }
+    if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+/* ---- CausalConvWithState ---- */
+
+int lp_k_causal_conv_with_state(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *B = lp_in(k, 2), *S = lp_in(k, 3);
+    if (!X || !W) return lp_kfail(k, "inputs input and weight are required");
+    if (!lp_nn_float_type(X->dtype) || W->dtype != X->dtype || (B && B->dtype != X->dtype) ||
+        (S && S->dtype != X->dtype))
+        return lp_kbad(k, "inputs must share one float type");
+    if (X->rank != 3 || W->rank != 3 || W->dims[0] != X->dims[1] || W->dims[1] != 1 ||
+        W->dims[2] < 1)
+        return lp_kbad(k, "needs input [N, C, L] and weight [C, 1, k]");
+    const char *act = lp_attr_string(k->node, "activation", "none");
+    bool silu = !strcmp(act, "silu") || !strcmp(act, "swish");
+    if (!silu && strcmp(act, "none")) return lp_kfail(k, "unknown activation '%s'", act);
+    int64_t N = X->dims[0], C = X->dims[1], L = X->dims[2], KS = W->dims[2], H = KS - 1;
+    if (B && B->numel != C) return lp_kbad(k, "bias needs %lld values", (long long)C);
+    if (S && (S->rank != 3 || S->dims[0] != N || S->dims[1] != C || S->dims[2] != H))
+        return lp_kbad(k, "past_state must be [%lld, %lld, %lld]", (long long)N, (long long)C,
+                       (long long)H);
+    lp_tensor *Y = lp_out(k, 0, X->dtype, 3, X->dims);
+    int64_t sd[3] = {N, C, H};
+    lp_tensor *P = lp_out(k, 1, X->dtype, 3, sd);
+    if (!Y || !P) return LP_EFAIL;
+    int64_t lens[7] = {X->numel, W->numel, B ? B->numel : 0, S ? S->numel : 0, Y->numel,
+                       P->numel, H + L};
+    float *a[7];
+    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]), *w = lp_nn_floats(W, a[1]);
+    const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *st = S ? lp_nn_floats(S, a[3]) : NULL;
+    float *y = a[4], *ps = a[5], *seq = a[6];
+    for (int64_t i = 0; i < N * C; i++) {
+        /* the state then the input, as one sequence */
+        for (int64_t t = 0; t < H; t++) seq[t] = st ? st[i * H + t] : 0.0f;
+        memcpy(seq + H, x + i * L, (size_t)L * sizeof *seq);
+        const float *wk = w + (i % C) * KS;
+        for (int64_t t = 0; t < L; t++) {
+            float acc = b ? b[i % C] : 0.0f;
+            for (int64_t j = 0; j < KS; j++) acc += wk[j] * seq[t + j];
+            y[i * L + t] = silu ? acc / (1.0f + expf(-acc)) : acc;
+        }
+        memcpy(ps + i * H, seq + L, (size_t)H * sizeof *ps);
+    }
+    lp_nn_store(Y, y, Y->numel);
+    lp_nn_store(P, ps, P->numel);
     return LP_OK;
 }

@@ -5,12 +5,15 @@
 ** over their output while it is still in cache.
 */
 #include "ops/fuse.h"
+#include "ops/nn.h"
 #include "ops/session_impl.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+LP_NN_VECTORIZE
 
 /* ---- the plan side ---- */
 
@@ -96,9 +99,8 @@ bool lp_fuse_batchnorm(lp_kctx *k, lp_epilogue *e) {
     const lp_node *n = lp_fuse_next(k);
     if (!is_op(n, "BatchNormalization") || e->clamp || n->n_inputs < 5 || n->inputs[0] < 0)
         return false;
-    if (lp_attr_int(n, "training_mode", 0) ||
-        !lp_attr_int(n, "spatial", 1) || (n->opset < 7 && !lp_attr_int(n, "is_test", 0)))
-        return false;
+    /* inference only (lp_fuse_next made sure its other outputs are unused) */
+    if (lp_attr_int(n, "training_mode", 0) || !lp_attr_int(n, "spatial", 1)) return false;
     int64_t c = e->channels;
     const float *scale = const_floats(k, n, 1, c, false), *b = const_floats(k, n, 2, c, false);
     const float *mean = const_floats(k, n, 3, c, false), *var = const_floats(k, n, 4, c, false);

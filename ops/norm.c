@@ -12,6 +12,8 @@
 #include <math.h>
 #include <string.h>
 
+LP_NN_VECTORIZE
+
 /* The element type the file declares for output i, else dflt. */
 static lp_dtype declared_out(lp_kctx *k, int i, lp_dtype dflt) {
     if (i >= k->node->n_outputs || k->node->outputs[i] < 0) return dflt;

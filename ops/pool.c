@@ -15,6 +15,8 @@
 #include <math.h>
 #include <string.h>
 
+LP_NN_VECTORIZE
+
 enum { POOL_MAX, POOL_AVG, POOL_LP };
 
 /* Kernel taps kk in [0, K) with lo <= start + kk*d < hi: [*a, *b). */

@@ -10,7 +10,6 @@
 ** handler below.
 */
 #include "tui/app.h"
-#include "model/shape.h"
 #include "tui/cli.h"
 #include "tui/meta_form.h"
 #include "tui/screen.h"
@@ -653,12 +652,10 @@ typedef struct load_job {
 
 static void load_run(lp_job *j) {
     load_job *lj = (load_job *)j;
-    lp_job_progress(j, "reading and parsing");
+    lp_job_progress(j, "reading, parsing and inferring shapes");
     j->rc = lp_package_open(lj->path, &lj->pkg, &j->err);
     if (j->rc) return;
-    lp_job_progress(j, "inferring shapes of %d nodes", lj->pkg->model->graph->n_nodes);
-    lp_model_infer_shapes(lj->pkg->model);
-    lp_job_progress(j, "counting parameters and MACs");
+    lp_job_progress(j, "counting the parameters and MACs of %d nodes", lj->pkg->model->graph->n_nodes);
     lp_model_count(lj->pkg->model, &lj->counts);
 }
 
@@ -743,9 +740,13 @@ static void run_loop(lp_app *a) {
         int n = poll(fds, 2, timeout);
         if (n < 0 && errno != EINTR) break;
         if (fds[1].revents & POLLIN) lp_worker_pump(a->worker, a, a->busy, sizeof a->busy);
-        /* read every key waiting (and a resize, which arrives as a key) */
-        int key;
-        while (!a->quit && (key = getch()) != ERR) handle_key(a, key);
+        /* read every key waiting (and a resize, which arrives as a key); the
+        ** frame is redrawn between keys so sizes a key depends on are current */
+        int key, n_keys = 0;
+        while (!a->quit && (key = getch()) != ERR) {
+            if (n_keys++) draw(a);
+            handle_key(a, key);
+        }
         if (fds[0].revents & (POLLHUP | POLLERR)) break; /* the terminal went away */
     }
 }

@@ -36,9 +36,6 @@ typedef struct lp_meta_problem {
 
 typedef struct lp_meta_form lp_meta_form;
 
-/* False when this build lacks the package API: the form is then read-only. */
-bool lp_meta_form_can_edit(void);
-
 lp_meta_form *lp_meta_form_new(lp_package *p);
 void lp_meta_form_free(lp_meta_form *f);
 

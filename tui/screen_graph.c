@@ -153,8 +153,8 @@ static double top_pt(const graph_st *s) { return s->cy - s->canvas.h / 2.0 * s->
 static void box_cells(const graph_st *s, const lp_gbox *b, int *x, int *y, int *w, int *h) {
     *x = (int)floor((b->x - left_pt(s)) / s->sx);
     *y = (int)floor((b->y - top_pt(s)) / s->sy);
-    *w = (int)lround(b->w / s->sx);
-    *h = (int)lround(b->h / s->sy);
+    *w = (int)floor(b->w / s->sx + 0.5 + 1e-6);
+    *h = (int)floor(b->h / s->sy + 0.5 + 1e-6);
     if (*w < 3) *w = 3;
     if (*h < 1) *h = 1;
 }

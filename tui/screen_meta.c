@@ -207,10 +207,6 @@ static void draw_problems(lp_app *a, lp_rect r) {
     char title[64];
     snprintf(title, sizeof title, "Problems (%d)", n);
     lp_box(r, n ? LP_ROLE_ERROR : LP_ROLE_BORDER, title);
-    if (!lp_meta_form_can_edit()) {
-        lp_put_fit(r.y + 1, r.x + 2, r.w - 4, LP_ROLE_WARN, "read-only: this build lacks the package API");
-        return;
-    }
     if (n == 0) {
         lp_put_fit(r.y + 1, r.x + 2, r.w - 4, LP_ROLE_OK, "none: the metadata passes validation");
         return;
@@ -325,12 +321,6 @@ static void mt_draw(lp_app *a, void *st, lp_rect r) {
 
 /* ---- requests ---- */
 
-static bool need_edit(lp_app *a) {
-    if (lp_meta_form_can_edit()) return true;
-    lp_app_error(a, "editing metadata needs the package API, which this build lacks");
-    return false;
-}
-
 static int mt_request(lp_app *a, void *st, lp_request req) {
     meta_st *s = st;
     s->list.n = n_items(a);
@@ -338,8 +328,7 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
     bool on_field = sel >= 0 && sel < head, on_label = sel > head;
     switch (req) {
     case LP_REQ_ENTER:
-        if (!need_edit(a)) return LP_HANDLED;
-        if (on_field) {
+                if (on_field) {
             lp_field_kind k = lp_meta_form_kind(a->form, sel);
             if (k == LP_FIELD_CHOICE || k == LP_FIELD_OUTPUT) open_picker(a, s, sel);
             else open_prompt(a, s, sel);
@@ -350,13 +339,11 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
         }
         return LP_HANDLED;
     case LP_REQ_ADD:
-        if (!need_edit(a)) return LP_HANDLED;
-        if (on_label) edit_label(a, s, sel - head, true);
+                if (on_label) edit_label(a, s, sel - head, true);
         else edit_label(a, s, lp_meta_form_labels(a->form) > 0 ? lp_meta_form_labels(a->form) : 0, true);
         return LP_HANDLED;
     case LP_REQ_DELETE:
-        if (!need_edit(a)) return LP_HANDLED;
-        if (on_field) {
+                if (on_field) {
             const char *key = lp_meta_form_key(a->form, sel);
             lp_error err = {0};
             lp_meta_form_begin(a->form);
@@ -374,7 +361,7 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
         return LP_HANDLED;
     case LP_REQ_ITEM_UP:
     case LP_REQ_ITEM_DOWN:
-        if (!on_label || !need_edit(a)) return LP_HANDLED;
+        if (!on_label) return LP_HANDLED;
         {
             int li = sel - head - 1, to = li + (req == LP_REQ_ITEM_UP ? -1 : 1);
             if (to < 0 || to >= lp_meta_form_labels(a->form)) return LP_HANDLED;
@@ -389,7 +376,7 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
         else lp_app_message(a, "nothing to undo");
         return LP_HANDLED;
     case LP_REQ_SAVE:
-        if (need_edit(a)) save(a);
+        save(a);
         return LP_HANDLED;
     default: break;
     }

@@ -7,6 +7,7 @@
 ** Statistics of a large tensor are computed on the worker thread, so moving
 ** through the list never waits for them.
 */
+#include "model/describe.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
 
@@ -408,7 +409,7 @@ static void draw_list(tensors_st *s, lp_rect r) {
         if (dt_w) lp_put(y, x + name_w + 1, dt_w, sel ? base : LP_ROLE_SHAPE, lp_dtype_name(t->t->dtype));
         lp_dims_str(t->t->rank, t->t->dims, dims, sizeof dims, !lp_g->utf8);
         lp_put_right(y, x + name_w + dt_w + 2, shape_w, sel ? base : LP_ROLE_SHAPE, dims);
-        lp_put_right(y, x + w - size_w, size_w, sel ? base : LP_ROLE_DIM, lp_fmt_bytes((double)t->t->nbytes, size, sizeof size));
+        lp_put_right(y, x + w - size_w, size_w, sel ? base : LP_ROLE_DIM, lp_bytes_str((uint64_t)t->t->nbytes, size, sizeof size));
     }
     if (s->n_rows == 0) lp_put(y0 + 1, x, w, LP_ROLE_DIM, "(no initializers or Constant tensors)");
     lp_scrollbar(y0 + 1, r.x + r.w - 2, h, s->n_rows, s->list.top, h);
@@ -506,7 +507,7 @@ static void draw_detail(lp_app *a, tensors_st *s, lp_rect r) {
     lp_dims_str(t->rank, t->dims, dims, sizeof dims, !lp_g->utf8);
     lp_putf(y++, x, w, LP_ROLE_SHAPE, "%s[%s]  %s element%s, %s%s%s", lp_dtype_name(t->dtype), dims,
             lp_fmt_grouped(t->numel, count, sizeof count), t->numel == 1 ? "" : "s",
-            lp_fmt_bytes((double)t->nbytes, bytes, sizeof bytes), tr->where[0] ? ", " : "", tr->where);
+            lp_bytes_str((uint64_t)t->nbytes, bytes, sizeof bytes), tr->where[0] ? ", " : "", tr->where);
     int grid_h = r.h - 2;
     if (!s->grid) {
         const tstats *st = stats_of(a, s, row);
