@@ -27,14 +27,15 @@ static lp_rvalue tensor(lp_dtype t, int rank, const int64_t *dims) {
     return v;
 }
 
-/* Builds b, runs it on ins; returns the session's outputs, or NULL (err filled). */
+/* Builds (and frees) b, runs it on ins; returns the session's outputs, or NULL (err filled). */
 static lp_rvalue **run(lp_builder *b, lp_model **m, lp_session **s, lp_rvalue *ins, int n,
                        lp_error *err) {
     static lp_rvalue *outs[8];
     *s = NULL;
     *m = NULL;
-    if (lp_build_model(b, "t.onnx", m, err) || lp_session_create(*m, NULL, s, err) ||
-        lp_session_run(*s, ins, n, outs, err))
+    int rc = lp_build_model(b, "t.onnx", m, err);
+    lp_build_free(b);
+    if (rc || lp_session_create(*m, NULL, s, err) || lp_session_run(*s, ins, n, outs, err))
         return NULL;
     return outs;
 }
