@@ -87,7 +87,6 @@ void lp_app_error(lp_app *a, const char *fmt, ...) {
     va_start(ap, fmt);
     set_message(a, LP_ROLE_ERROR, fmt, ap);
     va_end(ap);
-    beep();
 }
 
 const char *lp_app_shape(const lp_type *t, char *buf, size_t n) {
@@ -108,6 +107,17 @@ void lp_app_select_node(lp_app *a, lp_graph *g, int node) {
 }
 
 void lp_app_run(lp_app *a, lp_job *job) { lp_worker_submit(a->worker, job); }
+
+static void draw(lp_app *a);
+
+void lp_app_busy_now(lp_app *a, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->busy, sizeof a->busy, fmt, ap);
+    va_end(ap);
+    draw(a);
+    a->busy[0] = 0;
+}
 
 /* ---- overlays ---- */
 
@@ -207,11 +217,20 @@ static void add_help_rows(const lp_binding *keys, const lp_binding *skip, char *
             if (shadowed) continue;
             lp_key_name(q->key, one, sizeof one);
             if (strlen(names) + strlen(one) + 2 >= sizeof names) break;
+            /* Enter, \r and KEY_ENTER share a name: list it once */
+            bool listed = false;
+            for (char *at = names; (at = strstr(at, one)); at += strlen(one))
+                if ((at == names || at[-1] == ' ') && (at[strlen(one)] == ' ' || !at[strlen(one)]))
+                    listed = true;
+            if (listed) continue;
             if (names[0]) strcat(names, " ");
             strcat(names, one);
         }
+        /* pad by columns, not bytes: arrows are several bytes wide */
         char row[256];
-        snprintf(row, sizeof row, "  %-14s %s", names, b->help ? b->help : lp_request_help(b->req));
+        int pad = 14 - lp_text_width(names);
+        snprintf(row, sizeof row, "  %s%*s %s", names, pad > 0 ? pad : 0, "",
+                 b->help ? b->help : lp_request_help(b->req));
         *lines = lp_xrealloc(*lines, (size_t)(*n + 1) * sizeof **lines);
         (*lines)[(*n)++] = lp_xstrdup(row);
     }
@@ -645,6 +664,7 @@ static void draw(lp_app *a) {
 
 typedef struct load_job {
     lp_job job;
+    bool finished;
     const char *path;
     lp_package *pkg;
     lp_counts counts;
@@ -661,7 +681,7 @@ static void load_run(lp_job *j) {
 
 static void load_done(void *owner, lp_job *j) {
     (void)owner;
-    j->title = NULL; /* marks it finished for the wait loop */
+    ((load_job *)j)->finished = true;
 }
 
 static double now_s(void) {
@@ -684,14 +704,14 @@ static int load_model(lp_worker *w, const char *path, load_job *lj) {
     char stage[256] = "opening";
     static const char spin[] = "|/-\\";
     int k = 0;
-    while (lj->job.title) {
+    while (!lj->finished) {
         struct pollfd p = {.fd = lp_worker_fd(w), .events = POLLIN};
         poll(&p, 1, 100);
         char progress[256] = "";
         lp_worker_pump(w, NULL, progress, sizeof progress);
         if (progress[0]) snprintf(stage, sizeof stage, "%s", progress);
         double dt = now_s() - t0;
-        if (tty && lj->job.title && dt > 0.15) {
+        if (tty && !lj->finished && dt > 0.15) {
             fprintf(stderr, "\r\033[Kloupe: %c opening %s: %s (%.1f s)", spin[k++ % 4], path, stage,
                     dt);
             fflush(stderr);

@@ -401,6 +401,8 @@ void lp_meta_form_label_move(lp_meta_form *f, int i, int to) {
     free(moved);
 }
 
+void lp_meta_form_labels_remove(lp_meta_form *f) { set_labels(f->pkg, NULL, 0, false); }
+
 /* ---- problems ---- */
 
 void lp_meta_form_validate(lp_meta_form *f) {

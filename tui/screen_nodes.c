@@ -761,9 +761,9 @@ static void nd_done(lp_app *a, void *st) {
 }
 
 static const lp_binding nd_keys[] = {
-    {'\n', LP_REQ_ENTER, "open the detail; there: follow an input or output, expand, go inside"},
-    {'\r', LP_REQ_ENTER, "open the detail; there: follow an input or output, expand, go inside"},
-    {KEY_ENTER, LP_REQ_ENTER, "open the detail; there: follow an input or output, expand, go inside"},
+    {'\n', LP_REQ_ENTER, "into the detail; there: follow an edge, expand, go inside"},
+    {'\r', LP_REQ_ENTER, "into the detail; there: follow an edge, expand, go inside"},
+    {KEY_ENTER, LP_REQ_ENTER, "into the detail; there: follow an edge, expand, go inside"},
     {KEY_BACKSPACE, LP_REQ_HISTORY_BACK, NULL},
     {127, LP_REQ_HISTORY_BACK, NULL},
     {LP_KEY_CTRL('h'), LP_REQ_HISTORY_BACK, NULL},

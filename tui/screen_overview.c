@@ -158,14 +158,18 @@ static void build(lp_app *a, overview *o, int width) {
         add_row(o, "Nodes", LP_ROLE_NORMAL, "%d (%d with subgraphs)", m->graph->n_nodes, c->n_nodes_all);
     else
         add_row(o, "Nodes", LP_ROLE_NORMAL, "%d", m->graph->n_nodes);
-    add_row(o, "Parameters", LP_ROLE_NORMAL, "%s (%s)", lp_fmt_grouped(c->params, b1, sizeof b1),
-            lp_count_str((double)c->params, b2, sizeof b2));
+    if (c->params >= 10000)
+        add_row(o, "Parameters", LP_ROLE_NORMAL, "%s (%s)", lp_fmt_grouped(c->params, b1, sizeof b1),
+                lp_count_str((double)c->params, b2, sizeof b2));
+    else
+        add_row(o, "Parameters", LP_ROLE_NORMAL, "%lld", (long long)c->params);
     add_row(o, "Weight bytes", LP_ROLE_NORMAL, "%s", lp_bytes_str((uint64_t)c->weight_bytes, b1, sizeof b1));
     if (c->macs > 0)
         add_row(o, "MACs", LP_ROLE_NORMAL, "%s (%s)", lp_fmt_grouped(c->macs, b1, sizeof b1),
                 lp_count_str((double)c->macs, b2, sizeof b2));
+    /* symbolic dims (a batch) leave MACs uncounted */
     else
-        add_row(o, "MACs", LP_ROLE_DIM, "%s", "0 (none, or their shapes are not fixed)");
+        add_row(o, "MACs", LP_ROLE_DIM, "%s", "0 (none, or shapes not fixed)");
 
     add_section(o, "Inputs");
     add_values(o, m->graph, m->graph->inputs, m->graph->n_inputs);

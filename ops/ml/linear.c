@@ -104,7 +104,7 @@ int lp_k_ml_linear_regressor(lp_kctx *k) {
     if (!x) return lp_kfail(k, "input X is missing");
     int64_t n, rows;
     double *s = linear_scores(k, st, x, &n, &rows);
-    if (!s) return LP_EFAIL;
+    if (!s) return k->err->status;
     lp_tensor *y = lp_out(k, 0, LP_FLOAT, 2, (int64_t[]){n, rows});
     if (!y) return LP_EFAIL;
     float *out = y->data;
@@ -139,7 +139,7 @@ int lp_k_ml_linear_classifier(lp_kctx *k) {
     if (!x) return lp_kfail(k, "input X is missing");
     int64_t n, rows;
     double *s = linear_scores(k, st, x, &n, &rows);
-    if (!s) return LP_EFAIL;
+    if (!s) return k->err->status;
     if (rows > 1 && l->n > 0 && l->n < rows)
         return lp_kbad(k, "%lld score rows but only %d class labels", (long long)rows, l->n);
     bool binary = rows == 1 && l->n == 2;

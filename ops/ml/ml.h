@@ -62,4 +62,22 @@ bool lp_ml_numeric(const lp_tensor *t);
 ** *count is -1 when neither is given. */
 int lp_ml_doubles_attr(lp_kctx *k, const char *name, double **out, int *count);
 
+/* Numeric keys sorted for lookup by halving, each mapping to its entry in
+** the list it came from; of equal keys the last entry wins (as a Python dict
+** built from the list). Floating keys put NaN aside: it matches any NaN. */
+typedef struct lp_ml_keys {
+    int64_t *ik;   /* integer keys, or NULL */
+    double *fk;    /* floating keys, or NULL */
+    int32_t *idx;  /* the entry each key maps to */
+    int n;
+    int32_t nan;   /* the entry NaN maps to, -1 if none */
+} lp_ml_keys;
+
+/* From n keys: element j of t when t is given, else ints[j] or flts[j]. */
+void lp_ml_keys_build(lp_ml_keys *nk, const lp_tensor *t, const int64_t *ints, const float *flts,
+                      int n, bool floating);
+int32_t lp_ml_keys_find_i(const lp_ml_keys *nk, int64_t v); /* entry or -1 */
+int32_t lp_ml_keys_find_f(const lp_ml_keys *nk, double v);
+void lp_ml_keys_free(lp_ml_keys *nk);
+
 #endif

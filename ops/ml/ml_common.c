@@ -193,3 +193,86 @@ int lp_ml_doubles_attr(lp_kctx *k, const char *name, double **out, int *count) {
     }
     return LP_OK;
 }
+
+/* ---- sorted numeric keys ---- */
+
+
+typedef struct kv {
+    int64_t i;
+    double f;
+    int32_t at;
+} kv;
+
+static int kv_int_cmp(const void *a, const void *b) {
+    const kv *x = a, *y = b;
+    if (x->i != y->i) return x->i < y->i ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int kv_flt_cmp(const void *a, const void *b) {
+    const kv *x = a, *y = b;
+    if (x->f != y->f) return x->f < y->f ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+void lp_ml_keys_build(lp_ml_keys *nk, const lp_tensor *t, const int64_t *ints, const float *flts,
+                          int n, bool floating) {
+    kv *e = lp_xmalloc((size_t)n * sizeof *e + 1);
+    int m = 0;
+    nk->nan = -1;
+    for (int j = 0; j < n; j++) {
+        kv x = {.at = j};
+        if (floating) {
+            x.f = t ? lp_get_f64(t, j) : flts[j];
+            if (x.f != x.f) {
+                nk->nan = j;
+                continue;
+            }
+        } else {
+            x.i = t ? lp_get_i64(t, j) : ints[j];
+        }
+        e[m++] = x;
+    }
+    qsort(e, (size_t)m, sizeof *e, floating ? kv_flt_cmp : kv_int_cmp);
+    if (floating) nk->fk = lp_xmalloc((size_t)m * sizeof *nk->fk + 1);
+    else nk->ik = lp_xmalloc((size_t)m * sizeof *nk->ik + 1);
+    nk->idx = lp_xmalloc((size_t)m * sizeof *nk->idx + 1);
+    nk->n = 0;
+    for (int j = 0; j < m; j++) {
+        bool same_next = j + 1 < m && (floating ? e[j + 1].f == e[j].f : e[j + 1].i == e[j].i);
+        if (same_next) continue; /* keep the last of equal keys */
+        if (floating) nk->fk[nk->n] = e[j].f;
+        else nk->ik[nk->n] = e[j].i;
+        nk->idx[nk->n++] = e[j].at;
+    }
+    free(e);
+}
+
+int32_t lp_ml_keys_find_i(const lp_ml_keys *nk, int64_t v) {
+    int lo = 0, hi = nk->n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (nk->ik[mid] == v) return nk->idx[mid];
+        if (nk->ik[mid] < v) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return -1;
+}
+
+int32_t lp_ml_keys_find_f(const lp_ml_keys *nk, double v) {
+    if (v != v) return nk->nan;
+    int lo = 0, hi = nk->n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (nk->fk[mid] == v) return nk->idx[mid];
+        if (nk->fk[mid] < v) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return -1;
+}
+
+void lp_ml_keys_free(lp_ml_keys *nk) {
+    free(nk->ik);
+    free(nk->fk);
+    free(nk->idx);
+}

@@ -31,7 +31,8 @@ int lp_k_ml_normalizer(lp_kctx *k) {
     int kind = !strcmp(norm, "MAX") ? 0 : !strcmp(norm, "L1") ? 1 : !strcmp(norm, "L2") ? 2 : -1;
     if (kind < 0) return lp_kfail(k, "norm '%s' is not MAX, L1 or L2", norm);
     int64_t rows, cols;
-    if (lp_ml_shape(k, x, &rows, &cols)) return LP_EFAIL;
+    int rc = lp_ml_shape(k, x, &rows, &cols);
+    if (rc) return rc;
     lp_tensor *y = lp_out(k, 0, LP_FLOAT, x->rank, x->dims);
     if (!y) return LP_EFAIL;
     float *out = y->data;

@@ -145,9 +145,10 @@ int lp_k_ml_svm_regressor(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0);
     if (!x) return lp_kfail(k, "input X is missing");
     int64_t n;
-    if (check_cols(k, m, x, &n)) return LP_EFAIL;
+    int rc = check_cols(k, m, x, &n);
+    if (rc) return rc;
     double *xd = lp_ml_doubles(k, x, 0);
-    if (!xd) return LP_EFAIL;
+    if (!xd) return k->err->status;
     lp_tensor *y = lp_out(k, 0, LP_FLOAT, 2, (int64_t[]){n, 1});
     if (!y) return LP_EFAIL;
     for (int64_t r = 0; r < n; r++) {
@@ -273,12 +274,13 @@ int lp_k_ml_svm_classifier(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0);
     if (!x) return lp_kfail(k, "input X is missing");
     int64_t n, nc = m->n_class;
-    if (check_cols(k, m, x, &n)) return LP_EFAIL;
+    int rc = check_cols(k, m, x, &n);
+    if (rc) return rc;
     bool proba = m->svc && m->n_prob > 0;
     /* scratch: kernels, scores (pairs or classes, + 2), votes, r and q (k*k + k), p */
     size_t per = (size_t)(m->n_sv + m->n_pairs + nc + 2 + nc + (proba ? 2 * nc * nc + 2 * nc : 0));
     double *xd = lp_ml_doubles(k, x, per);
-    if (!xd) return LP_EFAIL;
+    if (!xd) return k->err->status;
     double *kern = xd + x->numel, *sc = kern + m->n_sv, *votes = sc + m->n_pairs + nc + 2;
     double *r = votes + nc, *q = r + (proba ? nc * nc : 0), *p = q + (proba ? nc * nc + nc : 0);
     lp_tensor *y = lp_ml_labels_out(k, 0, l, n);

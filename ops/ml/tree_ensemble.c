@@ -704,7 +704,7 @@ static int start(lp_kctx *k, const forest *f, const lp_tensor *x, bool float_int
     /* acc (BLOCK * nt) + row (nt + 2) + flags (BLOCK * nt bytes, in doubles) */
     size_t extra = BLOCK * nt + nt + 2 + (BLOCK * nt) / sizeof(double) + 1;
     s->x = lp_ml_doubles(k, x, extra);
-    if (!s->x) return LP_EFAIL;
+    if (!s->x) return k->err->status;
     if (float_ints && x->dtype != LP_FLOAT && x->dtype != LP_DOUBLE)
         for (int64_t i = 0; i < x->numel; i++) s->x[i] = (float)s->x[i];
     s->acc = s->x + x->numel;
@@ -733,7 +733,8 @@ int lp_k_ml_tree_regressor(lp_kctx *k) {
         return lp_kbad(k, "input X is %s; float, double, int32 or int64 is needed",
                        lp_dtype_name(x->dtype));
     scratch s;
-    if (start(k, f, x, false, &s)) return LP_EFAIL;
+    int rc = start(k, f, x, false, &s);
+    if (rc) return rc;
     int64_t nt = f->n_targets;
     lp_tensor *y = lp_out(k, 0, LP_FLOAT, 2, (int64_t[]){s.rows, nt});
     if (!y) return LP_EFAIL;
@@ -756,7 +757,8 @@ int lp_k_ml_tree_ensemble(lp_kctx *k) {
         return lp_kbad(k, "input X is %s; float, double or float16 is needed",
                        lp_dtype_name(x->dtype));
     scratch s;
-    if (start(k, f, x, false, &s)) return LP_EFAIL;
+    int rc = start(k, f, x, false, &s);
+    if (rc) return rc;
     int64_t nt = f->n_targets;
     lp_tensor *y = lp_out(k, 0, x->dtype, 2, (int64_t[]){s.rows, nt});
     if (!y) return LP_EFAIL;
@@ -785,7 +787,8 @@ int lp_k_ml_tree_classifier(lp_kctx *k) {
         return lp_kbad(k, "input X is %s; float, double, int32 or int64 is needed",
                        lp_dtype_name(x->dtype));
     scratch s;
-    if (start(k, f, x, true, &s)) return LP_EFAIL;
+    int rc = start(k, f, x, true, &s);
+    if (rc) return rc;
     int64_t nt = f->n_targets;
     bool binary = f->binary_class >= 0;
     int64_t width = binary && nt == 1 ? 2 : nt;

@@ -48,7 +48,7 @@ start() {
 
 screen() { tmuxc capture-pane -p -t t 2>/dev/null; }
 keys() { tmuxc send-keys -t t "$@"; }
-typed() { tmuxc send-keys -t t -l "$1"; }
+typed() { tmuxc send-keys -t t -l -- "$1"; }
 resize() { tmuxc resize-window -t t -x "$1" -y "$2"; }
 
 # wait_for MODE PATTERN : polls the screen (every 0.1 s, up to $TIMEOUT s)

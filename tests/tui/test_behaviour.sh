@@ -81,6 +81,26 @@ expect "main graph" "growing back redraws the screen"
 keys q
 expect_exit 0
 
+# ---- a large graph: keys answer quickly once it is open, layout or not
+# (the budget is 100 ms; a loaded machine gets some slack, never 0.5 s)
+if [ -f "$SHARED/onnx-tests/light/light_densenet121.onnx" ] && [ -z "${SAN:-}" ]; then
+    start 120 40 "$SHARED/onnx-tests/light/light_densenet121.onnx"
+    expect "1746" "densenet121 opens"
+    fast=0 slow=0
+    for k in 2 j j G k 3 j 4 j 1; do
+        before=$(screen)
+        t0=$(date +%s%N)
+        keys "$k"
+        i=0
+        while [ "$(screen)" = "$before" ] && [ $i -lt 500 ]; do i=$((i + 1)); done
+        ms=$((($(date +%s%N) - t0) / 1000000))
+        if [ "$ms" -le 100 ]; then fast=$((fast + 1)); elif [ "$ms" -gt 500 ]; then slow=$((slow + 1)); fi
+    done
+    if [ "$fast" -ge 7 ] && [ "$slow" -eq 0 ]; then ok; else bad "keys answered slowly: $fast of 10 within 100 ms, $slow over 500 ms"; fi
+    keys q
+    expect_exit 0
+fi
+
 # ---- NO_COLOR and a locale without UTF-8: monochrome, ASCII lines
 ENV="NO_COLOR=1" TUI_LANG=C start 80 24 "$TMP/iris.zip"
 expect "File"
