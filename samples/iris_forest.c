@@ -147,11 +147,14 @@ static int check_graph(lp_builder *bld, const tree *forest, const float *x, int 
         predict(forest, x + i * F, p);
         const lp_rvalue *map = out[1]->n_items > i ? &out[1]->items[i] : NULL;
         bad += ((const int64_t *)out[0]->t.data)[i] != argmax(p);
-        for (int k = 0; map && k < K; k++) bad += fabsf(((const float *)map->vals.data)[k] - p[k]) > 1e-6f;
+        for (int k = 0; map && k < K; k++)
+            bad += fabsf(((const float *)map->vals.data)[k] - p[k]) > 1e-6f;
         bad += !map;
     }
-    if (rc) fprintf(stderr, "make_samples: iris_forest: %s\n", err.msg);
-    else if (bad) fprintf(stderr, "make_samples: iris_forest: the graph disagrees with the forest\n");
+    if (rc)
+        fprintf(stderr, "make_samples: iris_forest: %s\n", err.msg);
+    else if (bad)
+        fprintf(stderr, "make_samples: iris_forest: the graph disagrees with the forest\n");
     lp_rvalue_clear(&in);
     lp_session_free(s);
     lp_model_free(m);
@@ -210,12 +213,15 @@ int make_iris_forest(const char *dir) {
            TREES, DEPTH, nodes, right, n, 100.0 * right / n, 100.0 * oob_right / oob_n, oob_n);
 
     /* the nodes_* and class_* lists, tree by tree in preorder */
-    int64_t *tid = lp_xmalloc((size_t)nodes * sizeof *tid), *nid = lp_xmalloc((size_t)nodes * sizeof *nid);
-    int64_t *feat = lp_xmalloc((size_t)nodes * sizeof *feat), *yes = lp_xmalloc((size_t)nodes * sizeof *yes);
+    int64_t *tid = lp_xmalloc((size_t)nodes * sizeof *tid),
+            *nid = lp_xmalloc((size_t)nodes * sizeof *nid);
+    int64_t *feat = lp_xmalloc((size_t)nodes * sizeof *feat),
+            *yes = lp_xmalloc((size_t)nodes * sizeof *yes);
     int64_t *no = lp_xmalloc((size_t)nodes * sizeof *no);
     float *th = lp_xmalloc((size_t)nodes * sizeof *th);
     const char **modes = lp_xmalloc((size_t)nodes * sizeof *modes);
-    int64_t *ctid = lp_xmalloc((size_t)nodes * K * sizeof *ctid), *cnid = lp_xmalloc((size_t)nodes * K * sizeof *cnid);
+    int64_t *ctid = lp_xmalloc((size_t)nodes * K * sizeof *ctid),
+            *cnid = lp_xmalloc((size_t)nodes * K * sizeof *cnid);
     int64_t *cid = lp_xmalloc((size_t)nodes * K * sizeof *cid);
     float *cw = lp_xmalloc((size_t)nodes * K * sizeof *cw);
     int at = 0, nw = 0;
@@ -248,9 +254,11 @@ int make_iris_forest(const char *dir) {
                       "RandomForestClassifier; input in cm: sepal length, sepal width, petal "
                       "length, petal width. Classes 0 setosa, 1 versicolor, 2 virginica.");
     lp_build_prop(bld, "dataset", "iris (Fisher 1936), 150 rows");
-    lp_build_prop(bld, "training", "16 CART trees (Gini, depth <= 4, 2 features per split) on bootstrap samples");
+    lp_build_prop(bld, "training",
+                  "16 CART trees (Gini, depth <= 4, 2 features per split) on bootstrap samples");
     lp_build_input(bld, "input", LP_FLOAT, "batch,4");
-    lp_bnode *te = lp_build_node(bld, "TreeEnsembleClassifier", "input", "label,probability_tensor");
+    lp_bnode *te =
+        lp_build_node(bld, "TreeEnsembleClassifier", "input", "label,probability_tensor");
     lp_build_node_name(bld, te, "TreeEnsembleClassifier");
     lp_build_node_domain(bld, te, "ai.onnx.ml");
     lp_build_attr_ints(bld, te, "nodes_treeids", nodes, tid);
@@ -274,7 +282,8 @@ int make_iris_forest(const char *dir) {
     lp_build_output_seq_map(bld, "probabilities", LP_INT64, LP_FLOAT);
 
     int rc = check_graph(bld, forest, x, n);
-    if (!rc) rc = sample_write(dir, "iris_forest", bld, "{\"function\": \"classification\"}", NULL, -1);
+    if (!rc)
+        rc = sample_write(dir, "iris_forest", bld, "{\"function\": \"classification\"}", NULL, -1);
     lp_build_free(bld);
     /* records: a setosa, a versicolor, a virginica */
     float rec[3 * F];

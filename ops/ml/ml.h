@@ -35,8 +35,8 @@ void lp_ml_transform(double *v, int64_t n, lp_ml_post post);
 ** "classlabels_ints" or "classlabels_int64s"). Borrowed from the node. */
 typedef struct lp_ml_labels {
     int n;
-    const int64_t *ints;       /* NULL when the labels are strings */
-    const char *const *strs;   /* NULL when the labels are integers */
+    const int64_t *ints;     /* NULL when the labels are strings */
+    const char *const *strs; /* NULL when the labels are integers */
 } lp_ml_labels;
 
 /* Fails when both lists are given; n = 0 when neither is. */
@@ -66,11 +66,11 @@ int lp_ml_doubles_attr(lp_kctx *k, const char *name, double **out, int *count);
 ** the list it came from; of equal keys the last entry wins (as a Python dict
 ** built from the list). Floating keys put NaN aside: it matches any NaN. */
 typedef struct lp_ml_keys {
-    int64_t *ik;   /* integer keys, or NULL */
-    double *fk;    /* floating keys, or NULL */
-    int32_t *idx;  /* the entry each key maps to */
+    int64_t *ik;  /* integer keys, or NULL */
+    double *fk;   /* floating keys, or NULL */
+    int32_t *idx; /* the entry each key maps to */
     int n;
-    int32_t nan;   /* the entry NaN maps to, -1 if none */
+    int32_t nan; /* the entry NaN maps to, -1 if none */
 } lp_ml_keys;
 
 /* From n keys: element j of t when t is given, else ints[j] or flts[j]. */

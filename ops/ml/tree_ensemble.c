@@ -27,20 +27,20 @@ enum { M_LEQ, M_LT, M_GTE, M_GT, M_EQ, M_NEQ, M_MEMBER, M_LEAF };
 enum { AGG_AVERAGE, AGG_SUM, AGG_MIN, AGG_MAX };
 enum { K_REGRESSOR, K_CLASSIFIER, K_ENSEMBLE };
 
-#define BLOCK 512         /* rows scored together */
+#define BLOCK 512          /* rows scored together */
 #define BLOCK_BYTES 262144 /* about what a block's rows and scores may take */
 
 typedef struct tnode {
     union {
         double split;
         struct {
-            int32_t at, n;  /* BRANCH_MEMBER: sorted members[at, at + n) */
+            int32_t at, n; /* BRANCH_MEMBER: sorted members[at, at + n) */
         } set;
     } u;
     int32_t feature;
-    int32_t yes, no;        /* >= 0 a node, < 0 ~leaf */
+    int32_t yes, no; /* >= 0 a node, < 0 ~leaf */
     uint8_t mode;
-    uint8_t nan_yes;        /* the branch a NaN feature takes */
+    uint8_t nan_yes; /* the branch a NaN feature takes */
 } tnode;
 
 typedef struct tleaf {
@@ -63,7 +63,7 @@ typedef struct forest {
     int64_t n_targets;   /* targets or classes */
     int agg;
     lp_ml_post post;
-    double *base;        /* n_base values: 0, 1 (for every target) or n_targets */
+    double *base; /* n_base values: 0, 1 (for every target) or n_targets */
     int n_base;
     lp_ml_labels labels; /* classifier */
     int binary_class;    /* classifier: the one class all weights go to, else -1 */
@@ -115,12 +115,12 @@ typedef struct source {
     const int64_t *feature;
     double *split;
     uint8_t *mode;
-    int32_t *yes, *no;     /* source indices (node or leaf) */
+    int32_t *yes, *no; /* source indices (node or leaf) */
     uint8_t *yes_leaf, *no_leaf;
     const int64_t *missing;
-    bool nan_neq;          /* version 5: x != split holds for NaN, so NEQ sends NaN true */
+    bool nan_neq;            /* version 5: x != split holds for NaN, so NEQ sends NaN true */
     int32_t *set_at, *set_n; /* version 5: BRANCH_MEMBER sets in f->members */
-    char (*label)[48];     /* how messages name a node */
+    char (*label)[48];       /* how messages name a node */
 } source;
 
 /* Lays out every tree reachable from roots[] (source node indices, or ~leaf)
@@ -202,8 +202,10 @@ static int find_key(const key *keys, int n, int64_t tree, int64_t node) {
         int mid = lo + (hi - lo) / 2;
         const key *m = &keys[mid];
         if (m->tree == tree && m->node == node) return m->at;
-        if (m->tree < tree || (m->tree == tree && m->node < node)) lo = mid + 1;
-        else hi = mid - 1;
+        if (m->tree < tree || (m->tree == tree && m->node < node))
+            lo = mid + 1;
+        else
+            hi = mid - 1;
     }
     return -1;
 }
@@ -409,7 +411,8 @@ int lp_k_ml_tree_regressor_prepare(lp_kctx *k) {
     f->agg = -1;
     for (int i = 0; i < 4; i++)
         if (!strcmp(agg, aggs[i])) f->agg = i;
-    if (f->agg < 0) return lp_kfail(k, "aggregate_function '%s' is not AVERAGE, SUM, MIN or MAX", agg);
+    if (f->agg < 0)
+        return lp_kfail(k, "aggregate_function '%s' is not AVERAGE, SUM, MIN or MAX", agg);
     int64_t max_id;
     rc = build_legacy(k, f, "target", &max_id);
     if (rc) return rc;
@@ -443,8 +446,10 @@ int lp_k_ml_tree_classifier_prepare(lp_kctx *k) {
     /* binary: every weight votes for the same class */
     f->binary_class = -1;
     for (int i = 0; i < f->n_weights; i++) {
-        if (i == 0) f->binary_class = f->w_target[0];
-        else if (f->w_target[i] != f->binary_class) f->binary_class = -1;
+        if (i == 0)
+            f->binary_class = f->w_target[0];
+        else if (f->w_target[i] != f->binary_class)
+            f->binary_class = -1;
         if (f->binary_class < 0) break;
     }
     if (f->n_targets > 2) f->binary_class = -1;
@@ -488,8 +493,10 @@ static int read_members(lp_kctx *k, forest *f, const source *s, int32_t *set_at,
     }
     while (i < s->n && s->mode[i] != M_MEMBER) i++;
     if (i < s->n || at != start)
-        return lp_kfail(k, "membership_values must hold one NaN-terminated set for each of the %d "
-                        "BRANCH_MEMBER nodes", n_member);
+        return lp_kfail(k,
+                        "membership_values must hold one NaN-terminated set for each of the %d "
+                        "BRANCH_MEMBER nodes",
+                        n_member);
     return LP_OK;
 }
 
@@ -504,8 +511,10 @@ int lp_k_ml_tree_ensemble_prepare(lp_kctx *k) {
     f->kind = K_ENSEMBLE;
     int64_t post = lp_attr_int(k->node, "post_transform", 0);
     int64_t agg = lp_attr_int(k->node, "aggregate_function", 1);
-    if (post < 0 || post > 4) return lp_kfail(k, "post_transform %lld is not 0..4", (long long)post);
-    if (agg < 0 || agg > 3) return lp_kfail(k, "aggregate_function %lld is not 0..3", (long long)agg);
+    if (post < 0 || post > 4)
+        return lp_kfail(k, "post_transform %lld is not 0..4", (long long)post);
+    if (agg < 0 || agg > 3)
+        return lp_kfail(k, "aggregate_function %lld is not 0..3", (long long)agg);
     f->post = (lp_ml_post)post;
     f->agg = (int)agg;
     int n;
@@ -592,8 +601,10 @@ int lp_k_ml_tree_ensemble_prepare(lp_kctx *k) {
             break;
         }
         /* a tree that is a single leaf: both branches name the same leaf */
-        if (s.yes_leaf[r] && s.no_leaf[r] && s.yes[r] == s.no[r]) roots[t] = ~s.yes[r];
-        else roots[t] = (int32_t)r;
+        if (s.yes_leaf[r] && s.no_leaf[r] && s.yes[r] == s.no[r])
+            roots[t] = ~s.yes[r];
+        else
+            roots[t] = (int32_t)r;
     }
     if (rc == LP_OK) rc = read_members(k, f, &s, set_at, set_n);
     for (int i = 0; i < n && rc == LP_OK; i++)
@@ -624,21 +635,30 @@ static bool member(const forest *f, const tnode *d, double v) {
     while (lo <= hi) {
         int mid = lo + (hi - lo) / 2;
         if (m[mid] == v) return true;
-        if (m[mid] < v) lo = mid + 1;
-        else hi = mid - 1;
+        if (m[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
     }
     return false;
 }
 
 static bool branch(const forest *f, const tnode *d, double v) {
     switch (d->mode) {
-    case M_LEQ: return v <= d->u.split;
-    case M_LT: return v < d->u.split;
-    case M_GTE: return v >= d->u.split;
-    case M_GT: return v > d->u.split;
-    case M_EQ: return v == d->u.split;
-    case M_NEQ: return v != d->u.split;
-    default: return member(f, d, v);
+    case M_LEQ:
+        return v <= d->u.split;
+    case M_LT:
+        return v < d->u.split;
+    case M_GTE:
+        return v >= d->u.split;
+    case M_GT:
+        return v > d->u.split;
+    case M_EQ:
+        return v == d->u.split;
+    case M_NEQ:
+        return v != d->u.split;
+    default:
+        return member(f, d, v);
     }
 }
 
@@ -666,11 +686,16 @@ static void walk_block(const forest *f, int32_t root, const double *x, int64_t c
     for (int b = 0; b < nb; b++) cur[b] = root;
     if (root < 0) return;
     switch (f->mode) {
-    case M_LEQ: WALK(v <= d->u.split) break;
-    case M_LT: WALK(v < d->u.split) break;
-    case M_GTE: WALK(v >= d->u.split) break;
-    case M_GT: WALK(v > d->u.split) break;
-    default: WALK(branch(f, d, v)) break;
+    case M_LEQ:
+        WALK(v <= d->u.split) break;
+    case M_LT:
+        WALK(v < d->u.split) break;
+    case M_GTE:
+        WALK(v >= d->u.split) break;
+    case M_GT:
+        WALK(v > d->u.split) break;
+    default:
+        WALK(branch(f, d, v)) break;
     }
 }
 
@@ -692,9 +717,15 @@ static void score_block(const forest *f, const double *x, int64_t cols, int64_t 
                 int32_t tg = f->w_target[j];
                 double w = f->w_value[j];
                 switch (f->agg) {
-                case AGG_MIN: a[tg] = h[tg] && a[tg] <= w ? a[tg] : w; break;
-                case AGG_MAX: a[tg] = h[tg] && a[tg] >= w ? a[tg] : w; break;
-                default: a[tg] += w; break;
+                case AGG_MIN:
+                    a[tg] = h[tg] && a[tg] <= w ? a[tg] : w;
+                    break;
+                case AGG_MAX:
+                    a[tg] = h[tg] && a[tg] >= w ? a[tg] : w;
+                    break;
+                default:
+                    a[tg] += w;
+                    break;
                 }
                 h[tg] = 1;
             }
@@ -725,7 +756,9 @@ static int start(lp_kctx *k, const forest *f, const lp_tensor *x, bool float_int
                        (long long)s->cols);
     size_t nt = (size_t)f->n_targets;
     int64_t per_row = (s->cols + (int64_t)nt) * 9 + 1;
-    s->block = (int)(BLOCK_BYTES / per_row < 16 ? 16 : BLOCK_BYTES / per_row > BLOCK ? BLOCK : BLOCK_BYTES / per_row);
+    s->block = (int)(BLOCK_BYTES / per_row < 16      ? 16
+                     : BLOCK_BYTES / per_row > BLOCK ? BLOCK
+                                                     : BLOCK_BYTES / per_row);
     size_t bl = (size_t)s->block;
     /* acc (block * nt) + row (nt + 2) + flags (block * nt bytes, in doubles) */
     size_t extra = bl * nt + nt + 2 + (bl * nt) / sizeof(double) + 1;
@@ -769,7 +802,8 @@ int lp_k_ml_tree_regressor(lp_kctx *k) {
         score_block(f, s.x, s.cols, r0, nb, s.acc, s.has);
         for (int b = 0; b < nb; b++) {
             finish_targets(f, s.acc + b * nt, s.has + b * nt, s.row);
-            for (int64_t t = 0; t < nt; t++) ((float *)y->data)[(r0 + b) * nt + t] = (float)s.row[t];
+            for (int64_t t = 0; t < nt; t++)
+                ((float *)y->data)[(r0 + b) * nt + t] = (float)s.row[t];
         }
     }
     return LP_OK;
@@ -841,8 +875,10 @@ int lp_k_ml_tree_classifier(lp_kctx *k) {
                 if (row[c] > row[best]) best = c;
             int64_t r = r0 + b;
             for (int64_t c = 0; c < width; c++) ((float *)z->data)[r * width + c] = (float)row[c];
-            if (nt == 1) lp_ml_label_put_int(y, r, best == 1 ? l->ints[0] : 0);
-            else lp_ml_label_put(y, r, l, best);
+            if (nt == 1)
+                lp_ml_label_put_int(y, r, best == 1 ? l->ints[0] : 0);
+            else
+                lp_ml_label_put(y, r, l, best);
         }
     }
     return LP_OK;
