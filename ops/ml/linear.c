@@ -156,12 +156,9 @@ int lp_k_ml_linear_classifier(lp_kctx *k) {
         } else {
             for (int64_t j = 0; j < rows; j++) row[j] = s[r * rows + j];
         }
-        lp_ml_transform(row, width, st->post);
+        int64_t best = lp_ml_transform_best(row, width, st->post);
         for (int64_t j = 0; j < width; j++) ((float *)z->data)[r * width + j] = (float)row[j];
         if (width > 1) {
-            int64_t best = 0;
-            for (int64_t j = 1; j < width; j++)
-                if (row[j] > row[best]) best = j;
             if (l->n > 0)
                 lp_ml_label_put(y, r, l, best);
             else

@@ -30,6 +30,11 @@ void lp_ml_softmax(double *v, int64_t n);
 void lp_ml_softmax_zero(double *v, int64_t n);
 /* Applies the transform to one row of n scores in place. */
 void lp_ml_transform(double *v, int64_t n, lp_ml_post post);
+/* The first of the largest of n scores (0 when n is 0). */
+int64_t lp_ml_argmax(const double *v, int64_t n);
+/* Transforms a row and returns its best column. PROBIT makes scores outside
+** (0, 1) NaN but keeps the order inside, so the best is taken before it. */
+int64_t lp_ml_transform_best(double *v, int64_t n, lp_ml_post post);
 
 /* Class labels: classlabels_strings or the integer list (named `ints_name`,
 ** "classlabels_ints" or "classlabels_int64s"). Borrowed from the node. */

@@ -29,21 +29,19 @@ double lp_ml_logistic(double v) {
     return v < 0 ? 1.0 - p : p;
 }
 
-/* The inverse error function by Winitzki's approximation (a = 0.147), as the
-** reference and onnxruntime compute it; 0 at the poles, as the reference. */
-static double erf_inv(double x) {
-    double sgn = x < 0 ? -1.0 : 1.0;
-    x = (1.0 - x) * (1.0 + x);
-    if (x == 0) return 0;
-    double lg = log(x);
-    double v = 2.0 / (M_PI * 0.147) + 0.5 * lg;
-    double v2 = 1.0 / 0.147 * lg;
-    return sgn * sqrt(-v + sqrt(v * v - v2));
+/* The inverse error function by Winitzki's approximation (a = 0.147), in
+** float as onnxruntime computes it (the formula cancels badly near 0, so
+** the precision shows); the poles give infinities. */
+static float erf_inv(float x) {
+    float sgn = x < 0 ? -1.0f : 1.0f;
+    x = (1 - x) * (1 + x);
+    float lg = logf(x);
+    float v = 2 / ((float)M_PI * 0.147f) + 0.5f * lg;
+    float v2 = 1 / 0.147f * lg;
+    return sgn * sqrtf(-v + sqrtf(v * v - v2));
 }
 
-double lp_ml_probit(double v) {
-    return 1.41421356 * erf_inv(v * 2 - 1);
-}
+double lp_ml_probit(double v) { return (float)M_SQRT2 * erf_inv(2 * (float)v - 1); }
 
 void lp_ml_softmax(double *v, int64_t n) {
     if (n <= 0) return;
@@ -88,6 +86,19 @@ void lp_ml_transform(double *v, int64_t n, lp_ml_post post) {
         for (int64_t i = 0; i < n; i++) v[i] = lp_ml_probit(v[i]);
         break;
     }
+}
+
+int64_t lp_ml_argmax(const double *v, int64_t n) {
+    int64_t best = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
+int64_t lp_ml_transform_best(double *v, int64_t n, lp_ml_post post) {
+    int64_t best = post == LP_ML_PROBIT ? lp_ml_argmax(v, n) : -1;
+    lp_ml_transform(v, n, post);
+    return best >= 0 ? best : lp_ml_argmax(v, n);
 }
 
 /* ---- class labels ---- */

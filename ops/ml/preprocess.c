@@ -24,8 +24,10 @@ static int per_feature(lp_kctx *k, const char *name, int n, int64_t f) {
 
 /* ---- Normalizer ---- */
 
-/* As the reference (and scikit-learn): MAX divides by the largest |x|, L1 by
-** the sum of |x|, L2 by the Euclidean norm; a zero norm leaves the row. */
+/* As the spec writes them (and onnxruntime computes them): MAX divides by
+** the largest value, L1 by the sum of |x|, L2 by the Euclidean norm (keeping
+** signs); a row whose divisor is zero is left as it is. (The ONNX reference
+** and scikit-learn divide MAX by the largest |x| instead.) */
 int lp_k_ml_normalizer(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0);
     if (!x) return lp_kfail(k, "input X is missing");
@@ -39,18 +41,18 @@ int lp_k_ml_normalizer(lp_kctx *k) {
     if (!y) return LP_EFAIL;
     float *out = y->data;
     for (int64_t r = 0; r < rows; r++) {
-        double d = 0;
+        double d = kind == 0 ? -INFINITY : 0;
         for (int64_t c = 0; c < cols; c++) {
             double v = lp_get_f64(x, r * cols + c);
             if (kind == 0)
-                d = fabs(v) > d ? fabs(v) : d;
+                d = v > d ? v : d;
             else if (kind == 1)
                 d += fabs(v);
             else
                 d += v * v;
         }
         if (kind == 2) d = sqrt(d);
-        if (d < 1e-30) d = 1e-30; /* NaN stays NaN */
+        if (d == 0 || cols == 0) d = 1;
         for (int64_t c = 0; c < cols; c++)
             out[r * cols + c] = (float)(lp_get_f64(x, r * cols + c) / d);
     }

@@ -869,10 +869,7 @@ int lp_k_ml_tree_classifier(lp_kctx *k) {
                 row[1] = v;
                 row[0] = f->post == LP_ML_NONE || f->post == LP_ML_PROBIT ? 1 - v : -v;
             }
-            lp_ml_transform(row, width, f->post);
-            int64_t best = 0;
-            for (int64_t c = 1; c < width; c++)
-                if (row[c] > row[best]) best = c;
+            int64_t best = lp_ml_transform_best(row, width, f->post);
             int64_t r = r0 + b;
             for (int64_t c = 0; c < width; c++) ((float *)z->data)[r * width + c] = (float)row[c];
             if (nt == 1)
