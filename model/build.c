@@ -165,8 +165,8 @@ void lp_build_output_seq_map(lp_builder *b, const char *name, lp_dtype key, lp_d
 
 /* ---- initializers ---- */
 
-void lp_build_init_raw(lp_builder *b, const char *name, lp_dtype dtype, int rank,
-                       const int64_t *dims, const void *raw, size_t n) {
+static Onnx__TensorProto *tensor_proto(lp_builder *b, const char *name, lp_dtype dtype, int rank,
+                                       const int64_t *dims, const void *raw, size_t n) {
     Onnx__TensorProto *t = NEW(b, Onnx__TensorProto, ONNX__TENSOR_PROTO__INIT);
     t->name = S(b, name);
     t->has_data_type = 1;
@@ -178,6 +178,12 @@ void lp_build_init_raw(lp_builder *b, const char *name, lp_dtype dtype, int rank
     t->raw_data.len = n;
     t->raw_data.data = lp_arena_alloc(&b->arena, n ? n : 1);
     if (n) memcpy(t->raw_data.data, raw, n);
+    return t;
+}
+
+void lp_build_init_raw(lp_builder *b, const char *name, lp_dtype dtype, int rank,
+                       const int64_t *dims, const void *raw, size_t n) {
+    Onnx__TensorProto *t = tensor_proto(b, name, dtype, rank, dims, raw, n);
     PUSH(b, b->graph.initializer, b->graph.n_initializer, t);
 }
 
@@ -272,6 +278,22 @@ void lp_build_attr_floats(lp_builder *b, lp_bnode *n, const char *name, int coun
     a->n_floats = (size_t)count;
     a->floats = lp_arena_array(&b->arena, (size_t)count, sizeof *v);
     if (count) memcpy(a->floats, v, (size_t)count * sizeof *v);
+}
+
+void lp_build_attr_strings(lp_builder *b, lp_bnode *n, const char *name, int count,
+                           const char *const *v) {
+    Onnx__AttributeProto *a = attr(b, n, name, LP_ATTR_STRINGS);
+    a->n_strings = (size_t)count;
+    a->strings = lp_arena_array(&b->arena, (size_t)count, sizeof *a->strings);
+    for (int i = 0; i < count; i++) {
+        a->strings[i].len = strlen(v[i]);
+        a->strings[i].data = (uint8_t *)S(b, v[i]);
+    }
+}
+
+void lp_build_attr_tensor(lp_builder *b, lp_bnode *n, const char *name, lp_dtype dtype, int rank,
+                          const int64_t *dims, const void *raw, size_t nbytes) {
+    attr(b, n, name, LP_ATTR_TENSOR)->t = tensor_proto(b, "", dtype, rank, dims, raw, nbytes);
 }
 
 void lp_build_attr_graph(lp_builder *b, lp_bnode *n, const char *name, lp_builder *body) {

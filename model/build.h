@@ -61,6 +61,12 @@ void lp_build_attr_float(lp_builder *b, lp_bnode *n, const char *name, float v);
 void lp_build_attr_string(lp_builder *b, lp_bnode *n, const char *name, const char *v);
 void lp_build_attr_ints(lp_builder *b, lp_bnode *n, const char *name, int count, const int64_t *v);
 void lp_build_attr_floats(lp_builder *b, lp_bnode *n, const char *name, int count, const float *v);
+void lp_build_attr_strings(lp_builder *b, lp_bnode *n, const char *name, int count,
+                           const char *const *v);
+/* A tensor attribute (Constant's value, ConstantOfShape's value); raw is
+** copied as raw_data, like lp_build_init_raw. */
+void lp_build_attr_tensor(lp_builder *b, lp_bnode *n, const char *name, lp_dtype dtype, int rank,
+                          const int64_t *dims, const void *raw, size_t nbytes);
 /* A graph attribute (an If/Loop/Scan body): body's graph, which is referred
 ** to, not copied, so body must outlive b's serializing (its opsets and
 ** ir_version are not used). */

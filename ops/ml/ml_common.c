@@ -1,0 +1,195 @@
+/*
+** ml_common.c — score transforms, class label tables and row access shared
+** by the ai.onnx.ml kernels (see ml.h).
+*/
+#include "ops/ml/ml.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- transforms ---- */
+
+int lp_ml_post_attr(lp_kctx *k, lp_ml_post *out) {
+    const char *s = lp_attr_string(k->node, "post_transform", "NONE");
+    static const char *const names[] = {"NONE", "SOFTMAX", "LOGISTIC", "SOFTMAX_ZERO", "PROBIT"};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(s, names[i])) {
+            *out = (lp_ml_post)i;
+            return LP_OK;
+        }
+    return lp_kfail(k, "post_transform '%s' is not NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO or PROBIT", s);
+}
+
+/* Written so that exp never overflows. */
+double lp_ml_logistic(double v) {
+    double p = 1.0 / (1.0 + exp(-fabs(v)));
+    return v < 0 ? 1.0 - p : p;
+}
+
+/* The inverse error function by Winitzki's approximation (a = 0.147), as the
+** reference and onnxruntime compute it; 0 at the poles, as the reference. */
+static double erf_inv(double x) {
+    double sgn = x < 0 ? -1.0 : 1.0;
+    x = (1.0 - x) * (1.0 + x);
+    if (x == 0) return 0;
+    double lg = log(x);
+    double v = 2.0 / (M_PI * 0.147) + 0.5 * lg;
+    double v2 = 1.0 / 0.147 * lg;
+    return sgn * sqrt(-v + sqrt(v * v - v2));
+}
+
+double lp_ml_probit(double v) { return 1.41421356 * erf_inv(v * 2 - 1); }
+
+void lp_ml_softmax(double *v, int64_t n) {
+    if (n <= 0) return;
+    double mx = v[0], sum = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (v[i] > mx) mx = v[i];
+    for (int64_t i = 0; i < n; i++) sum += v[i] = exp(v[i] - mx);
+    for (int64_t i = 0; i < n; i++) v[i] /= sum;
+}
+
+/* Softmax that leaves (near) zero scores at zero: they stand for "no vote". */
+void lp_ml_softmax_zero(double *v, int64_t n) {
+    if (n <= 0) return;
+    double mx = v[0], sum = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (v[i] > mx) mx = v[i];
+    double exp_neg_max = exp(-mx);
+    for (int64_t i = 0; i < n; i++) {
+        if (v[i] > 0.0000001 || v[i] < -0.0000001) v[i] = exp(v[i] - mx);
+        else v[i] *= exp_neg_max;
+        sum += v[i];
+    }
+    for (int64_t i = 0; i < n; i++) v[i] = sum == 0 ? 0.5 : v[i] / sum;
+}
+
+void lp_ml_transform(double *v, int64_t n, lp_ml_post post) {
+    switch (post) {
+    case LP_ML_NONE: break;
+    case LP_ML_SOFTMAX: lp_ml_softmax(v, n); break;
+    case LP_ML_SOFTMAX_ZERO: lp_ml_softmax_zero(v, n); break;
+    case LP_ML_LOGISTIC:
+        for (int64_t i = 0; i < n; i++) v[i] = lp_ml_logistic(v[i]);
+        break;
+    case LP_ML_PROBIT:
+        for (int64_t i = 0; i < n; i++) v[i] = lp_ml_probit(v[i]);
+        break;
+    }
+}
+
+/* ---- class labels ---- */
+
+int lp_ml_labels_attr(lp_kctx *k, const char *ints_name, lp_ml_labels *l) {
+    memset(l, 0, sizeof *l);
+    const lp_attr *s = lp_node_attr(k->node, "classlabels_strings");
+    const lp_attr *i = lp_node_attr(k->node, ints_name);
+    if (s && s->type != LP_ATTR_STRINGS) s = NULL;
+    if (i && i->type != LP_ATTR_INTS) i = NULL;
+    if (s && s->n > 0 && i && i->n > 0)
+        return lp_kfail(k, "both classlabels_strings and %s are given; only one may be", ints_name);
+    if (s && s->n > 0) {
+        l->n = s->n;
+        l->strs = s->strings;
+    } else if (i && i->n > 0) {
+        l->n = i->n;
+        l->ints = i->ints;
+    }
+    return LP_OK;
+}
+
+lp_tensor *lp_ml_labels_out(lp_kctx *k, int i, const lp_ml_labels *l, int64_t n) {
+    return lp_out(k, i, l->strs ? LP_STRING : LP_INT64, 1, &n);
+}
+
+void lp_ml_label_put_int(lp_tensor *y, int64_t r, int64_t v) {
+    if (y->dtype == LP_STRING) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%lld", (long long)v);
+        lp_ml_label_put_str(y, r, buf);
+    } else {
+        ((int64_t *)y->data)[r] = v;
+    }
+}
+
+void lp_ml_label_put_str(lp_tensor *y, int64_t r, const char *s) {
+    char **p = y->data;
+    free(p[r]);
+    p[r] = lp_xstrdup(s);
+}
+
+void lp_ml_label_put(lp_tensor *y, int64_t r, const lp_ml_labels *l, int64_t which) {
+    if (l->strs) lp_ml_label_put_str(y, r, l->strs[which]);
+    else lp_ml_label_put_int(y, r, l->ints[which]);
+}
+
+/* ---- rows ---- */
+
+bool lp_ml_numeric(const lp_tensor *t) {
+    return t->dtype == LP_FLOAT || t->dtype == LP_DOUBLE || t->dtype == LP_INT32 ||
+           t->dtype == LP_INT64;
+}
+
+int lp_ml_shape(lp_kctx *k, const lp_tensor *x, int64_t *rows, int64_t *cols) {
+    if (!lp_ml_numeric(x))
+        return lp_kbad(k, "input X is %s; float, double, int32 or int64 is needed",
+                       lp_dtype_name(x->dtype));
+    if (x->rank == 1) {
+        *rows = 1;
+        *cols = x->dims[0];
+    } else if (x->rank == 2) {
+        *rows = x->dims[0];
+        *cols = x->dims[1];
+    } else {
+        return lp_kbad(k, "input X has rank %d; [C] or [N, C] is needed", x->rank);
+    }
+    return LP_OK;
+}
+
+double *lp_ml_doubles(lp_kctx *k, const lp_tensor *x, size_t extra) {
+    size_t n = (size_t)x->numel, bytes;
+    if (n + extra < n || lp_mul_size(n + extra, sizeof(double), &bytes)) {
+        lp_kfail(k, "scratch for %zu values is too large", n);
+        return NULL;
+    }
+    double *d = lp_scratch(k, bytes ? bytes : sizeof(double));
+    if (!d) {
+        lp_kfail(k, "out of memory for %zu bytes of scratch", bytes);
+        return NULL;
+    }
+    switch (x->dtype) {
+    case LP_FLOAT:
+        for (size_t i = 0; i < n; i++) d[i] = ((const float *)x->data)[i];
+        break;
+    case LP_DOUBLE: memcpy(d, x->data, n * sizeof *d); break;
+    default:
+        for (size_t i = 0; i < n; i++) d[i] = lp_get_f64(x, (int64_t)i);
+        break;
+    }
+    return d;
+}
+
+int lp_ml_doubles_attr(lp_kctx *k, const char *name, double **out, int *count) {
+    *out = NULL;
+    *count = -1;
+    char tname[128];
+    snprintf(tname, sizeof tname, "%s_as_tensor", name);
+    const lp_attr *a = lp_node_attr(k->node, name);
+    const lp_tensor *t = lp_attr_tensor(k->node, tname);
+    if (a && a->type == LP_ATTR_FLOATS && (a->n > 0 || !t)) {
+        *count = a->n;
+        *out = lp_xmalloc((size_t)a->n * sizeof **out + 1);
+        for (int i = 0; i < a->n; i++) (*out)[i] = a->floats[i];
+    } else if (t) {
+        if (t->dtype != LP_FLOAT && t->dtype != LP_DOUBLE && t->dtype != LP_FLOAT16)
+            return lp_kfail(k, "%s holds %s; float or double is needed", tname,
+                            lp_dtype_name(t->dtype));
+        if (t->numel > (1 << 30)) return lp_kfail(k, "%s is too large", tname);
+        *count = (int)t->numel;
+        *out = lp_xmalloc((size_t)t->numel * sizeof **out + 1);
+        for (int64_t i = 0; i < t->numel; i++) (*out)[i] = lp_get_f64(t, i);
+    }
+    return LP_OK;
+}
