@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,8 @@ static void open_help(lp_app *a) {
     add_help_rows(lp_generic_keys, ops->keys, &lines, &n);
     lines = lp_xrealloc(lines, (size_t)(n + 2) * sizeof *lines);
     lines[n++] = lp_xstrdup("");
+    lines[n++] = lp_xstrdup("  ^Z             suspend (fg comes back)");
+    lines = lp_xrealloc(lines, (size_t)(n + 1) * sizeof *lines);
     lines[n++] = lp_xstrdup("  mouse          click selects, wheel scrolls, click a tab to open it");
     o->lines = lines;
     o->n_lines = n;
@@ -457,6 +460,14 @@ static void handle_mouse(lp_app *a) {
 
 static void handle_key(lp_app *a, int key) {
     if (key == KEY_RESIZE) return; /* the next draw reflows */
+    if (key == LP_KEY_CTRL('z')) { /* raw mode delivers ^Z as a key: suspend as the shell would */
+        def_prog_mode();
+        endwin();
+        raise(SIGTSTP);
+        reset_prog_mode();
+        clearok(curscr, TRUE);
+        return;
+    }
     if (key == KEY_MOUSE) {
         handle_mouse(a);
         return;

@@ -386,6 +386,6 @@ bool lp_mouse_wheel_down(const MEVENT *ev) {
 }
 
 bool lp_mouse_click(const MEVENT *ev) {
-    return (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED |
-                          BUTTON1_DOUBLE_CLICKED)) != 0;
+    /* with mouseinterval(0) a click arrives as a press then a release: act on the press */
+    return (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)) != 0;
 }
