@@ -1,11 +1,12 @@
 /*
 ** graph_view.c — the Graph screen's layout, taken from viz/layout.h (the
-** libgvc layout `loupe render` draws) when this build has it.
+** libgvc layout `loupe render` draws).
 **
-** Without it, a plain layered layout stands in: a node's layer is one below
-** its deepest producer, a layer is ordered by the mean position of its
-** producers, and edges run straight from the bottom of one box to the top of
-** the next. It is enough to find one's way; the Graphviz layout is better.
+** When Graphviz declines a graph (too large to lay out in bounded time), a
+** plain layered layout stands in: a node's layer is one below its deepest
+** producer, a layer is ordered by the mean position of its producers, and
+** edges run straight from the bottom of one box to the top of the next. It
+** is enough to find one's way.
 */
 #include "tui/graph_view.h"
 
@@ -23,7 +24,6 @@
 #define HAVE_VIZ 0
 #endif
 
-#if !HAVE_VIZ
 #define CHAR_W 7.0  /* points per character of a label */
 #define LINE_H 14.0 /* points per label line */
 #define GAP_X 21.0
@@ -200,8 +200,6 @@ static int fallback_build(const lp_graph *g, lp_gview **out, lp_error *err) {
     return LP_OK;
 }
 
-#endif
-
 #if HAVE_VIZ
 /* The Graphviz layout `loupe render` draws, copied into the screen's terms.
 ** A subgraph is laid out as the neighbourhood of a node, as deep as it goes
@@ -272,7 +270,14 @@ static int viz_build(const lp_graph *g, int around, lp_gview **out, lp_error *er
 
 int lp_gview_build(const lp_graph *g, int around, lp_gview **out, lp_error *err) {
 #if HAVE_VIZ
-    return viz_build(g, around, out, err);
+    int rc = viz_build(g, around, out, err);
+    if (rc != LP_EUNSUPPORTED) return rc;
+    char why[sizeof err->msg];
+    snprintf(why, sizeof why, "%s", err->msg);
+    rc = fallback_build(g, out, err);
+    if (rc == LP_OK)
+        snprintf((*out)->note, sizeof (*out)->note, "a plain layered layout: Graphviz declined (%s)", why);
+    return rc;
 #else
     (void)around;
     return fallback_build(g, out, err);

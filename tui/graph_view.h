@@ -47,6 +47,7 @@ typedef struct lp_gview {
     lp_gcluster *clusters;
     int n_clusters;
     int *box_of_node; /* graph->n_nodes entries: box index, or -1 */
+    char note[600];   /* why the layout is not Graphviz's, or "" */
 } lp_gview;
 
 /* Lays out g: the main graph whole (subgraphs inside their nodes when the

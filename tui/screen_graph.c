@@ -114,6 +114,7 @@ static void layout_done(void *owner, lp_job *j) {
             slot->v = lj->v;
             lj->v = NULL;
             base_scale(slot->v, &slot->pc, &slot->ph);
+            if (a && slot->v->note[0]) lp_app_message(a, "%s", slot->v->note);
             lj->s->seen_g = NULL; /* centre on the selection once drawn */
         }
     }

@@ -205,7 +205,7 @@ static void build(lp_app *a, overview *o, int width) {
         if (!p->is_zip && !p->metadata) {
             /* a bare model: nothing to validate until metadata is written */
         } else if (n == 0) {
-            add_row(o, "Problems", LP_ROLE_OK, "%s", "none: the metadata passes validation");
+            add_row(o, "Problems", LP_ROLE_OK, "%s", "none");
         } else {
             for (int i = 0; i < n; i++) {
                 const lp_meta_problem *pr = lp_meta_form_problem(a->form, i);
