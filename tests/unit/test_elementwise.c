@@ -154,7 +154,8 @@ TEST(ew_integer_edges) {
 TEST(ew_bitshift_wide_shift_is_zero) {
     uint8_t a[3] = {1, 0x80, 0xff}, b[3] = {7, 1, 9};
     lp_rvalue ins[2] = {tv(LP_UINT8, a, 1, I64(3)), tv(LP_UINT8, b, 1, I64(3))};
-    attr_spec left = {.name = "direction", .s = "LEFT"}, right = {.name = "direction", .s = "RIGHT"};
+    attr_spec left = {.name = "direction", .s = "LEFT"};
+    attr_spec right = {.name = "direction", .s = "RIGHT"};
     lp_tensor y = {0};
     REQUIRE(run_op("BitShift", 11, &left, 1, ins, 2, &y) == 0);
     const uint8_t *v = y.data;
@@ -258,7 +259,8 @@ TEST(cast_strings_like_numpy) {
 TEST(cast_integers_wrap_and_small_types) {
     int16_t a[3] = {200, -1, 300};
     lp_rvalue in = tv(LP_INT16, a, 1, I64(3));
-    attr_spec to8 = {.name = "to", .i = LP_INT8}, tou4 = {.name = "to", .i = LP_UINT4}, toi4 = {.name = "to", .i = LP_INT4};
+    attr_spec to8 = {.name = "to", .i = LP_INT8}, tou4 = {.name = "to", .i = LP_UINT4};
+    attr_spec toi4 = {.name = "to", .i = LP_INT4};
     lp_tensor y = {0};
     REQUIRE(run_op("Cast", 21, &to8, 1, &in, 1, &y) == 0);
     CHECK(((int8_t *)y.data)[0] == -56 && ((int8_t *)y.data)[2] == 44);
