@@ -110,7 +110,7 @@ $(BUILD)/make_samples: $(SAMPLE_OBJ) $(LIBS)
 # ---- samples: made by the project's own code ----
 # The stamp remakes them when the generator or the data change; the loop
 # when one of them was deleted.
-SAMPLE_NAMES := diabetes_regression iris_classification iris_kmeans digits_cnn
+SAMPLE_NAMES := diabetes_regression iris_classification iris_kmeans digits_cnn iris_forest
 SAMPLE_OUT := $(foreach s,$(SAMPLE_NAMES),samples/$(s).onnx samples/$(s).zip)
 samples: $(if $(SAMPLE_SRC),samples/.made)
 	@for f in $(if $(SAMPLE_SRC),$(SAMPLE_OUT)); do [ -f $$f ] || \

@@ -11,17 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_floating(lp_dtype t) { return t == LP_FLOAT || t == LP_DOUBLE || t == LP_FLOAT16; }
-static bool is_integer(lp_dtype t) { return t == LP_INT64 || t == LP_INT32 || t == LP_INT16; }
+static bool is_floating(lp_dtype t) {
+    return t == LP_FLOAT || t == LP_DOUBLE || t == LP_FLOAT16;
+}
+static bool is_integer(lp_dtype t) {
+    return t == LP_INT64 || t == LP_INT32 || t == LP_INT16;
+}
 
 /* ---- LabelEncoder ---- */
 
 typedef struct lenc {
-    lp_dtype key_type;   /* the input type the keys ask for */
-    lp_strmap smap;      /* string keys (values are entry + 1, 0 = absent) */
+    lp_dtype key_type; /* the input type the keys ask for */
+    lp_strmap smap;    /* string keys (values are entry + 1, 0 = absent) */
     lp_ml_keys nk;
-    lp_tensor values;    /* one per entry, in the output type */
-    lp_tensor dflt;      /* one element, the output type */
+    lp_tensor values; /* one per entry, in the output type */
+    lp_tensor dflt;   /* one element, the output type */
     /* version 1: strings <-> their position in classes_strings */
     const char *const *classes;
     int n_classes;
@@ -59,8 +63,10 @@ static int read_values(lp_kctx *k, lenc *e, int *count) {
     const lp_tensor *vt = lp_attr_tensor(n, "values_tensor");
     int given = (vs && vs->n) + (vi && vi->n) + (vf && vf->n) + (vt != NULL);
     if (given != 1)
-        return lp_kfail(k, "exactly one of values_strings, values_int64s, values_floats and "
-                           "values_tensor is needed (%d given)", given);
+        return lp_kfail(k,
+                        "exactly one of values_strings, values_int64s, values_floats and "
+                        "values_tensor is needed (%d given)",
+                        given);
     lp_error *err = k->err;
     int64_t c;
     if (vt) {
@@ -100,9 +106,12 @@ static int read_values(lp_kctx *k, lenc *e, int *count) {
         ((char **)e->dflt.data)[0] = lp_xstrdup(lp_attr_string(n, "default_string", "_Unused"));
     } else if (is_integer(t)) {
         int64_t v = lp_attr_int(n, "default_int64", -1);
-        if (t == LP_INT64) ((int64_t *)e->dflt.data)[0] = v;
-        else if (t == LP_INT32) ((int32_t *)e->dflt.data)[0] = (int32_t)v;
-        else ((int16_t *)e->dflt.data)[0] = (int16_t)v;
+        if (t == LP_INT64)
+            ((int64_t *)e->dflt.data)[0] = v;
+        else if (t == LP_INT32)
+            ((int32_t *)e->dflt.data)[0] = (int32_t)v;
+        else
+            ((int16_t *)e->dflt.data)[0] = (int16_t)v;
     } else {
         lp_store_f64(t, e->dflt.data, 0, lp_attr_float(n, "default_float", -0.0f));
     }
@@ -129,8 +138,10 @@ int lp_k_ml_label_encoder_prepare(lp_kctx *k) {
     const lp_tensor *kt = lp_attr_tensor(n, "keys_tensor");
     int given = (ks && ks->n) + (ki && ki->n) + (kf && kf->n) + (kt != NULL);
     if (given != 1)
-        return lp_kfail(k, "exactly one of keys_strings, keys_int64s, keys_floats and keys_tensor "
-                           "is needed (%d given)", given);
+        return lp_kfail(k,
+                        "exactly one of keys_strings, keys_int64s, keys_floats and keys_tensor "
+                        "is needed (%d given)",
+                        given);
     int nv = 0, nk;
     int rc = read_values(k, e, &nv);
     if (rc) return rc;
@@ -150,7 +161,7 @@ int lp_k_ml_label_encoder_prepare(lp_kctx *k) {
         for (int j = 0; j < nk; j++) lp_strmap_put(&e->smap, s[j], j + 1);
     } else {
         lp_ml_keys_build(&e->nk, kt, ki ? ki->ints : NULL, kf ? kf->floats : NULL, nk,
-                      is_floating(e->key_type));
+                         is_floating(e->key_type));
     }
     return LP_OK;
 }
@@ -165,7 +176,8 @@ static int label_encoder_v1(lp_kctx *k, const lenc *e, const lp_tensor *x) {
         }
         return LP_OK;
     }
-    if (x->dtype != LP_INT64) return lp_kbad(k, "input X is %s; string or int64 is needed", lp_dtype_name(x->dtype));
+    if (x->dtype != LP_INT64)
+        return lp_kbad(k, "input X is %s; string or int64 is needed", lp_dtype_name(x->dtype));
     lp_tensor *y = lp_out(k, 0, LP_STRING, x->rank, x->dims);
     if (!y) return LP_EFAIL;
     for (int64_t i = 0; i < x->numel; i++) {
@@ -189,11 +201,16 @@ int lp_k_ml_label_encoder(lp_kctx *k) {
     bool fl = is_floating(x->dtype);
     for (int64_t i = 0; i < x->numel; i++) {
         int32_t at;
-        if (x->dtype == LP_STRING) at = lp_strmap_get(&e->smap, ((char *const *)x->data)[i], 0) - 1;
-        else if (fl) at = lp_ml_keys_find_f(&e->nk, lp_get_f64(x, i));
-        else at = lp_ml_keys_find_i(&e->nk, lp_get_i64(x, i));
-        if (at >= 0) put_elem(y, i, &e->values, at);
-        else put_elem(y, i, &e->dflt, 0);
+        if (x->dtype == LP_STRING)
+            at = lp_strmap_get(&e->smap, ((char *const *)x->data)[i], 0) - 1;
+        else if (fl)
+            at = lp_ml_keys_find_f(&e->nk, lp_get_f64(x, i));
+        else
+            at = lp_ml_keys_find_i(&e->nk, lp_get_i64(x, i));
+        if (at >= 0)
+            put_elem(y, i, &e->values, at);
+        else
+            put_elem(y, i, &e->dflt, 0);
     }
     return LP_OK;
 }
@@ -202,7 +219,7 @@ int lp_k_ml_label_encoder(lp_kctx *k) {
 
 typedef struct catmap {
     lp_strmap smap; /* string -> entry + 1 */
-    lp_ml_keys nk;     /* int64 -> entry */
+    lp_ml_keys nk;  /* int64 -> entry */
     const int64_t *ints;
     const char *const *strs;
     int64_t dflt_int;
@@ -246,7 +263,8 @@ int lp_k_ml_category_mapper(lp_kctx *k) {
         }
         return LP_OK;
     }
-    if (x->dtype != LP_INT64) return lp_kbad(k, "input X is %s; string or int64 is needed", lp_dtype_name(x->dtype));
+    if (x->dtype != LP_INT64)
+        return lp_kbad(k, "input X is %s; string or int64 is needed", lp_dtype_name(x->dtype));
     lp_tensor *y = lp_out(k, 0, LP_STRING, x->rank, x->dims);
     if (!y) return LP_EFAIL;
     for (int64_t i = 0; i < x->numel; i++) {
@@ -260,7 +278,7 @@ int lp_k_ml_category_mapper(lp_kctx *k) {
 
 typedef struct onehot {
     lp_strmap smap; /* cats_strings -> position + 1 */
-    lp_ml_keys nk;     /* cats_int64s -> position */
+    lp_ml_keys nk;  /* cats_int64s -> position */
     bool strings;
     int n;
     bool zeros;

@@ -29,7 +29,8 @@ static void copy_elem(lp_tensor *dst, int64_t i, const lp_tensor *src, int64_t j
 int lp_k_ml_array_feature_extractor(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0), *idx = lp_in(k, 1);
     if (!x || !idx) return lp_kfail(k, "inputs X and Y are both needed");
-    if (idx->dtype != LP_INT64) return lp_kbad(k, "Y is %s; int64 is needed", lp_dtype_name(idx->dtype));
+    if (idx->dtype != LP_INT64)
+        return lp_kbad(k, "Y is %s; int64 is needed", lp_dtype_name(idx->dtype));
     if (x->dtype != LP_FLOAT && x->dtype != LP_DOUBLE && x->dtype != LP_INT64 &&
         x->dtype != LP_INT32 && x->dtype != LP_STRING)
         return lp_kbad(k, "X is %s; float, double, int64, int32 or string is needed",
@@ -207,7 +208,10 @@ static int cast_value(lp_kctx *k, const lp_tensor *vals, int64_t j, lp_tensor *y
     } else if (y->dtype == LP_FLOAT) {
         ((float *)y->data)[i] = (float)f;
     } else { /* truncated, saturating where C would be undefined */
-        ((int64_t *)y->data)[i] = f != f ? 0 : f >= 9.2e18 ? INT64_MAX : f <= -9.2e18 ? INT64_MIN : (int64_t)f;
+        ((int64_t *)y->data)[i] = f != f         ? 0
+                                  : f >= 9.2e18  ? INT64_MAX
+                                  : f <= -9.2e18 ? INT64_MIN
+                                                 : (int64_t)f;
     }
     return LP_OK;
 }
@@ -220,11 +224,15 @@ int lp_k_ml_cast_map(lp_kctx *k) {
         return lp_kbad(k, "input X must map int64 to float or string");
     const char *to = lp_attr_string(k->node, "cast_to", "TO_FLOAT");
     const char *form = lp_attr_string(k->node, "map_form", "DENSE");
-    lp_dtype t = !strcmp(to, "TO_FLOAT") ? LP_FLOAT : !strcmp(to, "TO_STRING") ? LP_STRING
-               : !strcmp(to, "TO_INT64") ? LP_INT64 : LP_UNDEFINED;
-    if (t == LP_UNDEFINED) return lp_kfail(k, "cast_to '%s' is not TO_FLOAT, TO_STRING or TO_INT64", to);
+    lp_dtype t = !strcmp(to, "TO_FLOAT")    ? LP_FLOAT
+                 : !strcmp(to, "TO_STRING") ? LP_STRING
+                 : !strcmp(to, "TO_INT64")  ? LP_INT64
+                                            : LP_UNDEFINED;
+    if (t == LP_UNDEFINED)
+        return lp_kfail(k, "cast_to '%s' is not TO_FLOAT, TO_STRING or TO_INT64", to);
     bool sparse = !strcmp(form, "SPARSE");
-    if (!sparse && strcmp(form, "DENSE")) return lp_kfail(k, "map_form '%s' is not DENSE or SPARSE", form);
+    if (!sparse && strcmp(form, "DENSE"))
+        return lp_kfail(k, "map_form '%s' is not DENSE or SPARSE", form);
     int64_t n = x->keys.numel, max_map = lp_attr_int(k->node, "max_map", 1);
     if (sparse && (max_map < 0 || max_map > (1 << 30)))
         return lp_kfail(k, "max_map is %lld", (long long)max_map);
@@ -241,7 +249,8 @@ int lp_k_ml_cast_map(lp_kctx *k) {
         return LP_OK;
     }
     if (n > 0 && order[0].key < 0)
-        return lp_kbad(k, "key %lld is negative; SPARSE needs keys from 0", (long long)order[0].key);
+        return lp_kbad(k, "key %lld is negative; SPARSE needs keys from 0",
+                       (long long)order[0].key);
     /* positions no key names hold 0 ("0.f" as a string, as onnxruntime pads) */
     int64_t j = 0;
     for (int64_t i = 0; i < width; i++) {

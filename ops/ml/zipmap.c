@@ -12,7 +12,8 @@
 int lp_k_ml_zipmap(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0);
     if (!x) return lp_kfail(k, "input X is missing");
-    if (x->dtype != LP_FLOAT) return lp_kbad(k, "input X is %s; float is needed", lp_dtype_name(x->dtype));
+    if (x->dtype != LP_FLOAT)
+        return lp_kbad(k, "input X is %s; float is needed", lp_dtype_name(x->dtype));
     lp_ml_labels l;
     int rc = lp_ml_labels_attr(k, "classlabels_int64s", &l);
     if (rc) return rc;

@@ -80,10 +80,18 @@ static lp_rvalue tensor(lp_dtype t, int rank, const int64_t *dims, const void *d
 #define F32(rank, dims, ...) tensor(LP_FLOAT, rank, (int64_t[])dims, (float[])__VA_ARGS__)
 #define D(...) __VA_ARGS__
 
-static float fo(const ml_run *r, int o, int64_t i) { return ((const float *)r->out[o]->t.data)[i]; }
-static double dou(const ml_run *r, int o, int64_t i) { return ((const double *)r->out[o]->t.data)[i]; }
-static int64_t io(const ml_run *r, int o, int64_t i) { return ((const int64_t *)r->out[o]->t.data)[i]; }
-static const char *so(const ml_run *r, int o, int64_t i) { return ((char *const *)r->out[o]->t.data)[i]; }
+static float fo(const ml_run *r, int o, int64_t i) {
+    return ((const float *)r->out[o]->t.data)[i];
+}
+static double dou(const ml_run *r, int o, int64_t i) {
+    return ((const double *)r->out[o]->t.data)[i];
+}
+static int64_t io(const ml_run *r, int o, int64_t i) {
+    return ((const int64_t *)r->out[o]->t.data)[i];
+}
+static const char *so(const ml_run *r, int o, int64_t i) {
+    return ((char *const *)r->out[o]->t.data)[i];
+}
 
 static bool shape_is(const ml_run *r, int o, int rank, int64_t d0, int64_t d1) {
     const lp_tensor *t = &r->out[o]->t;
@@ -91,7 +99,9 @@ static bool shape_is(const ml_run *r, int o, int rank, int64_t d0, int64_t d1) {
            (rank < 2 || t->dims[1] == d1);
 }
 
-static double sigm(double v) { return 1 / (1 + exp(-v)); }
+static double sigm(double v) {
+    return 1 / (1 + exp(-v));
+}
 
 #define STRS(...) ((const char *[]){__VA_ARGS__})
 #define INTS(...) ((int64_t[]){__VA_ARGS__})
@@ -198,8 +208,8 @@ TEST(ml_linear_classifier_softmax) {
 
 /* One coefficient row for two classes: scores [-s, s], then the transform. */
 TEST(ml_linear_classifier_binary_one_row_logistic_strings) {
-    lp_builder *b = linear_classifier("LOGISTIC", 1, FLTS(2, -1), FLTS(0.5f), 2, NULL,
-                                      STRS("no", "yes"));
+    lp_builder *b =
+        linear_classifier("LOGISTIC", 1, FLTS(2, -1), FLTS(0.5f), 2, NULL, STRS("no", "yes"));
     lp_rvalue x = F32(2, D({2, 2}), {1, 1, 0, 2});
     ml_run r;
     REQUIRE(go(b, &x, 1, &r) == LP_OK);
@@ -253,8 +263,8 @@ TEST(ml_linear_classifier_none_softmax_zero_probit) {
 
 TEST(ml_linear_classifier_hostile) {
     /* three score rows but two labels */
-    lp_builder *b = linear_classifier("NONE", 3, FLTS(1, 0, 0, 1, 1, 1), FLTS(0, 0, 0), 2,
-                                      INTS(0, 1), NULL);
+    lp_builder *b =
+        linear_classifier("NONE", 3, FLTS(1, 0, 0, 1, 1, 1), FLTS(0, 0, 0), 2, INTS(0, 1), NULL);
     lp_rvalue x = F32(2, D({1, 2}), {1, 1});
     ml_run r;
     CHECK(fails_with(&r, go(b, &x, 1, &r), "class labels"));
@@ -281,8 +291,8 @@ static lp_builder *forest3(const char *agg, int n_targets, const float *base, in
     float vals[] = {1, 2, 0, 0, 0, 0.5f, 0, 0, 0};
     int64_t yes[] = {1, 3, 0, 0, 0, 1, 0, 0, 0};
     int64_t no[] = {2, 4, 0, 0, 0, 2, 0, 0, 0};
-    const char *modes[] = {"BRANCH_LT", "BRANCH_GTE", "LEAF", "LEAF", "LEAF",
-                           "BRANCH_LEQ", "LEAF",      "LEAF", "LEAF"};
+    const char *modes[] = {"BRANCH_LT",  "BRANCH_GTE", "LEAF", "LEAF", "LEAF",
+                           "BRANCH_LEQ", "LEAF",       "LEAF", "LEAF"};
     ints(b, n, "nodes_treeids", 9, tree);
     ints(b, n, "nodes_nodeids", 9, node);
     ints(b, n, "nodes_featureids", 9, feat);
@@ -343,11 +353,12 @@ TEST(ml_tree_regressor_two_targets_and_nan) {
 
 /* One-split trees, one per mode, on feature 0 with threshold 2. */
 TEST(ml_tree_regressor_branch_modes) {
-    const char *modes[] = {"BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ",
-                           "BRANCH_NEQ"};
+    const char *modes[] = {"BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE",
+                           "BRANCH_GT",  "BRANCH_EQ", "BRANCH_NEQ"};
     float xs[] = {1, 2, 3, NAN};
     /* true -> 1, false -> 0 */
-    int want[6][4] = {{1, 1, 0, 0}, {1, 0, 0, 0}, {0, 1, 1, 0}, {0, 0, 1, 0}, {0, 1, 0, 0}, {1, 0, 1, 0}};
+    int want[6][4] = {{1, 1, 0, 0}, {1, 0, 0, 0}, {0, 1, 1, 0},
+                      {0, 0, 1, 0}, {0, 1, 0, 0}, {1, 0, 1, 0}};
     for (int m = 0; m < 6; m++) {
         lp_builder *b = mlb(3);
         lp_build_input(b, "x", LP_FLOAT, "N,1");
@@ -388,8 +399,10 @@ TEST(ml_tree_regressor_as_tensor_double) {
         ints(b, n, "nodes_featureids", 3, INTS(0, 0, 0));
         double th[] = {0.1, 0, 0}, w[] = {1, 2};
         if (as_tensor) {
-            lp_build_attr_tensor(b, n, "nodes_values_as_tensor", LP_DOUBLE, 1, INTS(3), th, sizeof th);
-            lp_build_attr_tensor(b, n, "target_weights_as_tensor", LP_DOUBLE, 1, INTS(2), w, sizeof w);
+            lp_build_attr_tensor(b, n, "nodes_values_as_tensor", LP_DOUBLE, 1, INTS(3), th,
+                                 sizeof th);
+            lp_build_attr_tensor(b, n, "target_weights_as_tensor", LP_DOUBLE, 1, INTS(2), w,
+                                 sizeof w);
         } else {
             flts(b, n, "nodes_values", 3, FLTS(0.1f, 0, 0));
             flts(b, n, "target_weights", 2, FLTS(1, 2));
@@ -431,13 +444,19 @@ static lp_builder *forest_classifier(bool strings, const char *post) {
     ints(b, n, "class_ids", 7, INTS(0, 1, 2, 2, 0, 1, 1));
     /* the last weight sits on an interior node: ignored, as onnxruntime does */
     flts(b, n, "class_weights", 7, FLTS(0.5f, 0.25f, 0.25f, 0.5f, 0.25f, 0.25f, 99));
-    if (strings) lp_build_attr_strings(b, n, "classlabels_strings", 3, STRS("setosa", "versicolor", "virginica"));
-    else ints(b, n, "classlabels_int64s", 3, INTS(0, 1, 2));
+    if (strings)
+        lp_build_attr_strings(b, n, "classlabels_strings", 3,
+                              STRS("setosa", "versicolor", "virginica"));
+    else
+        ints(b, n, "classlabels_int64s", 3, INTS(0, 1, 2));
     lp_build_attr_string(b, n, "post_transform", post);
     lp_bnode *z = mln(b, "ZipMap", "probs", "zipped");
     lp_build_node_name(b, z, "zip");
-    if (strings) lp_build_attr_strings(b, z, "classlabels_strings", 3, STRS("setosa", "versicolor", "virginica"));
-    else ints(b, z, "classlabels_int64s", 3, INTS(0, 1, 2));
+    if (strings)
+        lp_build_attr_strings(b, z, "classlabels_strings", 3,
+                              STRS("setosa", "versicolor", "virginica"));
+    else
+        ints(b, z, "classlabels_int64s", 3, INTS(0, 1, 2));
     lp_build_output(b, "label", strings ? LP_STRING : LP_INT64, NULL);
     lp_build_output_seq_map(b, "zipped", strings ? LP_STRING : LP_INT64, LP_FLOAT);
     return b;
@@ -552,7 +571,8 @@ static lp_builder *ensemble5(int agg, int post, lp_dtype xt) {
 
 TEST(ml_tree_ensemble_v5_members_neq_nan) {
     lp_builder *b = ensemble5(1, 0, LP_DOUBLE);
-    /* rows: x0 = 3 (member) ; x0 = 2, x1 = 4 (NEQ true) ; x1 = 5 ; x1 = NaN (NEQ is true for NaN) */
+    /* rows: x0 = 3 (member) ; x0 = 2, x1 = 4 (NEQ true) ; x1 = 5 ; x1 = NaN (NEQ is true for NaN)
+     */
     double x[] = {3, 0, 2, 4, 2, 5, 2, NAN};
     lp_rvalue in = tensor(LP_DOUBLE, 2, INTS(4, 2), x);
     ml_run r;
@@ -716,8 +736,8 @@ TEST(ml_tree_hostile_attributes_fail_cleanly) {
     CHECK(fails_with(&r, rc, "node 7"));
     /* a cycle: node 1 leads back to node 0 */
     rc = hostile_tree(&r, 3, INTS(0, 0, 0), INTS(0, 1, 2), 3, INTS(0, 0, 0), INTS(1, 0, 0),
-                      INTS(2, 2, 0), STRS("BRANCH_LEQ", "BRANCH_LEQ", "LEAF"), 1, INTS(0),
-                      INTS(2), INTS(0), 3);
+                      INTS(2, 2, 0), STRS("BRANCH_LEQ", "BRANCH_LEQ", "LEAF"), 1, INTS(0), INTS(2),
+                      INTS(0), 3);
     CHECK(fails_with(&r, rc, "reached twice"));
     /* a self loop */
     rc = hostile_tree(&r, 2, INTS(0, 0), INTS(0, 1), 2, INTS(0, 0), INTS(0, 0), INTS(1, 0),
@@ -759,10 +779,10 @@ TEST(ml_tree_ensemble_v5_hostile) {
         int64_t yes0, root, leaf_target;
         bool members;
     } cases[] = {
-        {"out of range", 99, 0, 0, true},    /* a node index past the end */
-        {"tree_roots", 0, 9, 0, true},        /* a root past the end */
-        {"target", 0, 0, -1, true},           /* a negative target */
-        {"BRANCH_MEMBER", 0, 0, 0, false},    /* member nodes without sets */
+        {"out of range", 99, 0, 0, true},  /* a node index past the end */
+        {"tree_roots", 0, 9, 0, true},     /* a root past the end */
+        {"target", 0, 0, -1, true},        /* a negative target */
+        {"BRANCH_MEMBER", 0, 0, 0, false}, /* member nodes without sets */
     };
     for (int c = 0; c < NELEM(cases); c++) {
         lp_builder *b = mlb(5);
@@ -780,7 +800,8 @@ TEST(ml_tree_ensemble_v5_hostile) {
         ints(b, n, "tree_roots", 2, INTS(cases[c].root, 2));
         if (cases[c].members) {
             float members[] = {3, 1, NAN};
-            lp_build_attr_tensor(b, n, "membership_values", LP_FLOAT, 1, INTS(3), members, sizeof members);
+            lp_build_attr_tensor(b, n, "membership_values", LP_FLOAT, 1, INTS(3), members,
+                                 sizeof members);
         }
         ints(b, n, "leaf_targetids", 4, INTS(0, 1, cases[c].leaf_target, 0));
         float w[] = {1, 2, 4, 8};
@@ -902,8 +923,8 @@ static lp_builder *svc(int classes, const int64_t *vpc, int n_sv, const float *s
 /* libsvm's binary SVC: s = rho + c0 (x . sv0) + c1 (x . sv1); s > 0 votes for
 ** the first class; the scores are [-s, s]. */
 TEST(ml_svm_classifier_binary) {
-    lp_builder *b = svc(2, INTS(1, 1), 2, FLTS(1, 0, 0, 1), 2, FLTS(1, -1), 1, FLTS(0), NULL, NULL,
-                        "NONE");
+    lp_builder *b =
+        svc(2, INTS(1, 1), 2, FLTS(1, 0, 0, 1), 2, FLTS(1, -1), 1, FLTS(0), NULL, NULL, "NONE");
     lp_rvalue in = F32(2, D({2, 2}), {2, 1, 0, 3});
     ml_run r;
     REQUIRE(go(b, &in, 1, &r) == LP_OK);
@@ -1020,7 +1041,8 @@ static lp_builder *unary(const char *op, lp_dtype in, const char *shape, lp_dtyp
 
 TEST(ml_normalizer_max_l1_l2) {
     const char *norms[] = {"MAX", "L1", "L2"};
-    float want[3][6] = {{-1, 0.5f, 0.25f, 0, 0, 0},
+    /* MAX divides by the largest value (2 here), as the spec writes it */
+    float want[3][6] = {{-2, 1, 0.5f, 0, 0, 0},
                         {-4.0f / 7, 2.0f / 7, 1.0f / 7, 0, 0, 0},
                         {-4 / sqrtf(21), 2 / sqrtf(21), 1 / sqrtf(21), 0, 0, 0}};
     for (int i = 0; i < 3; i++) {
@@ -1164,7 +1186,8 @@ TEST(ml_label_encoder_versions) {
     lp_build_output(b, "y", LP_FLOAT, NULL);
     in = tensor(LP_INT64, 1, INTS(4), INTS(5, 6, 7, 5));
     REQUIRE(go(b, &in, 1, &r) == LP_OK);
-    CHECK(fo(&r, 0, 0) == 2.5f && fo(&r, 0, 1) == 1.5f && fo(&r, 0, 2) == 9 && fo(&r, 0, 3) == 2.5f);
+    CHECK(fo(&r, 0, 0) == 2.5f && fo(&r, 0, 1) == 1.5f && fo(&r, 0, 2) == 9 &&
+          fo(&r, 0, 3) == 2.5f);
     done(&r);
 
     /* version 4: float keys with NaN matching any NaN, tensor values (double) */
