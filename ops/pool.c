@@ -45,16 +45,10 @@ typedef struct pool_args {
     bool include_pad; /* AveragePool */
 } pool_args;
 
-/* The common 3-wide row of MaxPool or AveragePool (ResNet, SqueezeNet,
-** ShuffleNet, Inception): inside the row one pass with the three taps at
-** hand, at the edges the taps checked one by one. */
-static void row_3(bool max, const float *row, int64_t pw, int64_t sw, int64_t IW, float *o,
-                  int64_t OW) {
-    int64_t lo = 0, hi = OW;
-    while (lo < OW && sw * lo - pw < 0) lo++;             /* a tap before the row */
-    while (hi > lo && sw * (hi - 1) - pw + 2 >= IW) hi--; /* a tap after it */
-    for (int64_t ow = 0; ow < OW; ow++) {
-        if (ow >= lo && ow < hi) continue;
+/* Output columns [from, to) of a 3-wide row, each tap checked. */
+static void edge_3(bool max, const float *row, int64_t pw, int64_t sw, int64_t IW, float *o,
+                   int64_t from, int64_t to) {
+    for (int64_t ow = from; ow < to; ow++)
         for (int64_t kw = 0; kw < 3; kw++) {
             int64_t iw = sw * ow - pw + kw;
             if (iw < 0 || iw >= IW) continue;
@@ -63,7 +57,18 @@ static void row_3(bool max, const float *row, int64_t pw, int64_t sw, int64_t IW
             else if (row[iw] > o[ow])
                 o[ow] = row[iw];
         }
-    }
+}
+
+/* The common 3-wide row of MaxPool or AveragePool (ResNet, SqueezeNet,
+** ShuffleNet, Inception): inside the row one pass with the three taps at
+** hand, at the edges the taps checked one by one. */
+static void row_3(bool max, const float *row, int64_t pw, int64_t sw, int64_t IW, float *o,
+                  int64_t OW) {
+    int64_t lo = 0, hi = OW;
+    while (lo < OW && sw * lo - pw < 0) lo++;             /* a tap before the row */
+    while (hi > lo && sw * (hi - 1) - pw + 2 >= IW) hi--; /* a tap after it */
+    edge_3(max, row, pw, sw, IW, o, 0, lo);
+    edge_3(max, row, pw, sw, IW, o, hi, OW);
     const float *s = row + sw * lo - pw;
     float *t = o + lo;
     int64_t n = hi - lo;
