@@ -81,9 +81,6 @@ static void rule_tree_ensemble(lp_infer *x) {
 static void rule_float_same(lp_infer *x) { lp_sh_out_like_elem(x, 0, 0, LP_FLOAT); }
 static void rule_same(lp_infer *x) { lp_sh_out_like(x, 0, 0); }
 
-static void rule_imputer(lp_infer *x) {
-    lp_sh_out_like_elem(x, 0, 0, attr_count(x, "imputed_value_int64s") > 0 ? LP_INT64 : LP_FLOAT);
-}
 
 static void rule_label_encoder(lp_infer *x) {
     lp_dtype e = LP_UNDEFINED;
@@ -191,7 +188,7 @@ static const struct {
     {"Scaler", rule_float_same},
     {"Normalizer", rule_float_same},
     {"Binarizer", rule_same},
-    {"Imputer", rule_imputer},
+    {"Imputer", rule_same}, /* Y has X's type (double and int32 too) */
     {"LabelEncoder", rule_label_encoder},
     {"CategoryMapper", rule_category_mapper},
     {"OneHotEncoder", rule_one_hot_encoder},
