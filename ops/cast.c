@@ -144,6 +144,22 @@ LP_EW_CLONES static void f32_to_small(const float *s, lp_dtype t, void *dst, int
     }
 }
 
+/* double -> float rounding to odd: the float keeps a sticky last bit, so
+** rounding it again to a narrower float (half, bfloat16, float8) rounds the
+** double correctly, not twice. */
+LP_EW_CLONES static void f64_to_f32_odd(const double *s, float *d, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        double v = s[i];
+        float f = (float)v;
+        if ((double)f == v || v != v || isinf(f)) { /* exact, NaN, overflow */
+            d[i] = f;
+            continue;
+        }
+        if (fabs((double)f) > fabs(v)) f = nextafterf(f, 0); /* toward zero ... */
+        d[i] = lp_bits2f(lp_f2bits(f) | 1u);                  /* ... and sticky */
+    }
+}
+
 /* Keeps the low bits of int64 values, sign-extended for the signed types. */
 static void i64_to_small_int(const int64_t *s, lp_dtype t, void *dst, int64_t n) {
     uint8_t *d = dst;
@@ -192,6 +208,8 @@ void lp_cast_buf(lp_dtype from, const void *src, lp_dtype to, void *dst, int64_t
             small_to_f32(from, s, fin, m, lut);
             if (mt == LP_FLOAT) memcpy(mid.f, fin, (size_t)m * sizeof(float));
             else plain_tab[LP_FLOAT][LP_INT64](fin, mid.i, m);
+        } else if (from == LP_DOUBLE && mt == LP_FLOAT) {
+            f64_to_f32_odd((const double *)s, mid.f, m);
         } else if (plain_tab[from][mt]) {
             plain_tab[from][mt](s, midp, m);
         } else {

@@ -373,3 +373,29 @@ TEST(ew_broadcast_random_shapes_match_naive) {
     }
 #undef RND
 }
+
+TEST(cast_double_to_half_rounds_once) {
+    /* 1 + 2^-11 + 2^-40: above the midpoint between two halves, but it rounds
+    ** to float exactly at the midpoint, where a second rounding goes to even. */
+    double d[2] = {1.0 + ldexp(1, -11) + ldexp(1, -40), -(1.0 + ldexp(1, -11) + ldexp(1, -40))};
+    lp_rvalue in = tv(LP_DOUBLE, d, 1, I64(2));
+    attr_spec to = {.name = "to", .i = LP_FLOAT16};
+    lp_tensor y = {0};
+    REQUIRE(run_op("Cast", 21, &to, 1, &in, 1, &y) == 0);
+    CHECK(((uint16_t *)y.data)[0] == 0x3c01 && ((uint16_t *)y.data)[1] == 0xbc01);
+    lp_tensor_release(&y);
+}
+
+TEST(cast_e8m0_round_modes) {
+    float x[4] = {1.1f, 1.5f, 0.124f, 4.0f};
+    lp_rvalue in = tv(LP_FLOAT, x, 1, I64(4));
+    const char *modes[3] = {"up", "down", "nearest"};
+    const uint8_t want[3][4] = {{128, 128, 124, 129}, {127, 127, 123, 129}, {127, 128, 124, 129}};
+    for (int m = 0; m < 3; m++) {
+        attr_spec at[2] = {{.name = "to", .i = LP_FLOAT8E8M0}, {.name = "round_mode", .s = modes[m]}};
+        lp_tensor y = {0};
+        REQUIRE(run_op("Cast", 25, at, 2, &in, 1, &y) == 0);
+        for (int i = 0; i < 4; i++) CHECK(((uint8_t *)y.data)[i] == want[m][i]);
+        lp_tensor_release(&y);
+    }
+}
