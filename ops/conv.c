@@ -40,8 +40,12 @@ static void conv_release(void *p) {
     free(st);
 }
 
-void lp_k_conv_release(void *p) { conv_release(p); }
-void lp_k_conv_transpose_release(void *p) { conv_release(p); }
+void lp_k_conv_release(void *p) {
+    conv_release(p);
+}
+void lp_k_conv_transpose_release(void *p) {
+    conv_release(p);
+}
 
 /* Output channels from the weight (constant, or typed by the file). */
 static int64_t weight_dim(lp_kctx *k, int axis) {
@@ -85,7 +89,9 @@ static int prepare_epilogue(lp_kctx *k, int64_t channels, int rank) {
     return LP_OK;
 }
 
-int lp_k_conv_prepare(lp_kctx *k) { return prepare_epilogue(k, weight_dim(k, 0), weight_rank(k)); }
+int lp_k_conv_prepare(lp_kctx *k) {
+    return prepare_epilogue(k, weight_dim(k, 0), weight_rank(k));
+}
 
 int lp_k_conv_transpose_prepare(lp_kctx *k) {
     int64_t mg = weight_dim(k, 1);
@@ -216,10 +222,11 @@ int lp_k_conv(lp_kctx *k) {
     int64_t group = lp_attr_int(k->node, "group", 1);
     int64_t N = X->dims[0], C = X->dims[1], M = W->dims[0], Cg = W->dims[1];
     if (group < 1 || C != Cg * group || M % group)
-        return lp_kbad(k, "X has %lld channels, W [%lld, %lld, ...] with group %lld",
-                       (long long)C, (long long)M, (long long)Cg, (long long)group);
-    if (B && B->numel != M) return lp_kbad(k, "B has %lld values for %lld output channels",
-                                           (long long)B->numel, (long long)M);
+        return lp_kbad(k, "X has %lld channels, W [%lld, %lld, ...] with group %lld", (long long)C,
+                       (long long)M, (long long)Cg, (long long)group);
+    if (B && B->numel != M)
+        return lp_kbad(k, "B has %lld values for %lld output channels", (long long)B->numel,
+                       (long long)M);
     lp_window w;
     if ((rc = lp_window_init(k, &w, nd, X->dims + 2, W->dims + 2, false))) return rc;
     int64_t dims[2 + LP_WIN_DIMS] = {N, M};
@@ -232,8 +239,7 @@ int lp_k_conv(lp_kctx *k) {
     const int64_t Pin = lp_window_in_size(&w), P = lp_window_out_size(&w), OW = w.out[2];
     const int64_t rows = w.out[0] * w.out[1];
     bool pointwise = K == 1, depthwise = Cg == 1 && group > 1;
-    for (int i = 0; i < LP_WIN_DIMS; i++)
-        pointwise &= w.s[i] == 1 && w.pb[i] == 0 && w.pe[i] == 0;
+    for (int i = 0; i < LP_WIN_DIMS; i++) pointwise &= w.s[i] == 1 && w.pb[i] == 0 && w.pe[i] == 0;
     int64_t band = rows; /* output rows unrolled at a time */
     if (!pointwise && !depthwise && Kdim * P * 4 > COL_BUDGET) {
         band = COL_BUDGET / 4 / (Kdim * OW);
@@ -242,9 +248,13 @@ int lp_k_conv(lp_kctx *k) {
     bool conv = X->dtype != LP_FLOAT;
     bool direct3 = depthwise && direct3_fits(&w);
     int64_t padded = direct3 ? (w.in[1] + w.pb[1] + w.pe[1]) * (w.in[2] + w.pb[2] + w.pe[2]) : 0;
-    int64_t lens[7] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
-                       conv ? Y->numel : 0, pointwise || depthwise ? 0 : Kdim * band * OW,
-                       conv ? Y->numel : 0, padded};
+    int64_t lens[7] = {conv ? X->numel : 0,
+                       conv ? W->numel : 0,
+                       conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0,
+                       pointwise || depthwise ? 0 : Kdim * band * OW,
+                       conv ? Y->numel : 0,
+                       padded};
     float *a[7];
     if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
     if (direct3) memset(a[6], 0, (size_t)padded * sizeof(float)); /* the border stays zero */
@@ -274,8 +284,8 @@ int lp_k_conv(lp_kctx *k) {
                     int64_t r1 = r0 + band < rows ? r0 + band : rows, cols = (r1 - r0) * OW;
                     lp_im2col(&w, Cg, xg, col, r0, r1);
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)cols,
-                                (int)Kdim, 1.0f, wg, (int)Kdim, col, (int)cols, 0.0f,
-                                yg + r0 * OW, (int)P);
+                                (int)Kdim, 1.0f, wg, (int)Kdim, col, (int)cols, 0.0f, yg + r0 * OW,
+                                (int)P);
                 }
             }
             lp_epilogue_rows(ep, bias, res ? res + (n * M + g * Mg) * P : NULL, yg, g * Mg, Mg, P);
@@ -285,7 +295,9 @@ int lp_k_conv(lp_kctx *k) {
 
 /* ---- ConvTranspose ---- */
 
-static int64_t floordiv2(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
+static int64_t floordiv2(int64_t v) {
+    return v >= 0 ? v / 2 : -((-v + 1) / 2);
+}
 
 int lp_k_conv_transpose(lp_kctx *k) {
     const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *B = lp_in(k, 2);
@@ -295,10 +307,11 @@ int lp_k_conv_transpose(lp_kctx *k) {
     int64_t group = lp_attr_int(k->node, "group", 1);
     int64_t N = X->dims[0], C = X->dims[1], Mg = W->dims[1], M = Mg * group;
     if (group < 1 || W->dims[0] != C || C % group)
-        return lp_kbad(k, "X has %lld channels, W [%lld, %lld, ...] with group %lld",
-                       (long long)C, (long long)W->dims[0], (long long)Mg, (long long)group);
-    if (B && B->numel != M) return lp_kbad(k, "B has %lld values for %lld output channels",
-                                           (long long)B->numel, (long long)M);
+        return lp_kbad(k, "X has %lld channels, W [%lld, %lld, ...] with group %lld", (long long)C,
+                       (long long)W->dims[0], (long long)Mg, (long long)group);
+    if (B && B->numel != M)
+        return lp_kbad(k, "B has %lld values for %lld output channels", (long long)B->numel,
+                       (long long)M);
     /* The geometry as the forward Conv that maps Y back to X: its input is
     ** Y's grid, its output X's grid. */
     lp_window w;
@@ -355,7 +368,7 @@ int lp_k_conv_transpose(lp_kctx *k) {
     const int64_t Pin = lp_window_out_size(&w), P = lp_window_in_size(&w);
     bool conv = X->dtype != LP_FLOAT;
     int64_t lens[6] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
-                       conv ? Y->numel : 0, Mg * K * Pin, conv ? Y->numel : 0};
+                       conv ? Y->numel : 0, Mg * K * Pin,        conv ? Y->numel : 0};
     float *a[6];
     if (!lp_nn_scratch(k, 6, lens, a)) return LP_EFAIL;
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
@@ -383,18 +396,22 @@ int lp_k_conv_transpose(lp_kctx *k) {
 
 int lp_k_col2im(lp_kctx *k) {
     const lp_tensor *X = lp_in(k, 0), *image = lp_in(k, 1), *block = lp_in(k, 2);
-    if (!X || !image || !block) return lp_kfail(k, "inputs input, image_shape and block_shape are required");
+    if (!X || !image || !block)
+        return lp_kfail(k, "inputs input, image_shape and block_shape are required");
     if (!lp_nn_float_type(X->dtype))
         return lp_kfail(k, "%s inputs are not supported", lp_dtype_name(X->dtype));
     int nd = (int)image->numel;
     if (X->rank != 3 || nd < 1 || nd > LP_WIN_DIMS || block->numel != nd)
-        return lp_kbad(k, "needs input [N, C*prod(block), L] and 1 to %d spatial dims of "
-                          "image_shape and block_shape", LP_WIN_DIMS);
+        return lp_kbad(k,
+                       "needs input [N, C*prod(block), L] and 1 to %d spatial dims of "
+                       "image_shape and block_shape",
+                       LP_WIN_DIMS);
     int64_t in[LP_WIN_DIMS], ks[LP_WIN_DIMS], K = 1;
     for (int i = 0; i < nd; i++) {
         in[i] = lp_get_i64(image, i);
         ks[i] = lp_get_i64(block, i);
-        if (in[i] < 1 || ks[i] < 1) return lp_kbad(k, "image_shape and block_shape must be positive");
+        if (in[i] < 1 || ks[i] < 1)
+            return lp_kbad(k, "image_shape and block_shape must be positive");
         K *= ks[i];
     }
     lp_window w;

@@ -190,7 +190,8 @@ bool lp_fuse_bias_add(lp_kctx *k, lp_epilogue *e) {
     int mine = (int)(st->out[0] - p->frame.vals);
     int other = n->inputs[0] == mine ? 1 : 0;
     const lp_tensor *t = lp_fuse_const(k, n, other);
-    if (!t || t->dtype != LP_FLOAT || t->rank > 2 || (t->rank == 2 && t->dims[0] != 1)) return false;
+    if (!t || t->dtype != LP_FLOAT || t->rank > 2 || (t->rank == 2 && t->dims[0] != 1))
+        return false;
     if (t->numel != e->channels && t->numel != 1) return false;
     const float *b = t->data;
     if (!e->shift) e->shift = channel_array(e->channels, 0);
@@ -231,8 +232,10 @@ bool lp_fuse_activation(lp_kctx *k, lp_epilogue *e) {
             if (i >= n->n_inputs || n->inputs[i] < 0) continue;
             const float *v = const_floats(k, n, i, 1, true);
             if (!v) return false;
-            if (i == 1) lo = *v;
-            else hi = *v;
+            if (i == 1)
+                lo = *v;
+            else
+                hi = *v;
         }
     } else {
         return false;
@@ -252,7 +255,9 @@ void lp_epilogue_free(lp_epilogue *e) {
     e->scale = e->shift = NULL;
 }
 
-bool lp_epilogue_empty(const lp_epilogue *e) { return !e->scale && !e->shift && !e->clamp; }
+bool lp_epilogue_empty(const lp_epilogue *e) {
+    return !e->scale && !e->shift && !e->clamp;
+}
 
 /* ---- running it ---- */
 
@@ -287,7 +292,8 @@ int lp_epilogue_residual_input(lp_kctx *k, const lp_epilogue *e, const lp_tensor
     *R = NULL;
     if (!e || e->residual < 0) return LP_OK;
     const lp_tensor *r = lp_in(k, e->residual);
-    if (!r || r->dtype != Y->dtype) return lp_kbad(k, "the fused residual input is missing or of another type");
+    if (!r || r->dtype != Y->dtype)
+        return lp_kbad(k, "the fused residual input is missing or of another type");
     const lp_tensor *both[2] = {Y, r};
     int rank;
     int64_t dims[LP_MAX_RANK];

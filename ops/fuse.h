@@ -41,7 +41,7 @@ typedef struct lp_epilogue {
     int residual;     /* k->in index of a fused residual Add's other input, or -1 */
     bool clamp;       /* a fused Relu or Clip */
     float lo, hi;
-    int n_fused;      /* nodes absorbed */
+    int n_fused; /* nodes absorbed */
 } lp_epilogue;
 
 /* Starts an epilogue holding a constant bias of `channels` values (bias may

@@ -22,23 +22,23 @@ LP_NN_VECTORIZE
 
 /* Integer products wrap modulo 2^64 before narrowing, as the ONNX reference
 ** (numpy) does, and never overflow a signed type. */
-#define GEMM_INT(T)                                                                               \
-    static void gemm_##T(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha,         \
-                         const T *a, int64_t lda, const T *b, int64_t ldb, double beta, T *c,     \
+#define GEMM_INT(T)                                                                                \
+    static void gemm_##T(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha,          \
+                         const T *a, int64_t lda, const T *b, int64_t ldb, double beta, T *c,      \
                          int64_t ldc) {                                                            \
-        bool plain = alpha == 1.0 && beta == 0.0;                                                 \
-        for (int64_t i = 0; i < M; i++)                                                           \
-            for (int64_t j = 0; j < N; j++) {                                                     \
-                uint64_t acc = 0;                                                                 \
-                for (int64_t p = 0; p < K; p++) {                                                 \
-                    T x = ta ? a[p * lda + i] : a[i * lda + p];                                   \
-                    T y = tb ? b[j * ldb + p] : b[p * ldb + j];                                   \
-                    acc += (uint64_t)x * (uint64_t)y;                                             \
-                }                                                                                 \
-                T *o = &c[i * ldc + j];                                                           \
-                *o = plain ? (T)acc                                                               \
-                           : (T)(alpha * (double)(T)acc + (beta != 0.0 ? beta * (double)*o : 0)); \
-            }                                                                                     \
+        bool plain = alpha == 1.0 && beta == 0.0;                                                  \
+        for (int64_t i = 0; i < M; i++)                                                            \
+            for (int64_t j = 0; j < N; j++) {                                                      \
+                uint64_t acc = 0;                                                                  \
+                for (int64_t p = 0; p < K; p++) {                                                  \
+                    T x = ta ? a[p * lda + i] : a[i * lda + p];                                    \
+                    T y = tb ? b[j * ldb + p] : b[p * ldb + j];                                    \
+                    acc += (uint64_t)x * (uint64_t)y;                                              \
+                }                                                                                  \
+                T *o = &c[i * ldc + j];                                                            \
+                *o = plain ? (T)acc                                                                \
+                           : (T)(alpha * (double)(T)acc + (beta != 0.0 ? beta * (double)*o : 0));  \
+            }                                                                                      \
     }
 GEMM_INT(int32_t)
 GEMM_INT(int64_t)
@@ -58,10 +58,18 @@ static void gemm_one(lp_dtype t, bool ta, bool tb, int64_t M, int64_t N, int64_t
         cblas_dgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, alpha, a, (int)lda, b, (int)ldb,
                     beta, c, (int)ldc);
         return;
-    case LP_INT32: gemm_int32_t(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc); return;
-    case LP_INT64: gemm_int64_t(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc); return;
-    case LP_UINT32: gemm_uint32_t(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc); return;
-    case LP_UINT64: gemm_uint64_t(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc); return;
+    case LP_INT32:
+        gemm_int32_t(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    case LP_INT64:
+        gemm_int64_t(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    case LP_UINT32:
+        gemm_uint32_t(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    case LP_UINT64:
+        gemm_uint64_t(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
     default: /* float */
         if (K == 0) break;
         cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, (float)alpha, a, (int)lda, b,
@@ -87,7 +95,9 @@ static bool gemm_type(lp_dtype t) {
 }
 
 /* float16/bfloat16 are computed in float. */
-static bool widened(lp_dtype t) { return t == LP_FLOAT16 || t == LP_BFLOAT16; }
+static bool widened(lp_dtype t) {
+    return t == LP_FLOAT16 || t == LP_BFLOAT16;
+}
 
 /* ---- fusion ---- */
 
@@ -101,11 +111,15 @@ void lp_k_gemm_release(void *p) {
     lp_epilogue_free(&st->ep);
     free(st);
 }
-void lp_k_matmul_release(void *p) { lp_k_gemm_release(p); }
+void lp_k_matmul_release(void *p) {
+    lp_k_gemm_release(p);
+}
 
 static int finish_prepare(lp_kctx *k, gemm_state *st) {
-    if (st->ep.n_fused) k->state = st;
-    else lp_k_gemm_release(st);
+    if (st->ep.n_fused)
+        k->state = st;
+    else
+        lp_k_gemm_release(st);
     return LP_OK;
 }
 
@@ -158,7 +172,8 @@ int lp_k_gemm(lp_kctx *k) {
     if (B->dtype != t || (C && C->dtype != t)) return lp_kbad(k, "A, B and C must have one type");
     if (A->rank != 2 || B->rank != 2) return lp_kbad(k, "A and B must be matrices");
     bool ta = lp_attr_int(k->node, "transA", 0), tb = lp_attr_int(k->node, "transB", 0);
-    double alpha = lp_attr_float(k->node, "alpha", 1.0f), beta = lp_attr_float(k->node, "beta", 1.0f);
+    double alpha = lp_attr_float(k->node, "alpha", 1.0f),
+           beta = lp_attr_float(k->node, "beta", 1.0f);
     int64_t M = A->dims[ta ? 1 : 0], K = A->dims[ta ? 0 : 1];
     int64_t N = B->dims[tb ? 0 : 1], K2 = B->dims[tb ? 1 : 0];
     if (K != K2)
@@ -192,7 +207,8 @@ int lp_k_gemm(lp_kctx *k) {
         char *row = y + i * N * es;
         const char *src = (const char *)C->data + i * cs[0] * es;
         if (wide) /* float16/bfloat16 C into the float result */
-            for (int64_t j = 0; j < N; j++) ((float *)row)[j] = (float)lp_get_f64(C, i * cs[0] + j * cs[1]);
+            for (int64_t j = 0; j < N; j++)
+                ((float *)row)[j] = (float)lp_get_f64(C, i * cs[0] + j * cs[1]);
         else if (cs[1]) /* a row of C */
             memcpy(row, src, (size_t)N * es);
         else /* one value of C across the row */
@@ -207,7 +223,7 @@ int lp_k_gemm(lp_kctx *k) {
 
 typedef struct mm_geom {
     int64_t M, K, N, batch;
-    int rank;                    /* batch dims of the output */
+    int rank; /* batch dims of the output */
     int64_t dims[LP_MAX_RANK];
     int64_t sa[LP_MAX_RANK], sb[LP_MAX_RANK]; /* strides in matrices; 0 where broadcast */
 } mm_geom;

@@ -18,8 +18,12 @@ int lp_window_ints(lp_kctx *k, const char *name, int nd, int64_t dflt, int64_t *
     return LP_OK;
 }
 
-int64_t lp_window_in_size(const lp_window *w) { return w->in[0] * w->in[1] * w->in[2]; }
-int64_t lp_window_out_size(const lp_window *w) { return w->out[0] * w->out[1] * w->out[2]; }
+int64_t lp_window_in_size(const lp_window *w) {
+    return w->in[0] * w->in[1] * w->in[2];
+}
+int64_t lp_window_out_size(const lp_window *w) {
+    return w->out[0] * w->out[1] * w->out[2];
+}
 
 int lp_window_init(lp_kctx *k, lp_window *w, int nd, const int64_t *in, const int64_t *kshape,
                    bool pool) {
@@ -45,7 +49,8 @@ int lp_window_init(lp_kctx *k, lp_window *w, int nd, const int64_t *in, const in
     if ((rc = lp_window_ints(k, "dilations", nd, 1, w->d))) return rc;
     int np = 0;
     const int64_t *pads = lp_attr_ints(k->node, "pads", &np);
-    if (pads && np != 2 * nd) return lp_kfail(k, "'pads' has %d values for %d spatial dims", np, nd);
+    if (pads && np != 2 * nd)
+        return lp_kfail(k, "'pads' has %d values for %d spatial dims", np, nd);
     for (int i = 0; i < nd; i++) {
         w->pb[off + i] = pads ? pads[i] : 0;
         w->pe[off + i] = pads ? pads[nd + i] : 0;
@@ -159,7 +164,8 @@ bool lp_nn_float_type(lp_dtype t) {
 
 const float *lp_nn_floats(const lp_tensor *t, float *buf) {
     if (t->dtype == LP_FLOAT) return t->data;
-    for (int64_t i = 0; i < t->numel; i++) buf[i] = (float)lp_load_f64(t->dtype, t->data, (size_t)i);
+    for (int64_t i = 0; i < t->numel; i++)
+        buf[i] = (float)lp_load_f64(t->dtype, t->data, (size_t)i);
     return buf;
 }
 

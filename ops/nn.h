@@ -27,14 +27,14 @@
 #define LP_WIN_DIMS 3
 
 typedef struct lp_window {
-    int nd;                    /* spatial dims as given: 1..3 */
-    int64_t in[LP_WIN_DIMS];   /* input extent */
-    int64_t k[LP_WIN_DIMS];    /* kernel extent */
-    int64_t s[LP_WIN_DIMS];    /* stride */
-    int64_t d[LP_WIN_DIMS];    /* dilation */
-    int64_t pb[LP_WIN_DIMS];   /* padding before */
-    int64_t pe[LP_WIN_DIMS];   /* padding after */
-    int64_t out[LP_WIN_DIMS];  /* output extent */
+    int nd;                   /* spatial dims as given: 1..3 */
+    int64_t in[LP_WIN_DIMS];  /* input extent */
+    int64_t k[LP_WIN_DIMS];   /* kernel extent */
+    int64_t s[LP_WIN_DIMS];   /* stride */
+    int64_t d[LP_WIN_DIMS];   /* dilation */
+    int64_t pb[LP_WIN_DIMS];  /* padding before */
+    int64_t pe[LP_WIN_DIMS];  /* padding after */
+    int64_t out[LP_WIN_DIMS]; /* output extent */
 } lp_window;
 
 /* Reads the attributes of a windowed op over `nd` spatial dims of extents

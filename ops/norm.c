@@ -198,7 +198,8 @@ int lp_k_instance_normalization(lp_kctx *k) {
     if (!S || !B) return lp_kfail(k, "inputs scale and B are required");
     if (X->rank < 3) return lp_kbad(k, "X must have rank 3 or more");
     int64_t N = X->dims[0], C = X->dims[1], inner = N && C ? X->numel / (N * C) : 0;
-    if (S->numel != C || B->numel != C) return lp_kbad(k, "scale and B need %lld values", (long long)C);
+    if (S->numel != C || B->numel != C)
+        return lp_kbad(k, "scale and B need %lld values", (long long)C);
     double eps = lp_attr_float(k->node, "epsilon", 1e-5f);
     lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, X->dims);
     if (!Y) return LP_EFAIL;
@@ -222,8 +223,8 @@ int lp_k_instance_normalization(lp_kctx *k) {
 
 /* Expands T (broadcastable to the trailing dims of X from `axis`) to the
 ** `inner` values of one normalised block. */
-static int expand_inner(lp_kctx *k, const lp_tensor *T, const lp_tensor *X, int axis,
-                        float *out, float *tmp) {
+static int expand_inner(lp_kctx *k, const lp_tensor *T, const lp_tensor *X, int axis, float *out,
+                        float *tmp) {
     int nr = X->rank - axis;
     if (T->rank > nr) return lp_kbad(k, "scale and bias must broadcast to X's normalised dims");
     const float *t = lp_nn_floats(T, tmp);
@@ -257,17 +258,21 @@ static int block_norm(lp_kctx *k, bool rms) {
     double eps = lp_attr_float(k->node, "epsilon", 1e-5f);
     int64_t outer = 1, inner = 1;
     for (int d = 0; d < X->rank; d++) {
-        if (d < axis) outer *= X->dims[d];
-        else inner *= X->dims[d];
+        if (d < axis)
+            outer *= X->dims[d];
+        else
+            inner *= X->dims[d];
     }
     lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, X->dims);
     if (!Y) return LP_EFAIL;
     int64_t sdims[LP_MAX_RANK];
     for (int d = 0; d < X->rank; d++) sdims[d] = d < axis ? X->dims[d] : 1;
     lp_tensor *Mo = NULL, *Io = NULL;
-    if (!rms && lp_out_wanted(k, 1) && !(Mo = lp_out(k, 1, declared_out(k, 1, LP_FLOAT), X->rank, sdims)))
+    if (!rms && lp_out_wanted(k, 1) &&
+        !(Mo = lp_out(k, 1, declared_out(k, 1, LP_FLOAT), X->rank, sdims)))
         return LP_EFAIL;
-    if (!rms && lp_out_wanted(k, 2) && !(Io = lp_out(k, 2, declared_out(k, 2, LP_FLOAT), X->rank, sdims)))
+    if (!rms && lp_out_wanted(k, 2) &&
+        !(Io = lp_out(k, 2, declared_out(k, 2, LP_FLOAT), X->rank, sdims)))
         return LP_EFAIL;
     bool conv = X->dtype != LP_FLOAT;
     int64_t most = B && B->numel > S->numel ? B->numel : S->numel;
@@ -290,8 +295,7 @@ static int block_norm(lp_kctx *k, bool rms) {
             moments(r, inner, 1, &m, &v);
         }
         float inv = (float)(1.0 / sqrt(v + eps)), mf = (float)m;
-        for (int64_t i = 0; i < inner; i++)
-            w[i] = (r[i] - mf) * inv * sc[i] + (B ? bi[i] : 0.0f);
+        for (int64_t i = 0; i < inner; i++) w[i] = (r[i] - mf) * inv * sc[i] + (B ? bi[i] : 0.0f);
         if (Mo) lp_store_f64(Mo->dtype, Mo->data, (size_t)o, m);
         if (Io) lp_store_f64(Io->dtype, Io->data, (size_t)o, inv);
     }
@@ -299,8 +303,12 @@ static int block_norm(lp_kctx *k, bool rms) {
     return LP_OK;
 }
 
-int lp_k_layer_normalization(lp_kctx *k) { return block_norm(k, false); }
-int lp_k_rms_normalization(lp_kctx *k) { return block_norm(k, true); }
+int lp_k_layer_normalization(lp_kctx *k) {
+    return block_norm(k, false);
+}
+int lp_k_rms_normalization(lp_kctx *k) {
+    return block_norm(k, true);
+}
 
 /* ---- GroupNormalization ---- */
 
@@ -312,8 +320,9 @@ int lp_k_group_normalization(lp_kctx *k) {
     if (X->rank < 2) return lp_kbad(k, "X must have rank 2 or more");
     int64_t G = lp_attr_int(k->node, "num_groups", 0);
     int64_t N = X->dims[0], C = X->dims[1], inner = N && C ? X->numel / (N * C) : 0;
-    if (G < 1 || C % G) return lp_kbad(k, "%lld channels do not split into %lld groups",
-                                       (long long)C, (long long)G);
+    if (G < 1 || C % G)
+        return lp_kbad(k, "%lld channels do not split into %lld groups", (long long)C,
+                       (long long)G);
     /* opset 18 scaled per group; opset 21 per channel */
     bool per_group = S->numel == G && S->numel != C;
     if ((S->numel != C && !per_group) || B->numel != S->numel)
@@ -352,7 +361,8 @@ int lp_k_lrn(lp_kctx *k) {
     if (X->rank < 2) return lp_kbad(k, "X must have rank 2 or more");
     int64_t size = lp_attr_int(k->node, "size", 0);
     if (size < 1) return lp_kfail(k, "size must be positive");
-    float alpha = lp_attr_float(k->node, "alpha", 1e-4f), beta = lp_attr_float(k->node, "beta", 0.75f);
+    float alpha = lp_attr_float(k->node, "alpha", 1e-4f),
+          beta = lp_attr_float(k->node, "beta", 0.75f);
     float bias = lp_attr_float(k->node, "bias", 1.0f);
     int64_t N = X->dims[0], C = X->dims[1], inner = N && C ? X->numel / (N * C) : 0;
     lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, X->dims);
@@ -441,7 +451,8 @@ int lp_k_mean_variance_normalization(lp_kctx *k) {
     bool reduced[LP_MAX_RANK] = {false};
     for (int i = 0; i < n_axes; i++) {
         int a = lp_norm_axis(axes[i], X->rank);
-        if (a < 0 || X->rank == 0) return lp_kbad(k, "axis %lld is out of range", (long long)axes[i]);
+        if (a < 0 || X->rank == 0)
+            return lp_kbad(k, "axis %lld is out of range", (long long)axes[i]);
         reduced[a] = true;
     }
     /* each element's group: its index with the reduced axes dropped */

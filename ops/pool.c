@@ -41,9 +41,23 @@ static void column_counts(const lp_window *w, int64_t lo, int64_t hi, float *cnt
 
 typedef struct pool_args {
     int kind;
-    float p;                /* LpPool */
-    bool include_pad;       /* AveragePool */
+    float p;          /* LpPool */
+    bool include_pad; /* AveragePool */
 } pool_args;
+
+/* Output columns [from, to) of a 3-wide row, each tap checked. */
+static void edge_3(bool max, const float *row, int64_t pw, int64_t sw, int64_t IW, float *o,
+                   int64_t from, int64_t to) {
+    for (int64_t ow = from; ow < to; ow++)
+        for (int64_t kw = 0; kw < 3; kw++) {
+            int64_t iw = sw * ow - pw + kw;
+            if (iw < 0 || iw >= IW) continue;
+            if (!max)
+                o[ow] += row[iw];
+            else if (row[iw] > o[ow])
+                o[ow] = row[iw];
+        }
+}
 
 /* The common 3-wide row of MaxPool or AveragePool (ResNet, SqueezeNet,
 ** ShuffleNet, Inception): inside the row one pass with the three taps at
@@ -53,15 +67,8 @@ static void row_3(bool max, const float *row, int64_t pw, int64_t sw, int64_t IW
     int64_t lo = 0, hi = OW;
     while (lo < OW && sw * lo - pw < 0) lo++;             /* a tap before the row */
     while (hi > lo && sw * (hi - 1) - pw + 2 >= IW) hi--; /* a tap after it */
-    for (int64_t ow = 0; ow < OW; ow++) {
-        if (ow >= lo && ow < hi) continue;
-        for (int64_t kw = 0; kw < 3; kw++) {
-            int64_t iw = sw * ow - pw + kw;
-            if (iw < 0 || iw >= IW) continue;
-            if (!max) o[ow] += row[iw];
-            else if (row[iw] > o[ow]) o[ow] = row[iw];
-        }
-    }
+    edge_3(max, row, pw, sw, IW, o, 0, lo);
+    edge_3(max, row, pw, sw, IW, o, hi, OW);
     const float *s = row + sw * lo - pw;
     float *t = o + lo;
     int64_t n = hi - lo;
@@ -134,7 +141,8 @@ static void pool_plane(const lp_window *w, const pool_args *pa, const float *x, 
                     } else if (pa->p == 2.0f) {
                         for (int64_t ow = lo; ow < hi; ow++) o[ow] += s[ow * sw] * s[ow * sw];
                     } else {
-                        for (int64_t ow = lo; ow < hi; ow++) o[ow] += powf(fabsf(s[ow * sw]), pa->p);
+                        for (int64_t ow = lo; ow < hi; ow++)
+                            o[ow] += powf(fabsf(s[ow * sw]), pa->p);
                     }
                 }
             }
@@ -174,7 +182,8 @@ static void maxpool_indices(const lp_window *w, const float *x, float *y, int64_
                 int64_t s[3] = {od * w->s[0] - w->pb[0], oh * w->s[1] - w->pb[1],
                                 ow * w->s[2] - w->pb[2]};
                 int64_t a[3], b[3];
-                for (int i = 0; i < 3; i++) tap_range(s[i], w->k[i], w->d[i], 0, w->in[i], &a[i], &b[i]);
+                for (int i = 0; i < 3; i++)
+                    tap_range(s[i], w->k[i], w->d[i], 0, w->in[i], &a[i], &b[i]);
                 float best = -INFINITY;
                 int64_t at = -1;
                 for (int64_t kd = a[0]; kd < b[0]; kd++)
@@ -303,9 +312,15 @@ static int global_pool(lp_kctx *k, int kind) {
     return LP_OK;
 }
 
-int lp_k_global_max_pool(lp_kctx *k) { return global_pool(k, POOL_MAX); }
-int lp_k_global_average_pool(lp_kctx *k) { return global_pool(k, POOL_AVG); }
-int lp_k_global_lp_pool(lp_kctx *k) { return global_pool(k, POOL_LP); }
+int lp_k_global_max_pool(lp_kctx *k) {
+    return global_pool(k, POOL_MAX);
+}
+int lp_k_global_average_pool(lp_kctx *k) {
+    return global_pool(k, POOL_AVG);
+}
+int lp_k_global_lp_pool(lp_kctx *k) {
+    return global_pool(k, POOL_LP);
+}
 
 /* ---- MaxUnpool ---- */
 
@@ -371,7 +386,8 @@ int lp_k_max_roi_pool(lp_kctx *k) {
         return lp_kbad(k, "needs X [N, C, H, W] and rois [num_rois, 5]");
     int n = 0;
     const int64_t *ps = lp_attr_ints(k->node, "pooled_shape", &n);
-    if (!ps || n != 2 || ps[0] < 1 || ps[1] < 1) return lp_kfail(k, "pooled_shape needs 2 positive values");
+    if (!ps || n != 2 || ps[0] < 1 || ps[1] < 1)
+        return lp_kfail(k, "pooled_shape needs 2 positive values");
     float scale = lp_attr_float(k->node, "spatial_scale", 1.0f);
     int64_t C = X->dims[1], H = X->dims[2], W = X->dims[3], PH = ps[0], PW = ps[1];
     int64_t dims[4] = {R->dims[0], C, PH, PW};
@@ -385,7 +401,8 @@ int lp_k_max_roi_pool(lp_kctx *k) {
     float *y = conv ? a[1] : Y->data;
     for (int64_t r = 0; r < R->dims[0]; r++) {
         int64_t b = (int64_t)lp_get_f64(R, r * 5);
-        if (b < 0 || b >= X->dims[0]) return lp_kbad(k, "roi %lld names batch %lld", (long long)r, (long long)b);
+        if (b < 0 || b >= X->dims[0])
+            return lp_kbad(k, "roi %lld names batch %lld", (long long)r, (long long)b);
         int64_t x1 = llroundf((float)lp_get_f64(R, r * 5 + 1) * scale);
         int64_t y1 = llroundf((float)lp_get_f64(R, r * 5 + 2) * scale);
         int64_t x2 = llroundf((float)lp_get_f64(R, r * 5 + 3) * scale);
@@ -407,7 +424,8 @@ int lp_k_max_roi_pool(lp_kctx *k) {
                     we = we < 0 ? 0 : we > W ? W : we;
                     float m = hs >= he || ws >= we ? 0.0f : -FLT_MAX;
                     for (int64_t h = hs; h < he; h++)
-                        for (int64_t v = ws; v < we; v++) m = plane[h * W + v] > m ? plane[h * W + v] : m;
+                        for (int64_t v = ws; v < we; v++)
+                            m = plane[h * W + v] > m ? plane[h * W + v] : m;
                     o[ph * PW + pw] = m;
                 }
         }
@@ -468,7 +486,8 @@ int lp_k_roi_align(lp_kctx *k) {
     const char *ctm = lp_attr_string(k->node, "coordinate_transformation_mode",
                                      k->opset < 16 ? "output_half_pixel" : "half_pixel");
     bool half = !strcmp(ctm, "half_pixel");
-    int64_t PH = lp_attr_int(k->node, "output_height", 1), PW = lp_attr_int(k->node, "output_width", 1);
+    int64_t PH = lp_attr_int(k->node, "output_height", 1),
+            PW = lp_attr_int(k->node, "output_width", 1);
     int64_t ratio = lp_attr_int(k->node, "sampling_ratio", 0);
     float scale = lp_attr_float(k->node, "spatial_scale", 1.0f);
     if (PH < 1 || PW < 1 || ratio < 0) return lp_kfail(k, "output sizes must be positive");
@@ -485,7 +504,8 @@ int lp_k_roi_align(lp_kctx *k) {
     float off = half ? 0.5f : 0.0f;
     for (int64_t r = 0; r < NR; r++) {
         int64_t b = lp_get_i64(B, r);
-        if (b < 0 || b >= X->dims[0]) return lp_kbad(k, "roi %lld names batch %lld", (long long)r, (long long)b);
+        if (b < 0 || b >= X->dims[0])
+            return lp_kbad(k, "roi %lld names batch %lld", (long long)r, (long long)b);
         float x1 = rois[r * 4] * scale - off, y1 = rois[r * 4 + 1] * scale - off;
         float x2 = rois[r * 4 + 2] * scale - off, y2 = rois[r * 4 + 3] * scale - off;
         float rw = x2 - x1, rh = y2 - y1;

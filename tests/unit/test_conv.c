@@ -249,7 +249,8 @@ static bool check_conv_case(const conv_case *c, rnd *r, bool const_w, int idx) {
         lp_build_init_f32(b, "W0", rank, wd, w);
         lp_build_node(b, "Identity", "W0", "W");
     }
-    lp_bnode *n = lp_build_node(b, c->transpose ? "ConvTranspose" : "Conv", c->bias ? "X,W,B" : "X,W", "Y");
+    lp_bnode *n =
+        lp_build_node(b, c->transpose ? "ConvTranspose" : "Conv", c->bias ? "X,W,B" : "X,W", "Y");
     int64_t pads[6];
     for (int i = 0; i < c->nd; i++) {
         pads[i] = c->pb[i];
@@ -258,8 +259,10 @@ static bool check_conv_case(const conv_case *c, rnd *r, bool const_w, int idx) {
     lp_build_attr_ints(b, n, "strides", c->nd, c->s);
     lp_build_attr_ints(b, n, "dilations", c->nd, c->d);
     if (c->group > 1) lp_build_attr_int(b, n, "group", c->group);
-    if (c->auto_pad) lp_build_attr_string(b, n, "auto_pad", c->auto_pad);
-    else lp_build_attr_ints(b, n, "pads", 2 * c->nd, pads);
+    if (c->auto_pad)
+        lp_build_attr_string(b, n, "auto_pad", c->auto_pad);
+    else
+        lp_build_attr_ints(b, n, "pads", 2 * c->nd, pads);
     if (c->transpose) lp_build_attr_ints(b, n, "output_padding", c->nd, c->opad);
     if (idx % 2) lp_build_attr_ints(b, n, "kernel_shape", c->nd, c->k);
     lp_build_output(b, "Y", LP_FLOAT, NULL);
@@ -279,15 +282,17 @@ static bool check_conv_case(const conv_case *c, rnd *r, bool const_w, int idx) {
         fprintf(stderr, "  case %d: no output or wrong shape\n", idx);
     }
     if (!ok)
-        fprintf(stderr, "  %s nd=%d N=%lld C=%lld M=%lld group=%lld in=%lld,%lld,%lld k=%lld,%lld,%lld "
-                        "s=%lld,%lld,%lld d=%lld,%lld,%lld pads=%lld,%lld,%lld/%lld,%lld,%lld auto_pad=%s\n",
-                c->transpose ? "ConvTranspose" : "Conv", c->nd, (long long)c->N, (long long)c->C,
-                (long long)c->M, (long long)c->group, (long long)c->in[0], (long long)c->in[1],
-                (long long)c->in[2], (long long)c->k[0], (long long)c->k[1], (long long)c->k[2],
-                (long long)c->s[0], (long long)c->s[1], (long long)c->s[2], (long long)c->d[0],
-                (long long)c->d[1], (long long)c->d[2], (long long)c->pb[0], (long long)c->pb[1],
-                (long long)c->pb[2], (long long)c->pe[0], (long long)c->pe[1], (long long)c->pe[2],
-                c->auto_pad ? c->auto_pad : "-");
+        fprintf(
+            stderr,
+            "  %s nd=%d N=%lld C=%lld M=%lld group=%lld in=%lld,%lld,%lld k=%lld,%lld,%lld "
+            "s=%lld,%lld,%lld d=%lld,%lld,%lld pads=%lld,%lld,%lld/%lld,%lld,%lld auto_pad=%s\n",
+            c->transpose ? "ConvTranspose" : "Conv", c->nd, (long long)c->N, (long long)c->C,
+            (long long)c->M, (long long)c->group, (long long)c->in[0], (long long)c->in[1],
+            (long long)c->in[2], (long long)c->k[0], (long long)c->k[1], (long long)c->k[2],
+            (long long)c->s[0], (long long)c->s[1], (long long)c->s[2], (long long)c->d[0],
+            (long long)c->d[1], (long long)c->d[2], (long long)c->pb[0], (long long)c->pb[1],
+            (long long)c->pb[2], (long long)c->pe[0], (long long)c->pe[1], (long long)c->pe[2],
+            c->auto_pad ? c->auto_pad : "-");
     free(y);
     free(x);
     free(w);
@@ -316,8 +321,18 @@ TEST(conv_transpose_matches_naive_on_random_shapes) {
 /* A layer big enough for the unrolled input to be made in bands. */
 TEST(conv_large_layer_in_bands) {
     rnd r = {99};
-    conv_case c = {.nd = 2, .N = 1, .C = 64, .M = 8, .group = 1, .in = {150, 150}, .k = {3, 3},
-                   .s = {1, 1}, .d = {1, 1}, .pb = {1, 1}, .pe = {1, 1}, .bias = true};
+    conv_case c = {.nd = 2,
+                   .N = 1,
+                   .C = 64,
+                   .M = 8,
+                   .group = 1,
+                   .in = {150, 150},
+                   .k = {3, 3},
+                   .s = {1, 1},
+                   .d = {1, 1},
+                   .pb = {1, 1},
+                   .pe = {1, 1},
+                   .bias = true};
     CHECK(check_conv_case(&c, &r, true, 1));
 }
 
@@ -326,7 +341,8 @@ TEST(conv_large_layer_in_bands) {
 TEST(conv_batchnorm_relu_fused_matches_unfused) {
     rnd r = {4242};
     int64_t xd[4] = {2, 6, 9, 7}, wd[4] = {8, 6, 3, 3}, C = 8;
-    float *x = rnd_floats(&r, 2 * 6 * 9 * 7), *w = rnd_floats(&r, 8 * 6 * 9), *bias = rnd_floats(&r, 8);
+    float *x = rnd_floats(&r, 2 * 6 * 9 * 7), *w = rnd_floats(&r, 8 * 6 * 9),
+          *bias = rnd_floats(&r, 8);
     float *scale = rnd_floats(&r, 8), *shift = rnd_floats(&r, 8), *mean = rnd_floats(&r, 8);
     float *var = rnd_floats(&r, 8);
     for (int i = 0; i < 8; i++) var[i] = fabsf(var[i]) + 0.1f;
@@ -428,8 +444,10 @@ static void residual_case(int *lp_failed_, const char *res_shape, bool late) {
     }
     REQUIRE(ys[0] && ys[1]);
     /* fused: Add and Relu absorbed; Identity(R0) folded as a constant too */
-    if (late) CHECK(absorbed[1] == 0);
-    else CHECK(absorbed[1] >= 2);
+    if (late)
+        CHECK(absorbed[1] == 0);
+    else
+        CHECK(absorbed[1] >= 2);
     CHECK(max_err(ys[1], ys[0], 120) < 1e-5);
     free(ys[0]), free(ys[1]), free(x), free(w), free(bias), free(res);
 }

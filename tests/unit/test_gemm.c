@@ -140,13 +140,14 @@ TEST(matmul_broadcast_and_vectors) {
     CHECK(check_matmul(1, (int64_t[]){4}, 2, (int64_t[]){4, 5}, &s));
     CHECK(check_matmul(2, (int64_t[]){3, 4}, 1, (int64_t[]){4}, &s));
     CHECK(check_matmul(1, (int64_t[]){4}, 1, (int64_t[]){4}, &s));
-    CHECK(check_matmul(3, (int64_t[]){2, 3, 4}, 2, (int64_t[]){4, 5}, &s));       /* folded */
+    CHECK(check_matmul(3, (int64_t[]){2, 3, 4}, 2, (int64_t[]){4, 5}, &s)); /* folded */
     CHECK(check_matmul(3, (int64_t[]){2, 3, 4}, 1, (int64_t[]){4}, &s));
     CHECK(check_matmul(1, (int64_t[]){4}, 3, (int64_t[]){2, 4, 5}, &s));
-    CHECK(check_matmul(4, (int64_t[]){2, 1, 3, 4}, 3, (int64_t[]){3, 4, 5}, &s)); /* both broadcast */
+    CHECK(
+        check_matmul(4, (int64_t[]){2, 1, 3, 4}, 3, (int64_t[]){3, 4, 5}, &s)); /* both broadcast */
     CHECK(check_matmul(2, (int64_t[]){3, 4}, 4, (int64_t[]){2, 3, 4, 2}, &s));
     CHECK(check_matmul(3, (int64_t[]){1, 3, 4}, 3, (int64_t[]){6, 4, 5}, &s));
-    CHECK(check_matmul(3, (int64_t[]){2, 3, 0}, 3, (int64_t[]){2, 0, 5}, &s));    /* K = 0 */
+    CHECK(check_matmul(3, (int64_t[]){2, 3, 0}, 3, (int64_t[]){2, 0, 5}, &s)); /* K = 0 */
 }
 
 TEST(matmul_add_relu_fused) {
@@ -185,7 +186,8 @@ TEST(gemm_transposes_and_c_broadcast) {
     struct {
         int rank;
         int64_t dims[2];
-    } cs[] = {{0, {0, 0}}, {1, {N, 0}}, {1, {1, 0}}, {2, {M, 1}}, {2, {1, N}}, {2, {M, N}}, {-1, {0, 0}}};
+    } cs[] = {{0, {0, 0}}, {1, {N, 0}}, {1, {1, 0}}, {2, {M, 1}},
+              {2, {1, N}}, {2, {M, N}}, {-1, {0, 0}}};
     for (size_t ci = 0; ci < sizeof cs / sizeof *cs; ci++)
         for (int t = 0; t < 4; t++) {
             bool ta = t & 1, tb = t & 2;
@@ -214,11 +216,13 @@ TEST(gemm_transposes_and_c_broadcast) {
                 for (int64_t j = 0; j < N; j++) {
                     double acc = 0;
                     for (int64_t p = 0; p < K; p++)
-                        acc += (double)a[ta ? p * M + i : i * K + p] * bm[tb ? j * K + p : p * N + j];
+                        acc +=
+                            (double)a[ta ? p * M + i : i * K + p] * bm[tb ? j * K + p : p * N + j];
                     double cv = 0;
                     if (has_c) {
                         int r = cs[ci].rank;
-                        int64_t cm = r == 2 ? cs[ci].dims[0] : 1, cn = r >= 1 ? cs[ci].dims[r - 1] : 1;
+                        int64_t cm = r == 2 ? cs[ci].dims[0] : 1,
+                                cn = r >= 1 ? cs[ci].dims[r - 1] : 1;
                         cv = c[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)];
                     }
                     CHECK(fabs(y[i * N + j] - (0.5 * acc - 2.0 * cv)) < 1e-5);

@@ -79,7 +79,8 @@ static bool pool_case(uint64_t *seed, bool max, int idx) {
                 int64_t cnt = 0, cnt_pad = 0;
                 for (int64_t i = 0; i < k[0]; i++)
                     for (int64_t j = 0; j < k[1]; j++) {
-                        int64_t ih = oh * s[0] - pb[0] + i * d[0], iw = ow * s[1] - pb[1] + j * d[1];
+                        int64_t ih = oh * s[0] - pb[0] + i * d[0],
+                                iw = ow * s[1] - pb[1] + j * d[1];
                         if (ih < H + pe[0] && iw < W + pe[1]) cnt_pad++;
                         if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
                         float v = x[(p * H + ih) * W + iw];
@@ -89,7 +90,9 @@ static bool pool_case(uint64_t *seed, bool max, int idx) {
                 if (!max) acc /= include ? cnt_pad : cnt;
                 float got = ((float *)outs[0]->t.data)[(p * out[0] + oh) * out[1] + ow];
                 if (fabs(got - acc) > 1e-5 * (1 + fabs(acc))) {
-                    fprintf(stderr, "  case %d (%s k=%lldx%lld s=%lld,%lld ceil=%d): at %lld,%lld got %g want %g\n",
+                    fprintf(stderr,
+                            "  case %d (%s k=%lldx%lld s=%lld,%lld ceil=%d): at %lld,%lld got %g "
+                            "want %g\n",
                             idx, max ? "max" : "avg", (long long)k[0], (long long)k[1],
                             (long long)s[0], (long long)s[1], ceil_mode, (long long)oh,
                             (long long)ow, got, acc);
