@@ -22,7 +22,7 @@ ONNX_PROTO_DIR ?= /usr/include
 CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 CPPFLAGS += -I. -I$(BUILD)/gen -D_DEFAULT_SOURCE -D_GNU_SOURCE -MMD -MP
-CFLAGS   += -std=c11 $(OPT) -g $(WARN) -fno-strict-aliasing
+CFLAGS   += -std=c11 $(OPT) -g $(WARN) -fno-strict-aliasing -fno-math-errno
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lm -lpthread
@@ -110,7 +110,7 @@ $(BUILD)/make_samples: $(SAMPLE_OBJ) $(LIBS)
 # ---- samples: made by the project's own code ----
 # The stamp remakes them when the generator or the data change; the loop
 # when one of them was deleted.
-SAMPLE_NAMES := diabetes_regression iris_classification iris_kmeans digits_cnn
+SAMPLE_NAMES := diabetes_regression iris_classification iris_kmeans digits_cnn iris_forest
 SAMPLE_OUT := $(foreach s,$(SAMPLE_NAMES),samples/$(s).onnx samples/$(s).zip)
 samples: $(if $(SAMPLE_SRC),samples/.made)
 	@for f in $(if $(SAMPLE_SRC),$(SAMPLE_OUT)); do [ -f $$f ] || \

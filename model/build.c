@@ -146,7 +146,7 @@ void lp_build_value_info(lp_builder *b, const char *name, lp_dtype dtype, const 
          value_info(b, name, tensor_type(b, dtype, shape)));
 }
 
-void lp_build_output_seq_map(lp_builder *b, const char *name, lp_dtype key, lp_dtype value) {
+static Onnx__TypeProto *map_type(lp_builder *b, lp_dtype key, lp_dtype value) {
     Onnx__TypeProto__Map *map = NEW(b, Onnx__TypeProto__Map, ONNX__TYPE_PROTO__MAP__INIT);
     map->has_key_type = 1;
     map->key_type = (int32_t)key;
@@ -154,6 +154,15 @@ void lp_build_output_seq_map(lp_builder *b, const char *name, lp_dtype key, lp_d
     Onnx__TypeProto *mt = NEW(b, Onnx__TypeProto, ONNX__TYPE_PROTO__INIT);
     mt->value_case = ONNX__TYPE_PROTO__VALUE_MAP_TYPE;
     mt->map_type = map;
+    return mt;
+}
+
+void lp_build_input_map(lp_builder *b, const char *name, lp_dtype key, lp_dtype value) {
+    PUSH(b, b->graph.input, b->graph.n_input, value_info(b, name, map_type(b, key, value)));
+}
+
+void lp_build_output_seq_map(lp_builder *b, const char *name, lp_dtype key, lp_dtype value) {
+    Onnx__TypeProto *mt = map_type(b, key, value);
     Onnx__TypeProto__Sequence *seq =
         NEW(b, Onnx__TypeProto__Sequence, ONNX__TYPE_PROTO__SEQUENCE__INIT);
     seq->elem_type = mt;
@@ -293,7 +302,28 @@ void lp_build_attr_strings(lp_builder *b, lp_bnode *n, const char *name, int cou
 
 void lp_build_attr_tensor(lp_builder *b, lp_bnode *n, const char *name, lp_dtype dtype, int rank,
                           const int64_t *dims, const void *raw, size_t nbytes) {
-    attr(b, n, name, LP_ATTR_TENSOR)->t = tensor_proto(b, "", dtype, rank, dims, raw, nbytes);
+    Onnx__TensorProto *t = NEW(b, Onnx__TensorProto, ONNX__TENSOR_PROTO__INIT);
+    t->has_data_type = 1;
+    t->data_type = (int32_t)dtype;
+    t->n_dims = rank > 0 ? (size_t)rank : 0;
+    t->dims = lp_arena_array(&b->arena, t->n_dims, sizeof *t->dims);
+    if (t->n_dims) memcpy(t->dims, dims, t->n_dims * sizeof *dims);
+    if (dtype == LP_STRING) { /* raw holds count char* */
+        const char *const *strs = raw;
+        t->n_string_data = count(rank, dims);
+        t->string_data = lp_arena_array(&b->arena, t->n_string_data, sizeof *t->string_data);
+        for (size_t i = 0; i < t->n_string_data; i++) {
+            t->string_data[i].len = strlen(strs[i]);
+            t->string_data[i].data = (uint8_t *)S(b, strs[i]);
+        }
+    } else {
+        t->has_raw_data = 1;
+        t->raw_data.len = nbytes;
+        t->raw_data.data = lp_arena_alloc(&b->arena, nbytes ? nbytes : 1);
+        if (nbytes) memcpy(t->raw_data.data, raw, nbytes);
+    }
+    Onnx__AttributeProto *a = attr(b, n, name, LP_ATTR_TENSOR);
+    a->t = t;
 }
 
 void lp_build_attr_graph(lp_builder *b, lp_bnode *n, const char *name, lp_builder *body) {

@@ -39,6 +39,8 @@ void lp_build_prop(lp_builder *b, const char *key, const char *value);
 
 void lp_build_input(lp_builder *b, const char *name, lp_dtype dtype, const char *shape);
 void lp_build_output(lp_builder *b, const char *name, lp_dtype dtype, const char *shape);
+/* A map input (as DictVectorizer and CastMap take): map(key, value). */
+void lp_build_input_map(lp_builder *b, const char *name, lp_dtype key, lp_dtype value);
 /* A sequence-of-map output (as ZipMap makes): seq(map(key, value)). */
 void lp_build_output_seq_map(lp_builder *b, const char *name, lp_dtype key, lp_dtype value);
 void lp_build_value_info(lp_builder *b, const char *name, lp_dtype dtype, const char *shape);
@@ -63,8 +65,8 @@ void lp_build_attr_ints(lp_builder *b, lp_bnode *n, const char *name, int count,
 void lp_build_attr_floats(lp_builder *b, lp_bnode *n, const char *name, int count, const float *v);
 void lp_build_attr_strings(lp_builder *b, lp_bnode *n, const char *name, int count,
                            const char *const *v);
-/* A tensor attribute (Constant's value, ConstantOfShape's value); raw is
-** copied as raw_data, like lp_build_init_raw. */
+/* A TENSOR attribute: raw little-endian data of nbytes, or for LP_STRING an
+** array of char* (one per element; nbytes unused). */
 void lp_build_attr_tensor(lp_builder *b, lp_bnode *n, const char *name, lp_dtype dtype, int rank,
                           const int64_t *dims, const void *raw, size_t nbytes);
 /* A graph attribute (an If/Loop/Scan body): body's graph, which is referred

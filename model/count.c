@@ -4,8 +4,9 @@
 ** A weight is a value the file fixes: an initializer, a Constant's value, or
 ** a ConstantOfShape of a constant shape (some exported test models build
 ** their weights so). A node's params are the elements of the distinct
-** weights it reads. MACs come from the shapes shape inference found and stay
-** 0 where one is unknown: a MAC is one multiply and one add of a dot product.
+** weights it reads. MACs come from the shapes shape inference found (a
+** symbolic dim counts 1) and stay 0 where a dim is unknown: a MAC is one
+** multiply and one add of a dot product.
 */
 #include "count.h"
 
@@ -216,8 +217,10 @@ static int64_t file_bytes(const lp_tensor *t) {
 static int64_t constant_bytes(const lp_node *n) {
     for (int i = 0; i < n->n_attrs; i++) {
         const lp_attr *a = &n->attrs[i];
-        if ((!strcmp(a->name, "value") || !strcmp(a->name, "sparse_value")) && a->t) return file_bytes(a->t);
-        if (!strcmp(a->name, "value_float") || !strcmp(a->name, "value_int")) return a->name[6] == 'f' ? 4 : 8;
+        if ((!strcmp(a->name, "value") || !strcmp(a->name, "sparse_value")) && a->t)
+            return file_bytes(a->t);
+        if (!strcmp(a->name, "value_float") || !strcmp(a->name, "value_int"))
+            return a->name[6] == 'f' ? 4 : 8;
         if (!strcmp(a->name, "value_floats")) return 4 * (int64_t)a->n;
         if (!strcmp(a->name, "value_ints")) return 8 * (int64_t)a->n;
         if (!strcmp(a->name, "value_string")) return (int64_t)a->s_len;
@@ -249,7 +252,8 @@ void lp_model_count(lp_model *m, lp_counts *totals) {
             n->macs = macs > 0 ? macs : 0;
             n->params = node_params(g, n);
             if (main_family && totals->macs <= INT64_MAX - n->macs) totals->macs += n->macs;
-            if (!strcmp(n->op_type, "Constant") && !*n->domain) totals->weight_bytes += constant_bytes(n);
+            if (!strcmp(n->op_type, "Constant") && !*n->domain)
+                totals->weight_bytes += constant_bytes(n);
         }
         for (int v = 0; v < g->n_values; v++) {
             const lp_value *val = &g->values[v];

@@ -45,9 +45,12 @@ static bool is_num(lp_dtype t) {
 static bool is_intlike(lp_dtype t) { return lp_dtype_is_int(t) || t == LP_BOOL; }
 
 static void store_i64(lp_dtype t, void *data, size_t i, int64_t v) {
-    if (t == LP_INT64) ((int64_t *)data)[i] = v;
-    else if (t == LP_UINT64) ((uint64_t *)data)[i] = (uint64_t)v;
-    else lp_store_f64(t, data, i, (double)v);
+    if (t == LP_INT64)
+        ((int64_t *)data)[i] = v;
+    else if (t == LP_UINT64)
+        ((uint64_t *)data)[i] = (uint64_t)v;
+    else
+        lp_store_f64(t, data, i, (double)v);
 }
 
 /* C conversion with the undefined cases (NaN, out of range) pinned down. */
@@ -167,30 +170,37 @@ static void fold_cast(lp_infer *x, lp_dtype to) {
 }
 
 /* Element-wise ops with numpy broadcasting. */
+/* clang-format off */
 typedef enum { EW_ADD, EW_SUB, EW_MUL, EW_DIV, EW_MOD, EW_POW, EW_MIN, EW_MAX, EW_EQ, EW_LT, EW_GT,
                EW_LE, EW_GE, EW_AND, EW_OR, EW_XOR, EW_NOT, EW_NEG, EW_ABS, EW_FLOOR, EW_CEIL,
                EW_SQRT, EW_RECIP, EW_RELU, EW_SIGN, EW_WHERE, EW_IDENT } ew_op;
+/* clang-format on */
 
 static const struct {
     const char *name;
     ew_op op;
 } ew_ops[] = {
-    {"Add", EW_ADD},     {"Sub", EW_SUB},     {"Mul", EW_MUL},         {"Div", EW_DIV},
-    {"Mod", EW_MOD},     {"Pow", EW_POW},     {"Min", EW_MIN},         {"Max", EW_MAX},
-    {"Equal", EW_EQ},    {"Less", EW_LT},     {"Greater", EW_GT},      {"LessOrEqual", EW_LE},
-    {"GreaterOrEqual", EW_GE}, {"And", EW_AND}, {"Or", EW_OR},         {"Xor", EW_XOR},
-    {"Not", EW_NOT},     {"Neg", EW_NEG},     {"Abs", EW_ABS},         {"Floor", EW_FLOOR},
-    {"Ceil", EW_CEIL},   {"Sqrt", EW_SQRT},   {"Reciprocal", EW_RECIP}, {"Relu", EW_RELU},
-    {"Sign", EW_SIGN},   {"Where", EW_WHERE}, {"Sum", EW_ADD},
+    {"Add", EW_ADD},           {"Sub", EW_SUB},          {"Mul", EW_MUL},
+    {"Div", EW_DIV},           {"Mod", EW_MOD},          {"Pow", EW_POW},
+    {"Min", EW_MIN},           {"Max", EW_MAX},          {"Equal", EW_EQ},
+    {"Less", EW_LT},           {"Greater", EW_GT},       {"LessOrEqual", EW_LE},
+    {"GreaterOrEqual", EW_GE}, {"And", EW_AND},          {"Or", EW_OR},
+    {"Xor", EW_XOR},           {"Not", EW_NOT},          {"Neg", EW_NEG},
+    {"Abs", EW_ABS},           {"Floor", EW_FLOOR},      {"Ceil", EW_CEIL},
+    {"Sqrt", EW_SQRT},         {"Reciprocal", EW_RECIP}, {"Relu", EW_RELU},
+    {"Sign", EW_SIGN},         {"Where", EW_WHERE},      {"Sum", EW_ADD},
 };
 
 static int ew_arity(ew_op op) { return op == EW_WHERE ? 3 : op >= EW_NOT ? 1 : 2; }
 
 static bool ew_int(ew_op op, int64_t a, int64_t b, int64_t c, bool fmod_, int64_t *r) {
     switch (op) {
-    case EW_ADD: return !__builtin_add_overflow(a, b, r);
-    case EW_SUB: return !__builtin_sub_overflow(a, b, r);
-    case EW_MUL: return !__builtin_mul_overflow(a, b, r);
+    case EW_ADD:
+        return !__builtin_add_overflow(a, b, r);
+    case EW_SUB:
+        return !__builtin_sub_overflow(a, b, r);
+    case EW_MUL:
+        return !__builtin_mul_overflow(a, b, r);
     case EW_DIV:
         if (b == 0 || (a == INT64_MIN && b == -1)) return false;
         *r = a / b;
@@ -208,60 +218,125 @@ static bool ew_int(ew_op op, int64_t a, int64_t b, int64_t c, bool fmod_, int64_
         *r = p;
         return true;
     }
-    case EW_MIN: *r = a < b ? a : b; return true;
-    case EW_MAX: *r = a > b ? a : b; return true;
-    case EW_EQ: *r = a == b; return true;
-    case EW_LT: *r = a < b; return true;
-    case EW_GT: *r = a > b; return true;
-    case EW_LE: *r = a <= b; return true;
-    case EW_GE: *r = a >= b; return true;
-    case EW_AND: *r = a && b; return true;
-    case EW_OR: *r = a || b; return true;
-    case EW_XOR: *r = !a != !b; return true;
-    case EW_NOT: *r = !a; return true;
-    case EW_NEG: if (a == INT64_MIN) return false; *r = -a; return true;
-    case EW_ABS: if (a == INT64_MIN) return false; *r = a < 0 ? -a : a; return true;
-    case EW_FLOOR: case EW_CEIL: case EW_IDENT: *r = a; return true;
-    case EW_RELU: *r = a > 0 ? a : 0; return true;
-    case EW_SIGN: *r = (a > 0) - (a < 0); return true;
-    case EW_WHERE: *r = a ? b : c; return true;
-    default: return false;
+    case EW_MIN:
+        *r = a < b ? a : b;
+        return true;
+    case EW_MAX:
+        *r = a > b ? a : b;
+        return true;
+    case EW_EQ:
+        *r = a == b;
+        return true;
+    case EW_LT:
+        *r = a < b;
+        return true;
+    case EW_GT:
+        *r = a > b;
+        return true;
+    case EW_LE:
+        *r = a <= b;
+        return true;
+    case EW_GE:
+        *r = a >= b;
+        return true;
+    case EW_AND:
+        *r = a && b;
+        return true;
+    case EW_OR:
+        *r = a || b;
+        return true;
+    case EW_XOR:
+        *r = !a != !b;
+        return true;
+    case EW_NOT:
+        *r = !a;
+        return true;
+    case EW_NEG:
+        if (a == INT64_MIN) return false;
+        *r = -a;
+        return true;
+    case EW_ABS:
+        if (a == INT64_MIN) return false;
+        *r = a < 0 ? -a : a;
+        return true;
+    case EW_FLOOR:
+    case EW_CEIL:
+    case EW_IDENT:
+        *r = a;
+        return true;
+    case EW_RELU:
+        *r = a > 0 ? a : 0;
+        return true;
+    case EW_SIGN:
+        *r = (a > 0) - (a < 0);
+        return true;
+    case EW_WHERE:
+        *r = a ? b : c;
+        return true;
+    default:
+        return false;
     }
 }
 
 static double ew_float(ew_op op, double a, double b, double c, bool fmod_) {
     switch (op) {
-    case EW_ADD: return a + b;
-    case EW_SUB: return a - b;
-    case EW_MUL: return a * b;
-    case EW_DIV: return a / b;
+    case EW_ADD:
+        return a + b;
+    case EW_SUB:
+        return a - b;
+    case EW_MUL:
+        return a * b;
+    case EW_DIV:
+        return a / b;
     case EW_MOD: {
         double m = fmod(a, b);
         if (!fmod_ && m != 0 && ((m < 0) != (b < 0))) m += b;
         return m;
     }
-    case EW_POW: return pow(a, b);
-    case EW_MIN: return a < b ? a : b;
-    case EW_MAX: return a > b ? a : b;
-    case EW_EQ: return a == b;
-    case EW_LT: return a < b;
-    case EW_GT: return a > b;
-    case EW_LE: return a <= b;
-    case EW_GE: return a >= b;
-    case EW_AND: return a != 0 && b != 0;
-    case EW_OR: return a != 0 || b != 0;
-    case EW_XOR: return (a != 0) != (b != 0);
-    case EW_NOT: return a == 0;
-    case EW_NEG: return -a;
-    case EW_ABS: return fabs(a);
-    case EW_FLOOR: return floor(a);
-    case EW_CEIL: return ceil(a);
-    case EW_SQRT: return sqrt(a);
-    case EW_RECIP: return 1 / a;
-    case EW_RELU: return a > 0 ? a : 0;
-    case EW_SIGN: return (a > 0) - (a < 0);
-    case EW_WHERE: return a != 0 ? b : c;
-    default: return a;
+    case EW_POW:
+        return pow(a, b);
+    case EW_MIN:
+        return a < b ? a : b;
+    case EW_MAX:
+        return a > b ? a : b;
+    case EW_EQ:
+        return a == b;
+    case EW_LT:
+        return a < b;
+    case EW_GT:
+        return a > b;
+    case EW_LE:
+        return a <= b;
+    case EW_GE:
+        return a >= b;
+    case EW_AND:
+        return a != 0 && b != 0;
+    case EW_OR:
+        return a != 0 || b != 0;
+    case EW_XOR:
+        return (a != 0) != (b != 0);
+    case EW_NOT:
+        return a == 0;
+    case EW_NEG:
+        return -a;
+    case EW_ABS:
+        return fabs(a);
+    case EW_FLOOR:
+        return floor(a);
+    case EW_CEIL:
+        return ceil(a);
+    case EW_SQRT:
+        return sqrt(a);
+    case EW_RECIP:
+        return 1 / a;
+    case EW_RELU:
+        return a > 0 ? a : 0;
+    case EW_SIGN:
+        return (a > 0) - (a < 0);
+    case EW_WHERE:
+        return a != 0 ? b : c;
+    default:
+        return a;
     }
 }
 
@@ -292,7 +367,9 @@ static void fold_elementwise(lp_infer *x, ew_op op) {
             s *= d;
         }
     }
-    lp_dtype od = (op >= EW_EQ && op <= EW_NOT) ? LP_BOOL : op == EW_WHERE ? in[1]->dtype : in[0]->dtype;
+    lp_dtype od = (op >= EW_EQ && op <= EW_NOT) ? LP_BOOL
+                  : op == EW_WHERE              ? in[1]->dtype
+                                                : in[0]->dtype;
     lp_tensor *t = lp_fold_tensor(x, od, rank, dims);
     if (!t) return;
     bool fmod_ = lp_attr_int(x->n, "fmod", 0) != 0;
@@ -321,16 +398,20 @@ static void fold_elementwise(lp_infer *x, ew_op op) {
 static void fold_gather(lp_infer *x) {
     const lp_tensor *d = cin(x, 0), *ix = cin(x, 1);
     int axis;
-    if (!d || !ix || !lp_dtype_is_int(ix->dtype) || !lp_sh_axis(lp_attr_int(x->n, "axis", 0), d->rank, &axis))
+    if (!d || !ix || !lp_dtype_is_int(ix->dtype) ||
+        !lp_sh_axis(lp_attr_int(x->n, "axis", 0), d->rank, &axis))
         return;
     int rank = d->rank - 1 + ix->rank;
     int64_t dims[LP_MAX_RANK];
     if (rank > LP_MAX_RANK) return;
     for (int i = 0; i < rank; i++)
-        dims[i] = i < axis ? d->dims[i] : i < axis + ix->rank ? ix->dims[i - axis] : d->dims[i - ix->rank + 1];
+        dims[i] = i < axis              ? d->dims[i]
+                  : i < axis + ix->rank ? ix->dims[i - axis]
+                                        : d->dims[i - ix->rank + 1];
     lp_tensor *t = lp_fold_tensor(x, d->dtype, rank, dims);
     if (!t) return;
-    int64_t outer = lp_shape_numel(axis, d->dims), inner = lp_shape_numel(d->rank - axis - 1, d->dims + axis + 1);
+    int64_t outer = lp_shape_numel(axis, d->dims),
+            inner = lp_shape_numel(d->rank - axis - 1, d->dims + axis + 1);
     int64_t len = d->dims[axis];
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < ix->numel; j++) {
@@ -362,7 +443,8 @@ static void fold_concat(lp_infer *x) {
     }
     lp_tensor *t = lp_fold_tensor(x, first->dtype, rank, dims);
     if (!t) return;
-    int64_t outer = lp_shape_numel(axis, dims), inner = lp_shape_numel(rank - axis - 1, dims + axis + 1);
+    int64_t outer = lp_shape_numel(axis, dims),
+            inner = lp_shape_numel(rank - axis - 1, dims + axis + 1);
     int64_t at = 0;
     for (int k = 0; k < x->n->n_inputs; k++) {
         const lp_tensor *in = cin(x, k);
@@ -390,7 +472,8 @@ int lp_sh_slice_params(lp_infer *x, int rank, int64_t *st, int64_t *en, int64_t 
         na = lp_node_attr(x->n, "axes") ? lp_sh_attr_ints(x->n, "axes", a, LP_MAX_INTS) : -2;
         np = -2;
     }
-    if (ns < 0 || ne != ns || na == -1 || np == -1 || (na >= 0 && na != ns) || (np >= 0 && np != ns))
+    if (ns < 0 || ne != ns || na == -1 || np == -1 || (na >= 0 && na != ns) ||
+        (np >= 0 && np != ns))
         return -1;
     for (int i = 0; i < ns; i++) {
         if (!lp_sh_axis(na >= 0 ? a[i] : i, rank, &axes[i])) return -1;
@@ -519,13 +602,15 @@ static void fold_constant_of_shape(lp_infer *x) {
     if (!t) return;
     size_t es = lp_dtype_size(t->dtype);
     if (v)
-        for (int64_t i = 0; i < t->numel; i++) memcpy((char *)t->data + (size_t)i * es, v->data, es);
+        for (int64_t i = 0; i < t->numel; i++)
+            memcpy((char *)t->data + (size_t)i * es, v->data, es);
     lp_sh_out_const(x, 0, t);
 }
 
 static void fold_range(lp_infer *x) {
     const lp_tensor *s = cin(x, 0), *l = cin(x, 1), *d = cin(x, 2);
-    if (!s || !l || !d || s->numel != 1 || l->numel != 1 || d->numel != 1 || !is_num(s->dtype)) return;
+    if (!s || !l || !d || s->numel != 1 || l->numel != 1 || d->numel != 1 || !is_num(s->dtype))
+        return;
     double a = lp_load_f64(s->dtype, s->data, 0), b = lp_load_f64(l->dtype, l->data, 0);
     double dl = lp_load_f64(d->dtype, d->data, 0);
     double cnt = dl != 0 ? ceil((b - a) / dl) : NAN;
@@ -534,10 +619,14 @@ static void fold_range(lp_infer *x) {
     lp_tensor *t = lp_fold_tensor(x, s->dtype, 1, &len);
     if (!t) return;
     if (is_intlike(s->dtype)) {
-        int64_t ai = lp_load_i64(s->dtype, s->data, 0), di = lp_load_i64(d->dtype, d->data, 0);
-        for (int64_t i = 0; i < len; i++) store_i64(t->dtype, t->data, (size_t)i, ai + i * di);
+        int64_t ai = lp_load_i64(s->dtype, s->data, 0), di = lp_load_i64(d->dtype, d->data, 0), v;
+        for (int64_t i = 0; i < len; i++) {
+            if (__builtin_mul_overflow(i, di, &v) || __builtin_add_overflow(ai, v, &v)) return;
+            store_i64(t->dtype, t->data, (size_t)i, v);
+        }
     } else {
-        for (int64_t i = 0; i < len; i++) store_num(t->dtype, t->data, (size_t)i, a + (double)i * dl);
+        for (int64_t i = 0; i < len; i++)
+            store_num(t->dtype, t->data, (size_t)i, a + (double)i * dl);
     }
     lp_sh_out_const(x, 0, t);
 }
@@ -548,8 +637,10 @@ static void fold_reduce(lp_infer *x, int kind) {
     if (!d || !is_num(d->dtype) || d->numel == 0) return;
     int64_t axes[LP_MAX_INTS];
     bool from_input = x->opset >= 18 || (!strcmp(x->n->op_type, "ReduceSum") && x->opset >= 13);
-    int na = from_input ? (lp_sh_in_has(x, 1) ? lp_sh_in_ints(x, 1, axes, LP_MAX_INTS) : 0)
-                        : (lp_node_attr(x->n, "axes") ? lp_sh_attr_ints(x->n, "axes", axes, LP_MAX_INTS) : 0);
+    int na =
+        from_input
+            ? (lp_sh_in_has(x, 1) ? lp_sh_in_ints(x, 1, axes, LP_MAX_INTS) : 0)
+            : (lp_node_attr(x->n, "axes") ? lp_sh_attr_ints(x->n, "axes", axes, LP_MAX_INTS) : 0);
     if (na < 0) return;
     bool red[LP_MAX_RANK] = {0};
     if (na == 0) {
@@ -565,8 +656,10 @@ static void fold_reduce(lp_infer *x, int kind) {
     int rank = 0;
     int64_t dims[LP_MAX_RANK];
     for (int i = 0; i < d->rank; i++)
-        if (!red[i]) dims[rank++] = d->dims[i];
-        else if (keep) dims[rank++] = 1;
+        if (!red[i])
+            dims[rank++] = d->dims[i];
+        else if (keep)
+            dims[rank++] = 1;
     lp_tensor *t = lp_fold_tensor(x, d->dtype, rank, dims);
     if (!t || t->numel == 0) return;
     double *acc = lp_xmalloc((size_t)t->numel * sizeof *acc);
@@ -580,7 +673,10 @@ static void fold_reduce(lp_infer *x, int kind) {
             if (!red[i]) o = o * d->dims[i] + idx[i];
         double v = lp_load_f64(d->dtype, d->data, (size_t)e);
         cnt += o == 0;
-        acc[o] = kind == 1 ? acc[o] * v : kind == 2 ? fmin(acc[o], v) : kind == 3 ? fmax(acc[o], v) : acc[o] + v;
+        acc[o] = kind == 1   ? acc[o] * v
+                 : kind == 2 ? fmin(acc[o], v)
+                 : kind == 3 ? fmax(acc[o], v)
+                             : acc[o] + v;
     }
     for (int64_t i = 0; i < t->numel; i++)
         store_num(t->dtype, t->data, (size_t)i, kind == 4 && cnt ? acc[i] / (double)cnt : acc[i]);
@@ -619,7 +715,8 @@ static void sym_gather(lp_infer *x) {
     int n = lp_sh_in_dims(x, 0, d, LP_MAX_INTS, &rank);
     int ni = lp_sh_in_ints(x, 1, ix, LP_MAX_INTS);
     const lp_tensor *it = lp_sh_in_const(x, 1);
-    if (n < 0 || rank != 1 || ni < 0 || !it || it->rank > 1 || lp_attr_int(x->n, "axis", 0) != 0) return;
+    if (n < 0 || rank != 1 || ni < 0 || !it || it->rank > 1 || lp_attr_int(x->n, "axis", 0) != 0)
+        return;
     for (int i = 0; i < ni; i++) {
         int64_t j = ix[i] < 0 ? ix[i] + n : ix[i];
         if (j < 0 || j >= n) return;
@@ -672,28 +769,52 @@ static void sym_pass(lp_infer *x) {
     if (n < 0 || !lp_sh_out_has(x, 0)) return;
     const lp_type *t = &x->g->values[x->n->outputs[0]].type;
     int orank = t->kind == LP_KIND_TENSOR ? t->rank : -1;
-    if (orank == 0 && n == 1) lp_sh_out_dims(x, 0, d, 1, 0);
-    else if (orank == 1 && (t->dims[0].value < 0 || t->dims[0].value == n)) lp_sh_out_dims(x, 0, d, n, 1);
+    if (orank == 0 && n == 1)
+        lp_sh_out_dims(x, 0, d, 1, 0);
+    else if (orank == 1 && (t->dims[0].value < 0 || t->dims[0].value == n))
+        lp_sh_out_dims(x, 0, d, n, 1);
 }
 
-static void sym_arith(lp_infer *x, ew_op op) {
-    lp_dim a[LP_MAX_INTS], b[LP_MAX_INTS], out[LP_MAX_INTS];
-    int ra, rb;
-    int na = lp_sh_in_dims(x, 0, a, LP_MAX_INTS, &ra), nb = lp_sh_in_dims(x, 1, b, LP_MAX_INTS, &rb);
-    if (na < 0 || nb < 0 || (na != nb && na != 1 && nb != 1)) return;
-    int n = na > nb ? na : nb;
-    for (int i = 0; i < n; i++) {
-        lp_dim p = a[na == 1 ? 0 : i], q = b[nb == 1 ? 0 : i];
-        int64_t r;
-        if (lp_sym_known(p) && lp_sym_known(q) && ew_int(op, p.value, q.value, 0, false, &r))
-            out[i] = lp_dim_of(r);
-        else if ((op == EW_MUL || op == EW_DIV) && q.value == 1) out[i] = p;
-        else if (op == EW_MUL && p.value == 1) out[i] = q;
-        else if ((op == EW_ADD || op == EW_SUB) && q.value == 0) out[i] = p;
-        else if (op == EW_ADD && p.value == 0) out[i] = q;
-        else out[i] = (lp_dim){LP_SYM_UNKNOWN, NULL};
+/* One entry of an element-wise op on shape vectors; c is Where's third operand. */
+static lp_dim sym_entry(ew_op op, lp_dim p, lp_dim q, lp_dim c) {
+    int64_t r;
+    bool kp = lp_sym_known(p), kq = lp_sym_known(q);
+    lp_dim unknown = {LP_SYM_UNKNOWN, NULL};
+    if (op == EW_WHERE) {
+        if (kp) return p.value ? q : c;
+        return lp_dim_same(q, c) || (lp_sym_known(q) && q.value == c.value) ? q : unknown;
     }
-    lp_sh_out_dims(x, 0, out, n, ra > rb ? ra : rb);
+    if (kp && kq) return ew_int(op, p.value, q.value, 0, false, &r) ? lp_dim_of(r) : unknown;
+    if (op == EW_EQ) {
+        /* a named entry is a dim: never negative, and equal to itself */
+        if (p.param && q.param && !strcmp(p.param, q.param)) return lp_dim_of(1);
+        if ((p.param && kq && q.value < 0) || (q.param && kp && p.value < 0)) return lp_dim_of(0);
+        return unknown;
+    }
+    if ((op == EW_MUL || op == EW_DIV) && q.value == 1) return p;
+    if (op == EW_MUL && p.value == 1) return q;
+    if ((op == EW_ADD || op == EW_SUB) && q.value == 0) return p;
+    if (op == EW_ADD && p.value == 0) return q;
+    return unknown;
+}
+
+/* Arithmetic, Equal and Where on shape vectors, broadcasting length-1 operands. */
+static void sym_elementwise(lp_infer *x, ew_op op) {
+    lp_dim v[3][LP_MAX_INTS], out[LP_MAX_INTS];
+    int ar = ew_arity(op), len[3] = {1, 1, 1}, rank = 0, n = 1;
+    for (int k = 0; k < ar; k++) {
+        int r;
+        if ((len[k] = lp_sh_in_dims(x, k, v[k], LP_MAX_INTS, &r)) < 0) return;
+        if (len[k] != 1 && n != 1 && len[k] != n) return;
+        if (len[k] != 1) n = len[k];
+        if (r > rank) rank = r;
+    }
+    for (int i = 0; i < n; i++) {
+        lp_dim e[3] = {{0, NULL}, {0, NULL}, {0, NULL}};
+        for (int k = 0; k < ar; k++) e[k] = v[k][len[k] == 1 ? 0 : i];
+        out[i] = sym_entry(op, e[0], e[1], e[2]);
+    }
+    lp_sh_out_dims(x, 0, out, n, rank);
 }
 
 /* ---- dispatch ---- */
@@ -732,9 +853,12 @@ void lp_fold_node(lp_infer *x) {
     for (size_t i = 0; i < LP_COUNT(ew_ops); i++)
         if (!strcmp(op, ew_ops[i].name)) {
             if (consts) fold_elementwise(x, ew_ops[i].op);
-            if (!x->g->values[n->outputs[0]].constant && ew_ops[i].op <= EW_MAX && ew_arity(ew_ops[i].op) == 2 &&
-                lp_sh_n_in(x) == 2 && is_intlike(lp_sh_in_elem(x, 0)))
-                sym_arith(x, ew_ops[i].op);
+            ew_op o = ew_ops[i].op;
+            bool shapes = o <= EW_MAX || o == EW_EQ || o == EW_WHERE;
+            int data = o == EW_WHERE ? 1 : 0; /* the operand whose type the output has */
+            if (!x->g->values[n->outputs[0]].constant && shapes && lp_sh_n_in(x) == ew_arity(o) &&
+                is_intlike(lp_sh_in_elem(x, data)))
+                sym_elementwise(x, o);
             return;
         }
     if (!strcmp(op, "Gather")) {

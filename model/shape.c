@@ -22,7 +22,8 @@ bool lp_dim_same(lp_dim a, lp_dim b) {
 
 lp_dim lp_dim_mul(lp_dim a, lp_dim b) {
     int64_t r;
-    if (a.value >= 0 && b.value >= 0) return lp_mul_i64(a.value, b.value, &r) ? lp_dim_unknown() : lp_dim_of(r);
+    if (a.value >= 0 && b.value >= 0)
+        return lp_mul_i64(a.value, b.value, &r) ? lp_dim_unknown() : lp_dim_of(r);
     if (a.value == 1) return b;
     if (b.value == 1) return a;
     if (a.value == 0 || b.value == 0) return lp_dim_of(0);
@@ -30,7 +31,8 @@ lp_dim lp_dim_mul(lp_dim a, lp_dim b) {
 }
 
 lp_dim lp_dim_add(lp_dim a, lp_dim b) {
-    if (a.value >= 0 && b.value >= 0 && a.value <= INT64_MAX - b.value) return lp_dim_of(a.value + b.value);
+    if (a.value >= 0 && b.value >= 0 && a.value <= INT64_MAX - b.value)
+        return lp_dim_of(a.value + b.value);
     if (a.value == 0) return b;
     if (b.value == 0) return a;
     return lp_dim_unknown();
@@ -105,10 +107,14 @@ bool lp_sh_in_shape(lp_infer *x, int k, lp_shp *s) {
     if (v->constant && (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0)) {
         s->elem = v->constant->dtype;
         s->rank = v->constant->rank;
-        for (int i = 0; i < s->rank; i++) s->d[i] = lp_dim_of(v->constant->dims[i]);
+        for (int i = 0; i < s->rank; i++) {
+            int64_t d = v->constant->dims[i];
+            s->d[i] = d <= LP_DIM_LIMIT ? lp_dim_of(d) : lp_dim_unknown();
+        }
         return true;
     }
-    if (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0 || v->type.rank > LP_MAX_RANK) return false;
+    if (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0 || v->type.rank > LP_MAX_RANK)
+        return false;
     s->rank = v->type.rank;
     lp_dims_copy(s->d, v->type.dims, s->rank);
     return true;
@@ -124,7 +130,7 @@ lp_dtype lp_sh_in_elem(lp_infer *x, int k) {
     if (!v) return LP_UNDEFINED;
     if (v->constant) return v->constant->dtype;
     return v->type.kind == LP_KIND_TENSOR || v->type.kind == LP_KIND_SPARSE ? v->type.elem
-                                                                             : LP_UNDEFINED;
+                                                                            : LP_UNDEFINED;
 }
 
 const lp_tensor *lp_sh_in_const(lp_infer *x, int k) {
@@ -134,14 +140,17 @@ const lp_tensor *lp_sh_in_const(lp_infer *x, int k) {
 
 int lp_sh_in_ints(lp_infer *x, int k, int64_t *out, int max) {
     const lp_tensor *t = lp_sh_in_const(x, k);
-    if (!t || !lp_dtype_is_int(t->dtype) || t->numel > max || t->rank > 1 || !t->data) return -1;
+    if (!t || !(lp_dtype_is_int(t->dtype) || t->dtype == LP_BOOL) || t->numel > max ||
+        t->rank > 1 || !t->data)
+        return -1;
     for (int64_t i = 0; i < t->numel; i++) out[i] = lp_load_i64(t->dtype, t->data, (size_t)i);
     return (int)t->numel;
 }
 
 int lp_sh_in_floats(lp_infer *x, int k, double *out, int max) {
     const lp_tensor *t = lp_sh_in_const(x, k);
-    if (!t || t->dtype == LP_STRING || t->numel > max || t->rank > 1 || (t->numel && !t->data)) return -1;
+    if (!t || t->dtype == LP_STRING || t->numel > max || t->rank > 1 || (t->numel && !t->data))
+        return -1;
     for (int64_t i = 0; i < t->numel; i++) out[i] = lp_load_f64(t->dtype, t->data, (size_t)i);
     return (int)t->numel;
 }
@@ -191,6 +200,8 @@ lp_type lp_sh_type(lp_model *m, const lp_shp *s) {
     t.rank = s->rank;
     t.dims = lp_arena_array(&m->arena, (size_t)s->rank, sizeof *t.dims);
     lp_dims_copy(t.dims, s->d, s->rank);
+    for (int i = 0; i < s->rank; i++)
+        if (t.dims[i].value > LP_DIM_LIMIT) t.dims[i] = lp_dim_unknown();
     return t;
 }
 
@@ -218,7 +229,8 @@ static void merge_type(lp_model *m, lp_value *v, const lp_type *t) {
     /* only dims the file left blank: a named dim ("batch") is the file's word */
     bool better = false;
     for (int i = 0; i < f->rank; i++)
-        better |= f->dims[i].value < 0 && !f->dims[i].param && (t->dims[i].value >= 0 || t->dims[i].param);
+        better |= f->dims[i].value < 0 && !f->dims[i].param &&
+                  (t->dims[i].value >= 0 || t->dims[i].param);
     if (!better) return;
     /* a fresh array: captured copies of this value may share the old one */
     lp_dim *d = lp_arena_array(&m->arena, (size_t)f->rank, sizeof *d);
@@ -235,8 +247,10 @@ void lp_sh_out_type(lp_infer *x, int k, const lp_type *t) {
 void lp_sh_out_like(lp_infer *x, int k, int in) {
     const lp_value *v = lp_sh_in_value(x, in);
     lp_shp s;
-    if (v && v->type.kind != LP_KIND_TENSOR && v->type.kind != LP_KIND_UNKNOWN) lp_sh_out_type(x, k, &v->type);
-    else if (lp_sh_in_shape(x, in, &s) || s.elem != LP_UNDEFINED) lp_sh_out_shape(x, k, &s);
+    if (v && v->type.kind != LP_KIND_TENSOR && v->type.kind != LP_KIND_UNKNOWN)
+        lp_sh_out_type(x, k, &v->type);
+    else if (lp_sh_in_shape(x, in, &s) || s.elem != LP_UNDEFINED)
+        lp_sh_out_shape(x, k, &s);
 }
 
 void lp_sh_out_like_elem(lp_infer *x, int k, int in, lp_dtype elem) {
@@ -287,14 +301,19 @@ void lp_sh_out_dims(lp_infer *x, int k, const lp_dim *d, int n, int rank) {
         all &= lp_sym_known(d[i]);
     }
     /* the element type the rule gave (Cast to int32 of a Shape is int32) */
-    lp_dtype e = v->type.kind == LP_KIND_TENSOR && lp_dtype_is_int(v->type.elem) ? v->type.elem : LP_INT64;
+    lp_dtype e =
+        v->type.kind == LP_KIND_TENSOR && (lp_dtype_is_int(v->type.elem) || v->type.elem == LP_BOOL)
+            ? v->type.elem
+            : LP_INT64;
     if (all && !v->constant) {
         int64_t dims[1] = {n};
         lp_tensor *t = lp_fold_tensor(x, e, rank, dims);
         if (!t) return;
         for (int i = 0; i < n; i++) {
-            if (e == LP_INT64) ((int64_t *)t->data)[i] = d[i].value;
-            else lp_store_f64(e, t->data, (size_t)i, (double)d[i].value);
+            if (e == LP_INT64)
+                ((int64_t *)t->data)[i] = d[i].value;
+            else
+                lp_store_f64(e, t->data, (size_t)i, (double)d[i].value);
         }
         lp_sh_out_const(x, k, t);
     } else {
@@ -309,6 +328,7 @@ typedef struct walk {
     lp_model *m;
     bool *done; /* by position in m->graphs */
     int depth;
+    const lp_node *caller; /* the call whose function body is being inferred, else NULL */
 } walk;
 
 static void infer_graph(walk *w, lp_graph *g, lp_symtab *up);
@@ -364,7 +384,8 @@ static void infer_if(walk *w, lp_infer *x) {
     if (c && c->numel == 1 && c->data && c->dtype != LP_STRING) {
         /* a known condition: the branch taken is the answer */
         lp_graph *b = lp_load_f64(c->dtype, c->data, 0) != 0 ? th : el;
-        for (int k = 0; k < x->n->n_outputs && k < b->n_outputs; k++) lp_sh_out_type(x, k, out_type_of(b, k));
+        for (int k = 0; k < x->n->n_outputs && k < b->n_outputs; k++)
+            lp_sh_out_type(x, k, out_type_of(b, k));
         return;
     }
     for (int k = 0; k < x->n->n_outputs && k < th->n_outputs && k < el->n_outputs; k++) {
@@ -392,7 +413,8 @@ static bool loop_changes(lp_infer *x, lp_graph *body) {
         const lp_type *in = &body->values[body->inputs[k]].type, *out = out_type_of(body, k - 1);
         if (in->kind != out->kind || in->elem != out->elem || in->rank != out->rank) return true;
         for (int i = 0; in->kind == LP_KIND_TENSOR && i < in->rank; i++)
-            if (!lp_dim_same(in->dims[i], out->dims[i]) && (in->dims[i].value >= 0 || in->dims[i].param))
+            if (!lp_dim_same(in->dims[i], out->dims[i]) &&
+                (in->dims[i].value >= 0 || in->dims[i].param))
                 return true;
     }
     return false;
@@ -405,7 +427,8 @@ static lp_type *loop_joined(lp_infer *x, lp_graph *body) {
     for (int k = 0; k < x->n->n_inputs; k++) {
         lp_value *v = lp_sh_in_value(x, k);
         t[k] = v ? v->type : (lp_type){.rank = -1};
-        if (v && k >= 2 && k - 1 < body->n_outputs) t[k] = join_types(x->m, &v->type, out_type_of(body, k - 1));
+        if (v && k >= 2 && k - 1 < body->n_outputs)
+            t[k] = join_types(x->m, &v->type, out_type_of(body, k - 1));
     }
     return t;
 }
@@ -425,7 +448,8 @@ static void loop_outputs(lp_infer *x, lp_graph *body) {
             lp_shp s = {.elem = bt->elem, .rank = bt->rank + 1, .d = {lp_dim_unknown()}};
             lp_dims_copy(s.d + 1, bt->dims, bt->rank);
             int64_t trip;
-            if (!lp_sh_in_has(x, 1) && lp_sh_in_ints(x, 0, &trip, 1) == 1 && trip >= 0) s.d[0] = lp_dim_of(trip);
+            if (!lp_sh_in_has(x, 1) && lp_sh_in_ints(x, 0, &trip, 1) == 1 && trip >= 0)
+                s.d[0] = lp_dim_of(trip);
             lp_sh_out_shape(x, k, &s);
         } else if (bt->kind == LP_KIND_TENSOR) {
             lp_sh_out_elem(x, k, bt->elem);
@@ -463,7 +487,8 @@ static void scan_outputs(lp_infer *x, lp_graph *body, int n_state, int n_scan) {
     int no = lp_sh_attr_ints(x->n, "scan_output_axes", out_axes, LP_MAX_INTS);
     lp_shp s0;
     int ax;
-    if (n_scan > 0 && lp_sh_in_shape(x, n_state, &s0) && lp_sh_axis(na > 0 ? in_axes[0] : 0, s0.rank, &ax))
+    if (n_scan > 0 && lp_sh_in_shape(x, n_state, &s0) &&
+        lp_sh_axis(na > 0 ? in_axes[0] : 0, s0.rank, &ax))
         len = s0.d[ax];
     for (int k = 0; k < x->n->n_outputs; k++) {
         const lp_type *bt = out_type_of(body, k);
@@ -502,7 +527,8 @@ static void scan8_inputs(lp_infer *x, lp_graph *body, int n_state, int n_scan) {
 static void scan8_outputs(lp_infer *x, lp_graph *body, int n_state, int n_scan) {
     lp_shp s0;
     lp_dim batch = lp_dim_unknown(), len = lp_dim_unknown();
-    if (n_scan > 0 && lp_sh_in_shape(x, 1 + n_state, &s0) && s0.rank >= 2) batch = s0.d[0], len = s0.d[1];
+    if (n_scan > 0 && lp_sh_in_shape(x, 1 + n_state, &s0) && s0.rank >= 2)
+        batch = s0.d[0], len = s0.d[1];
     for (int k = 0; k < x->n->n_outputs; k++) {
         const lp_type *bt = out_type_of(body, k);
         int add = k < n_state ? 1 : 2;
@@ -601,17 +627,79 @@ static bool infer_control(walk *w, lp_infer *x, lp_symtab *st) {
         }
     }
     if (*n->domain) return false;
-    if (!strcmp(n->op_type, "If")) infer_if(w, x);
-    else if (is_loop && lp_attr_graph(n, "body")) loop_outputs(x, lp_attr_graph(n, "body"));
-    else if (is_scan && !scan8 && lp_attr_graph(n, "body")) scan_outputs(x, lp_attr_graph(n, "body"), n_state, n_scan);
-    else if (is_scan && lp_attr_graph(n, "body")) scan8_outputs(x, lp_attr_graph(n, "body"), n_state, n_scan);
-    else return false;
+    if (!strcmp(n->op_type, "If"))
+        infer_if(w, x);
+    else if (is_loop && lp_attr_graph(n, "body"))
+        loop_outputs(x, lp_attr_graph(n, "body"));
+    else if (is_scan && !scan8 && lp_attr_graph(n, "body"))
+        scan_outputs(x, lp_attr_graph(n, "body"), n_state, n_scan);
+    else if (is_scan && lp_attr_graph(n, "body"))
+        scan8_outputs(x, lp_attr_graph(n, "body"), n_state, n_scan);
+    else
+        return false;
     return true;
 }
 
 /* ---- the walk ---- */
 
 #define MAX_DEPTH 64
+
+/* A function body's node with its attribute references (ref_attr_name)
+** resolved against the caller: a copy whose attrs array is malloc'd. False
+** when there is no caller to resolve them (a body seen on its own). */
+static bool resolve_refs(const lp_node *n, const lp_node *caller, lp_node *r, lp_attr **owned) {
+    *r = *n;
+    *owned = NULL;
+    bool any = false;
+    for (int i = 0; i < n->n_attrs; i++) any |= n->attrs[i].ref != NULL;
+    if (!any) return true;
+    if (!caller) return false;
+    lp_attr *a = lp_xcalloc((size_t)n->n_attrs + 1, sizeof *a);
+    int k = 0;
+    for (int i = 0; i < n->n_attrs; i++) {
+        const lp_attr *src = &n->attrs[i];
+        if (!src->ref) {
+            a[k++] = *src;
+            continue;
+        }
+        const lp_attr *given = lp_node_attr(caller, src->ref);
+        if (!given) continue; /* not given at the call: the operator's default */
+        a[k] = *given;
+        a[k++].name = src->name;
+    }
+    r->attrs = a;
+    r->n_attrs = k;
+    *owned = a;
+    return true;
+}
+
+/* A call of a model-local function: the body is typed with the caller's
+** inputs and attributes, read, then put back as it was for other calls. */
+static void infer_call(walk *w, lp_infer *x) {
+    if (x->n->function < 0 || x->n->function >= w->m->n_functions || w->depth > MAX_DEPTH) return;
+    lp_graph *body = w->m->functions[x->n->function].body;
+    snapshot before;
+    take_snapshot(w, body, &before);
+    for (int k = 0; k < body->n_inputs && k < x->n->n_inputs; k++) {
+        lp_value *v = lp_sh_in_value(x, k);
+        if (!v) continue;
+        type_input(w->m, body, k, &v->type);
+        body->values[body->inputs[k]].constant = v->constant;
+    }
+    const lp_node *saved = w->caller;
+    int pos = graph_pos(w->m, body);
+    if (pos >= 0) w->done[pos] = false;
+    w->caller = x->n;
+    infer_graph(w, body, NULL);
+    w->caller = saved;
+    for (int k = 0; k < x->n->n_outputs && k < body->n_outputs; k++) {
+        const lp_value *bv = &body->values[body->outputs[k]];
+        lp_sh_out_type(x, k, &bv->type);
+        if (bv->constant) lp_sh_out_const(x, k, bv->constant);
+    }
+    restore_snapshot(w, body, &before);
+    free_snapshot(&before);
+}
 
 static void infer_graph(walk *w, lp_graph *g, lp_symtab *up) {
     int pos = graph_pos(w->m, g);
@@ -631,12 +719,18 @@ static void infer_graph(walk *w, lp_graph *g, lp_symtab *up) {
             if (!v->constant) v->constant = o->constant;
         }
     for (int i = 0; i < g->n_nodes; i++) {
-        lp_node *n = &g->nodes[i];
-        lp_infer x = {.m = w->m, .g = g, .n = n, .opset = n->opset, .syms = &st};
-        if (infer_control(w, &x, &st)) continue;
-        if (n->function >= 0) continue; /* model-local functions: their bodies are generic */
-        lp_shape_rule(&x);
-        lp_fold_node(&x);
+        /* inside a called function, attributes may refer to the call's */
+        lp_attr *owned;
+        lp_node n;
+        if (!resolve_refs(&g->nodes[i], w->caller, &n, &owned)) continue;
+        lp_infer x = {.m = w->m, .g = g, .n = &n, .opset = n.opset, .syms = &st};
+        if (n.function >= 0)
+            infer_call(w, &x);
+        else if (!infer_control(w, &x, &st)) {
+            lp_shape_rule(&x);
+            lp_fold_node(&x);
+        }
+        free(owned);
     }
     free(st.v);
     w->depth--;

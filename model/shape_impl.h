@@ -45,6 +45,11 @@ typedef struct lp_infer {
     lp_symtab *syms;
 } lp_infer;
 
+/* Dims above this are held unknown, so rules can add and multiply dims and
+** attributes (checked to be at most 2^31) without overflow; files are held
+** to the same limit when loaded. */
+#define LP_DIM_LIMIT ((int64_t)1 << 40)
+
 /* Largest tensor the folder computes (elements); bigger ones get a shape only. */
 #define LP_FOLD_MAX 4096
 /* Longest integer vector a rule reads from a constant input (axes, pads, shapes). */
@@ -81,8 +86,12 @@ void lp_shp_broadcast(const lp_shp *a, const lp_shp *b, lp_shp *out);
 /* Normalises an axis in [-rank, rank) into *out; false when out of range. */
 bool lp_sh_axis(int64_t axis, int rank, int *out);
 /* Floor and ceiling division for non-negative numerators (positive b). */
-static inline int64_t lp_floordiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-static inline int64_t lp_ceildiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -(-a / b); }
+static inline int64_t lp_floordiv(int64_t a, int64_t b) {
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+static inline int64_t lp_ceildiv(int64_t a, int64_t b) {
+    return a >= 0 ? (a + b - 1) / b : -(-a / b);
+}
 
 /* ---- inputs (shape.c) ---- */
 
@@ -94,7 +103,7 @@ bool lp_sh_in_shape(lp_infer *x, int k, lp_shp *s);
 int lp_sh_in_rank(lp_infer *x, int k); /* -1 when unknown */
 lp_dtype lp_sh_in_elem(lp_infer *x, int k);
 const lp_tensor *lp_sh_in_const(lp_infer *x, int k);
-/* Integer contents of a constant input, at most max; -1 when not known. */
+/* Integer (or bool) contents of a constant input, at most max; -1 when not known. */
 int lp_sh_in_ints(lp_infer *x, int k, int64_t *out, int max);
 /* Numeric contents of a constant input as doubles, at most max; -1 when not known. */
 int lp_sh_in_floats(lp_infer *x, int k, double *out, int max);
@@ -108,10 +117,10 @@ const lp_symvec *lp_sh_sym(lp_infer *x, int value);
 
 bool lp_sh_out_has(lp_infer *x, int k);
 void lp_sh_out_shape(lp_infer *x, int k, const lp_shp *s);
-void lp_sh_out_elem(lp_infer *x, int k, lp_dtype elem);            /* a tensor of unknown rank */
-void lp_sh_out_rank(lp_infer *x, int k, lp_dtype elem, int rank); /* known rank, unknown dims */
-void lp_sh_out_type(lp_infer *x, int k, const lp_type *t);        /* any kind, copied */
-void lp_sh_out_like(lp_infer *x, int k, int in);                  /* input in's type */
+void lp_sh_out_elem(lp_infer *x, int k, lp_dtype elem);              /* a tensor of unknown rank */
+void lp_sh_out_rank(lp_infer *x, int k, lp_dtype elem, int rank);    /* known rank, unknown dims */
+void lp_sh_out_type(lp_infer *x, int k, const lp_type *t);           /* any kind, copied */
+void lp_sh_out_like(lp_infer *x, int k, int in);                     /* input in's type */
 void lp_sh_out_like_elem(lp_infer *x, int k, int in, lp_dtype elem); /* its shape, this elem */
 /* Attaches known contents (arena-held or owned by the model) and their shape. */
 void lp_sh_out_const(lp_infer *x, int k, lp_tensor *t);

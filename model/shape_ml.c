@@ -52,12 +52,18 @@ static void rule_tree_classifier(lp_infer *x) { classifier(x, n_labels(x)); }
 static void rule_svm_classifier(lp_infer *x) { classifier(x, -1); }
 
 static void rule_regressor(lp_infer *x, int64_t targets) {
-    lp_shp y = {.elem = LP_FLOAT, .rank = 2, .d = {rows(x, 0), targets >= 0 ? lp_dim_of(targets) : lp_dim_unknown()}};
+    lp_shp y = {.elem = LP_FLOAT,
+                .rank = 2,
+                .d = {rows(x, 0), targets >= 0 ? lp_dim_of(targets) : lp_dim_unknown()}};
     lp_sh_out_shape(x, 0, &y);
 }
 
-static void rule_linear_regressor(lp_infer *x) { rule_regressor(x, lp_attr_int(x->n, "targets", 1)); }
-static void rule_tree_regressor(lp_infer *x) { rule_regressor(x, lp_attr_int(x->n, "n_targets", -1)); }
+static void rule_linear_regressor(lp_infer *x) {
+    rule_regressor(x, lp_attr_int(x->n, "targets", 1));
+}
+static void rule_tree_regressor(lp_infer *x) {
+    rule_regressor(x, lp_attr_int(x->n, "n_targets", -1));
+}
 static void rule_svm_regressor(lp_infer *x) { rule_regressor(x, 1); }
 
 static void rule_tree_ensemble(lp_infer *x) {
@@ -75,18 +81,20 @@ static void rule_tree_ensemble(lp_infer *x) {
 static void rule_float_same(lp_infer *x) { lp_sh_out_like_elem(x, 0, 0, LP_FLOAT); }
 static void rule_same(lp_infer *x) { lp_sh_out_like(x, 0, 0); }
 
-static void rule_imputer(lp_infer *x) {
-    lp_sh_out_like_elem(x, 0, 0, attr_count(x, "imputed_value_int64s") > 0 ? LP_INT64 : LP_FLOAT);
-}
 
 static void rule_label_encoder(lp_infer *x) {
     lp_dtype e = LP_UNDEFINED;
     const lp_tensor *t = lp_attr_tensor(x->n, "values_tensor");
-    if (t) e = t->dtype;
-    else if (lp_node_attr(x->n, "values_strings")) e = LP_STRING;
-    else if (lp_node_attr(x->n, "values_int64s")) e = LP_INT64;
-    else if (lp_node_attr(x->n, "values_floats")) e = LP_FLOAT;
-    else if (lp_node_attr(x->n, "default_string")) e = LP_STRING;
+    if (t)
+        e = t->dtype;
+    else if (lp_node_attr(x->n, "values_strings"))
+        e = LP_STRING;
+    else if (lp_node_attr(x->n, "values_int64s"))
+        e = LP_INT64;
+    else if (lp_node_attr(x->n, "values_floats"))
+        e = LP_FLOAT;
+    else if (lp_node_attr(x->n, "default_string"))
+        e = LP_STRING;
     lp_sh_out_like_elem(x, 0, 0, e);
 }
 
@@ -96,7 +104,8 @@ static void rule_category_mapper(lp_infer *x) {
 
 static void rule_one_hot_encoder(lp_infer *x) {
     lp_shp in;
-    int n = attr_count(x, "cats_strings") > 0 ? attr_count(x, "cats_strings") : attr_count(x, "cats_int64s");
+    int n = attr_count(x, "cats_strings") > 0 ? attr_count(x, "cats_strings")
+                                              : attr_count(x, "cats_int64s");
     if (!lp_sh_in_shape(x, 0, &in) || in.rank >= LP_MAX_RANK) {
         lp_sh_out_elem(x, 0, LP_FLOAT);
         return;
@@ -127,21 +136,27 @@ static void rule_feature_vectorizer(lp_infer *x) {
     int64_t sum = 0;
     for (int i = 0; dims && i < c; i++)
         if (dims[i] < 0 || __builtin_add_overflow(sum, dims[i], &sum)) sum = -1, i = c;
-    lp_shp o = {.elem = LP_FLOAT, .rank = 2, .d = {rows(x, 0), dims && sum >= 0 ? lp_dim_of(sum) : lp_dim_unknown()}};
+    lp_shp o = {.elem = LP_FLOAT,
+                .rank = 2,
+                .d = {rows(x, 0), dims && sum >= 0 ? lp_dim_of(sum) : lp_dim_unknown()}};
     lp_sh_out_shape(x, 0, &o);
 }
 
 static void rule_dict_vectorizer(lp_infer *x) {
     const lp_value *v = lp_sh_in_value(x, 0);
-    int n = attr_count(x, "string_vocabulary") > 0 ? attr_count(x, "string_vocabulary") : attr_count(x, "int64_vocabulary");
-    lp_shp o = {.elem = v && v->type.inner ? v->type.inner->elem : LP_UNDEFINED, .rank = 2,
+    int n = attr_count(x, "string_vocabulary") > 0 ? attr_count(x, "string_vocabulary")
+                                                   : attr_count(x, "int64_vocabulary");
+    lp_shp o = {.elem = v && v->type.inner ? v->type.inner->elem : LP_UNDEFINED,
+                .rank = 2,
                 .d = {lp_dim_of(1), count_dim(n)}};
     lp_sh_out_shape(x, 0, &o);
 }
 
 static void rule_cast_map(lp_infer *x) {
     const char *to = lp_attr_string(x->n, "cast_to", "TO_FLOAT");
-    lp_dtype e = !strcmp(to, "TO_STRING") ? LP_STRING : !strcmp(to, "TO_INT64") ? LP_INT64 : LP_FLOAT;
+    lp_dtype e = !strcmp(to, "TO_STRING")  ? LP_STRING
+                 : !strcmp(to, "TO_INT64") ? LP_INT64
+                                           : LP_FLOAT;
     lp_shp o = {.elem = e, .rank = 2, .d = {lp_dim_of(1), lp_dim_unknown()}};
     lp_sh_out_shape(x, 0, &o);
 }
@@ -149,7 +164,9 @@ static void rule_cast_map(lp_infer *x) {
 static void rule_zipmap(lp_infer *x) {
     lp_type val = {.kind = LP_KIND_TENSOR, .elem = LP_FLOAT, .rank = 0};
     lp_type *map = lp_arena_alloc(&x->m->arena, sizeof *map);
-    *map = (lp_type){.kind = LP_KIND_MAP, .elem = LP_FLOAT, .rank = -1,
+    *map = (lp_type){.kind = LP_KIND_MAP,
+                     .elem = LP_FLOAT,
+                     .rank = -1,
                      .key = attr_count(x, "classlabels_strings") > 0 ? LP_STRING : LP_INT64};
     map->inner = lp_arena_alloc(&x->m->arena, sizeof *map->inner);
     *map->inner = val;
@@ -171,7 +188,7 @@ static const struct {
     {"Scaler", rule_float_same},
     {"Normalizer", rule_float_same},
     {"Binarizer", rule_same},
-    {"Imputer", rule_imputer},
+    {"Imputer", rule_same}, /* Y has X's type (double and int32 too) */
     {"LabelEncoder", rule_label_encoder},
     {"CategoryMapper", rule_category_mapper},
     {"OneHotEncoder", rule_one_hot_encoder},
@@ -221,15 +238,20 @@ static void rule_ms_attention(lp_infer *x) {
         lp_sh_out_like(x, 0, 0);
         return;
     }
-    if (lp_sh_attr_ints(x->n, "qkv_hidden_sizes", qkv, 3) == 3 && qkv[2] >= 0) in.d[2] = lp_dim_of(qkv[2]);
+    if (lp_sh_attr_ints(x->n, "qkv_hidden_sizes", qkv, 3) == 3 && qkv[2] >= 0)
+        in.d[2] = lp_dim_of(qkv[2]);
     else if (lp_sh_in_shape(x, 1, &w) && w.rank == 2 && w.d[1].value >= 0 && w.d[1].value % 3 == 0)
         in.d[2] = lp_dim_of(w.d[1].value / 3);
-    else in.d[2] = lp_dim_unknown();
+    else
+        in.d[2] = lp_dim_unknown();
     lp_sh_out_shape(x, 0, &in);
 }
 
 static void rule_embed_layer_norm(lp_infer *x) {
-    lp_shp ids, emb, o = {.elem = lp_sh_in_elem(x, 2), .rank = 3, .d = {lp_dim_unknown(), lp_dim_unknown(), lp_dim_unknown()}};
+    lp_shp ids, emb,
+        o = {.elem = lp_sh_in_elem(x, 2),
+             .rank = 3,
+             .d = {lp_dim_unknown(), lp_dim_unknown(), lp_dim_unknown()}};
     if (lp_sh_in_shape(x, 0, &ids) && ids.rank == 2) o.d[0] = ids.d[0], o.d[1] = ids.d[1];
     if (lp_sh_in_shape(x, 2, &emb) && emb.rank == 2) o.d[2] = emb.d[1];
     lp_sh_out_shape(x, 0, &o);

@@ -52,11 +52,13 @@ static bool read_window(lp_infer *x, int n, const lp_shp *w, window *win) {
         memcpy(win->pb, v, (size_t)n * sizeof *v);
         memcpy(win->pe, v + n, (size_t)n * sizeof *v);
     }
+    /* bounds that keep every window formula within int64 for dims up to LP_DIM_LIMIT */
+    const int64_t lim = (int64_t)1 << 31;
     for (int i = 0; i < n; i++) {
-        if (win->s[i] <= 0 || win->d[i] <= 0 || win->s[i] > (1 << 30) || win->d[i] > (1 << 30)) return false;
-        if (win->k_known && (win->k[i] <= 0 || win->k[i] > ((int64_t)1 << 40))) return false;
-        if (win->pb[i] < -((int64_t)1 << 40) || win->pb[i] > ((int64_t)1 << 40) ||
-            win->pe[i] < -((int64_t)1 << 40) || win->pe[i] > ((int64_t)1 << 40))
+        if (win->s[i] <= 0 || win->d[i] <= 0 || win->s[i] > lim || win->d[i] > lim) return false;
+        if (win->k_known && (win->k[i] <= 0 || win->k[i] > lim)) return false;
+        if (win->pb[i] < -LP_DIM_LIMIT || win->pb[i] > LP_DIM_LIMIT || win->pe[i] < -LP_DIM_LIMIT ||
+            win->pe[i] > LP_DIM_LIMIT)
             return false;
     }
     return true;
@@ -108,7 +110,8 @@ static void rule_conv_transpose(lp_infer *x) {
     lp_shp in, w, o = {.elem = lp_sh_in_elem(x, 0)};
     bool hw = lp_sh_in_shape(x, 1, &w);
     window win;
-    if (!lp_sh_in_shape(x, 0, &in) || in.rank < 2 || !read_window(x, in.rank - 2, hw ? &w : NULL, &win)) {
+    if (!lp_sh_in_shape(x, 0, &in) || in.rank < 2 ||
+        !read_window(x, in.rank - 2, hw ? &w : NULL, &win)) {
         lp_sh_out_elem(x, 0, o.elem);
         return;
     }
@@ -118,7 +121,8 @@ static void rule_conv_transpose(lp_infer *x) {
     int nop = lp_sh_attr_ints(x->n, "output_padding", op, LP_MAX_RANK);
     o.rank = in.rank;
     o.d[0] = in.d[0];
-    o.d[1] = hw && w.rank >= 2 && group > 0 ? lp_dim_mul(w.d[1], lp_dim_of(group)) : lp_dim_unknown();
+    o.d[1] =
+        hw && w.rank >= 2 && group > 0 ? lp_dim_mul(w.d[1], lp_dim_of(group)) : lp_dim_unknown();
     bool same = !strncmp(win.auto_pad, "SAME_", 5);
     for (int i = 0; i < n; i++) {
         lp_dim d = in.d[i + 2];
@@ -130,9 +134,11 @@ static void rule_conv_transpose(lp_infer *x) {
         } else if (same) {
             o.d[i + 2] = lp_dim_mul(d, lp_dim_of(win.s[i]));
         } else {
-            int64_t pad = nop == n ? op[i] : 0;
-            int64_t v = win.s[i] * (d.value - 1) + pad + (win.k[i] - 1) * win.d[i] + 1 - win.pb[i] - win.pe[i];
-            o.d[i + 2] = v >= 0 ? lp_dim_of(v) : lp_dim_unknown();
+            /* stride*(in-1) <= 2^71 would not fit: count in a wider type */
+            int64_t pad = nop == n && op[i] >= 0 && op[i] <= LP_DIM_LIMIT ? op[i] : 0;
+            __int128 v = (__int128)win.s[i] * (d.value - 1) + pad + (win.k[i] - 1) * win.d[i] + 1 -
+                         win.pb[i] - win.pe[i];
+            o.d[i + 2] = v >= 0 && v <= LP_DIM_LIMIT ? lp_dim_of((int64_t)v) : lp_dim_unknown();
         }
     }
     lp_sh_out_shape(x, 0, &o);
@@ -179,8 +185,10 @@ static void rule_max_unpool(lp_infer *x) {
     } else if (!lp_sh_in_has(x, 2) && read_window(x, in.rank - 2, NULL, &win) && win.k_known) {
         for (int i = 0; i < win.n; i++) {
             lp_dim *d = &in.d[i + 2];
-            int64_t v = d->value >= 0 ? (d->value - 1) * win.s[i] + win.k[i] - win.pb[i] - win.pe[i] : -1;
-            *d = v >= 0 ? lp_dim_of(v) : lp_dim_unknown();
+            __int128 v = d->value >= 0 ? (__int128)(d->value - 1) * win.s[i] + win.k[i] -
+                                             win.pb[i] - win.pe[i]
+                                       : -1;
+            *d = v >= 0 && v <= LP_DIM_LIMIT ? lp_dim_of((int64_t)v) : lp_dim_unknown();
         }
     } else {
         for (int i = 2; i < in.rank; i++) in.d[i] = lp_dim_unknown();
@@ -209,9 +217,11 @@ static void rule_roi(lp_infer *x) {
 static void rule_col2im(lp_infer *x) {
     lp_shp in, o = {.elem = lp_sh_in_elem(x, 0)};
     int64_t img[LP_MAX_RANK], blk[LP_MAX_RANK];
-    int ni = lp_sh_in_ints(x, 1, img, LP_MAX_RANK - 2), nb = lp_sh_in_ints(x, 2, blk, LP_MAX_RANK - 2);
+    int ni = lp_sh_in_ints(x, 1, img, LP_MAX_RANK - 2),
+        nb = lp_sh_in_ints(x, 2, blk, LP_MAX_RANK - 2);
     lp_shp is;
-    if (ni < 0 && lp_sh_in_shape(x, 1, &is) && is.rank == 1 && is.d[0].value >= 0 && is.d[0].value <= LP_MAX_RANK - 2) {
+    if (ni < 0 && lp_sh_in_shape(x, 1, &is) && is.rank == 1 && is.d[0].value >= 0 &&
+        is.d[0].value <= LP_MAX_RANK - 2) {
         lp_sh_out_rank(x, 0, o.elem, (int)is.d[0].value + 2);
         return;
     }
@@ -224,15 +234,17 @@ static void rule_col2im(lp_infer *x) {
         if (blk[i] <= 0 || lp_mul_i64(prod, blk[i], &prod)) prod = -1;
     o.rank = ni + 2;
     o.d[0] = in.d[0];
-    o.d[1] = prod > 0 && in.d[1].value >= 0 && in.d[1].value % prod == 0 ? lp_dim_of(in.d[1].value / prod)
-                                                                           : lp_dim_unknown();
+    o.d[1] = prod > 0 && in.d[1].value >= 0 && in.d[1].value % prod == 0
+                 ? lp_dim_of(in.d[1].value / prod)
+                 : lp_dim_unknown();
     for (int i = 0; i < ni; i++) o.d[i + 2] = img[i] >= 0 ? lp_dim_of(img[i]) : lp_dim_unknown();
     lp_sh_out_shape(x, 0, &o);
 }
 
 static void rule_grid_sample(lp_infer *x) {
     lp_shp in, g, o = {.elem = lp_sh_in_elem(x, 0)};
-    if (!lp_sh_in_shape(x, 0, &in) || !lp_sh_in_shape(x, 1, &g) || in.rank < 2 || g.rank != in.rank) {
+    if (!lp_sh_in_shape(x, 0, &in) || !lp_sh_in_shape(x, 1, &g) || in.rank < 2 ||
+        g.rank != in.rank) {
         lp_sh_out_rank(x, 0, o.elem, lp_sh_in_rank(x, 0));
         return;
     }
@@ -247,7 +259,8 @@ static void rule_affine_grid(lp_infer *x) {
     int64_t size[LP_MAX_RANK];
     int n = lp_sh_in_ints(x, 1, size, LP_MAX_RANK - 1);
     lp_shp o = {.elem = lp_sh_in_elem(x, 0)}, ss;
-    if (n < 0 && lp_sh_in_shape(x, 1, &ss) && ss.rank == 1 && (ss.d[0].value == 4 || ss.d[0].value == 5)) {
+    if (n < 0 && lp_sh_in_shape(x, 1, &ss) && ss.rank == 1 &&
+        (ss.d[0].value == 4 || ss.d[0].value == 5)) {
         lp_sh_out_rank(x, 0, o.elem, (int)ss.d[0].value);
         return;
     }
@@ -285,7 +298,8 @@ static void rule_matmul_integer(lp_infer *x) { matmul_like(x, 0, 1, LP_INT32); }
 static void rule_qlinear_matmul(lp_infer *x) { matmul_like(x, 0, 3, lp_sh_in_elem(x, 7)); }
 
 static void rule_gemm(lp_infer *x) {
-    lp_shp a, b, o = {.elem = lp_sh_in_elem(x, 0), .rank = 2, .d = {lp_dim_unknown(), lp_dim_unknown()}};
+    lp_shp a, b,
+        o = {.elem = lp_sh_in_elem(x, 0), .rank = 2, .d = {lp_dim_unknown(), lp_dim_unknown()}};
     bool ta = lp_attr_int(x->n, "transA", 0) != 0, tb = lp_attr_int(x->n, "transB", 0) != 0;
     if (lp_sh_in_shape(x, 0, &a) && a.rank == 2) o.d[0] = a.d[ta ? 1 : 0];
     if (lp_sh_in_shape(x, 1, &b) && b.rank == 2) o.d[1] = b.d[tb ? 0 : 1];
@@ -351,8 +365,10 @@ static void rule_einsum(lp_infer *x) {
         for (const char *r = arrow + 2; ok && *r; r++) {
             int l = einsum_letter(*r);
             if (*r == '.') {
-                if (strncmp(r, "...", 3) || o.rank + ell.rank > LP_MAX_RANK) ok = false;
-                else memcpy(o.d + o.rank, ell.d, (size_t)ell.rank * sizeof *o.d), o.rank += ell.rank;
+                if (strncmp(r, "...", 3) || o.rank + ell.rank > LP_MAX_RANK)
+                    ok = false;
+                else
+                    memcpy(o.d + o.rank, ell.d, (size_t)ell.rank * sizeof *o.d), o.rank += ell.rank;
                 r += 2;
             } else if (l >= 0 && count[l] && o.rank < LP_MAX_RANK) {
                 o.d[o.rank++] = dims[l];
@@ -365,8 +381,10 @@ static void rule_einsum(lp_infer *x) {
         memcpy(o.d, ell.d, (size_t)ell.rank * sizeof *o.d);
         for (int l = 0; l < 52 && ok; l++)
             if (count[l] == 1) {
-                if (o.rank >= LP_MAX_RANK) ok = false;
-                else o.d[o.rank++] = dims[l];
+                if (o.rank >= LP_MAX_RANK)
+                    ok = false;
+                else
+                    o.d[o.rank++] = dims[l];
             }
     }
     if (!ok) o.rank = -1;
@@ -405,9 +423,12 @@ static void rule_rnn(lp_infer *x) {
     lp_shp in, r;
     lp_dtype e = lp_sh_in_elem(x, 0);
     int64_t layout = lp_attr_int(x->n, "layout", 0);
-    lp_dim nd = lp_dim_of(!strcmp(lp_attr_string(x->n, "direction", "forward"), "bidirectional") ? 2 : 1);
+    lp_dim nd =
+        lp_dim_of(!strcmp(lp_attr_string(x->n, "direction", "forward"), "bidirectional") ? 2 : 1);
     int64_t hs = lp_attr_int(x->n, "hidden_size", -1);
-    lp_dim h = hs >= 0 ? lp_dim_of(hs) : lp_sh_in_shape(x, 2, &r) && r.rank == 3 ? r.d[2] : lp_dim_unknown();
+    lp_dim h = hs >= 0                                   ? lp_dim_of(hs)
+               : lp_sh_in_shape(x, 2, &r) && r.rank == 3 ? r.d[2]
+                                                         : lp_dim_unknown();
     if (!lp_sh_in_shape(x, 0, &in) || in.rank != 3) {
         for (int k = 0; k < x->n->n_outputs; k++) lp_sh_out_rank(x, k, e, k == 0 ? 4 : 3);
         return;
@@ -450,7 +471,9 @@ static void rule_attention(lp_infer *x) {
     }
     lp_sh_out_shape(x, 0, &o);
     lp_dim total = kvs;
-    if (lp_sh_in_has(x, 4)) total = lp_sh_in_shape(x, 4, &pk) && pk.rank == 4 ? lp_dim_add(pk.d[2], kvs) : lp_dim_unknown();
+    if (lp_sh_in_has(x, 4))
+        total =
+            lp_sh_in_shape(x, 4, &pk) && pk.rank == 4 ? lp_dim_add(pk.d[2], kvs) : lp_dim_unknown();
     lp_shp pres = {.elem = o.elem, .rank = 4, .d = {q.d[0], heads_kv, total, hd}};
     lp_sh_out_shape(x, 1, &pres);
     pres.d[3] = vhd;
@@ -461,10 +484,14 @@ static void rule_attention(lp_infer *x) {
 
 /* CausalConvWithState (ai.onnx 27): output like the input, state [B, C, k-1]. */
 static void rule_causal_conv(lp_infer *x) {
-    lp_shp in, w, st = {.elem = lp_sh_in_elem(x, 0), .rank = 3, .d = {lp_dim_unknown(), lp_dim_unknown(), lp_dim_unknown()}};
+    lp_shp in, w,
+        st = {.elem = lp_sh_in_elem(x, 0),
+              .rank = 3,
+              .d = {lp_dim_unknown(), lp_dim_unknown(), lp_dim_unknown()}};
     lp_sh_out_like(x, 0, 0);
     if (lp_sh_in_shape(x, 0, &in) && in.rank == 3) st.d[0] = in.d[0], st.d[1] = in.d[1];
-    if (lp_sh_in_shape(x, 1, &w) && w.rank == 3 && w.d[2].value >= 1) st.d[2] = lp_dim_of(w.d[2].value - 1);
+    if (lp_sh_in_shape(x, 1, &w) && w.rank == 3 && w.d[2].value >= 1)
+        st.d[2] = lp_dim_of(w.d[2].value - 1);
     lp_sh_out_shape(x, 1, &st);
 }
 
@@ -472,8 +499,8 @@ static void rule_causal_conv(lp_infer *x) {
 static void rule_linear_attention(lp_infer *x) {
     lp_shp q, k, v;
     int64_t qh = lp_attr_int(x->n, "q_num_heads", 0), kvh = lp_attr_int(x->n, "kv_num_heads", 0);
-    if (!lp_sh_in_shape(x, 0, &q) || !lp_sh_in_shape(x, 1, &k) || !lp_sh_in_shape(x, 2, &v) || q.rank != 3 ||
-        k.rank != 3 || v.rank != 3 || qh <= 0 || kvh <= 0) {
+    if (!lp_sh_in_shape(x, 0, &q) || !lp_sh_in_shape(x, 1, &k) || !lp_sh_in_shape(x, 2, &v) ||
+        q.rank != 3 || k.rank != 3 || v.rank != 3 || qh <= 0 || kvh <= 0) {
         lp_sh_out_rank(x, 0, lp_sh_in_elem(x, 0), 3);
         lp_sh_out_rank(x, 1, lp_sh_in_elem(x, 0), 4);
         return;

@@ -7,8 +7,8 @@
 ** depthwise convolution (one input channel per group) is a direct loop, as a
 ** product with one row would waste the BLAS. Large unrolled matrices are
 ** made a band of output rows at a time to bound the scratch memory. The
-** bias, a BatchNormalization folded at plan time and a fused Relu/Clip are
-** applied in one pass over each output block (fuse.h).
+** bias, a BatchNormalization folded at plan time, a residual Add and a
+** Relu/Clip are applied in one pass over each output block (fuse.h).
 **
 ** ConvTranspose is the adjoint: W_g^T times the input gives columns that
 ** col2im scatters into the output. Col2Im is that scatter on its own.
@@ -52,9 +52,19 @@ static int64_t weight_dim(lp_kctx *k, int axis) {
     return t->kind == LP_KIND_TENSOR && t->rank > axis ? t->dims[axis].value : -1;
 }
 
-/* Absorbs a following BatchNormalization and Relu/Clip into the output pass,
-** when the bias (if any) is constant so that it can be folded too. */
-static int prepare_epilogue(lp_kctx *k, int64_t channels) {
+/* The weight's rank, which is the output's (-1 when unknown). */
+static int weight_rank(lp_kctx *k) {
+    const lp_tensor *W = lp_in(k, 1);
+    if (W) return W->rank;
+    if (k->node->n_inputs < 2 || k->node->inputs[1] < 0) return -1;
+    const lp_type *t = &k->graph->values[k->node->inputs[1]].type;
+    return t->kind == LP_KIND_TENSOR ? t->rank : -1;
+}
+
+/* Absorbs a following BatchNormalization, per-channel Mul/Add, residual Add
+** and Relu/Clip into the output pass, when the bias (if any) is constant so
+** that it can be folded too. */
+static int prepare_epilogue(lp_kctx *k, int64_t channels, int rank) {
     const lp_tensor *B = lp_in(k, 2);
     bool has_b = k->node->n_inputs > 2 && k->node->inputs[2] >= 0;
     if (channels < 0 || (has_b && (!B || B->numel != channels || !lp_nn_float_type(B->dtype))))
@@ -64,6 +74,8 @@ static int prepare_epilogue(lp_kctx *k, int64_t channels) {
     lp_epilogue_init(&st->ep, B, channels);
     st->bias_folded = has_b;
     lp_fuse_batchnorm(k, &st->ep);
+    if (rank >= 3) lp_fuse_channel_affine(k, &st->ep, rank);
+    lp_fuse_residual(k, &st->ep);
     lp_fuse_activation(k, &st->ep);
     if (!st->ep.n_fused) {
         conv_release(st);
@@ -73,19 +85,37 @@ static int prepare_epilogue(lp_kctx *k, int64_t channels) {
     return LP_OK;
 }
 
-int lp_k_conv_prepare(lp_kctx *k) { return prepare_epilogue(k, weight_dim(k, 0)); }
+int lp_k_conv_prepare(lp_kctx *k) { return prepare_epilogue(k, weight_dim(k, 0), weight_rank(k)); }
 
 int lp_k_conv_transpose_prepare(lp_kctx *k) {
     int64_t mg = weight_dim(k, 1);
     int64_t group = lp_attr_int(k->node, "group", 1);
-    return prepare_epilogue(k, mg < 0 || group < 1 ? -1 : mg * group);
+    return prepare_epilogue(k, mg < 0 || group < 1 ? -1 : mg * group, weight_rank(k));
 }
 
-/* The epilogue and run-time bias for a Conv/ConvTranspose output. */
-static const lp_epilogue *epilogue_of(lp_kctx *k, const float *b, const float **bias) {
+/* The epilogue and run-time bias for an output of M channels; fails when
+** the weight met at run time disagrees with the one prepared for. */
+static int epilogue_of(lp_kctx *k, int64_t M, const float *b, const lp_epilogue **ep,
+                       const float **bias) {
     const conv_state *st = k->state;
     *bias = st && st->bias_folded ? NULL : b;
-    return st ? &st->ep : NULL;
+    *ep = st ? &st->ep : NULL;
+    if (st && st->ep.channels != M)
+        return lp_kbad(k, "W gives %lld output channels, %lld were planned for", (long long)M,
+                       (long long)st->ep.channels);
+    return LP_OK;
+}
+
+/* Stores a float result computed for a non-float Y, and runs the slow path
+** of a fused residual that is broadcast to Y. */
+static int finish_output(lp_kctx *k, const lp_epilogue *ep, lp_tensor *Y, float *y,
+                         const lp_tensor *R) {
+    if (ep && ep->residual >= 0 && !R) {
+        if (Y->dtype != LP_FLOAT) return lp_kfail(k, "a broadcast residual needs float tensors");
+        lp_epilogue_residual(ep, Y, lp_in(k, ep->residual));
+    }
+    if (y != Y->data) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
 }
 
 static int check_types(lp_kctx *k, const lp_tensor *X, const lp_tensor *W, const lp_tensor *B) {
@@ -102,7 +132,8 @@ static int check_types(lp_kctx *k, const lp_tensor *X, const lp_tensor *W, const
 
 /* ---- Conv ---- */
 
-/* One output channel of a depthwise convolution: y = x (*) wt, direct. */
+/* One output channel of a depthwise convolution: y = x (*) wt, direct,
+** a kernel tap at a time over each output row (taps off the input skipped). */
 static void conv_direct(const lp_window *w, const float *x, const float *wt, float *y) {
     const int64_t ID = w->in[0], IH = w->in[1], IW = w->in[2];
     const int64_t OH = w->out[1], OW = w->out[2], sw = w->s[2];
@@ -130,6 +161,48 @@ static void conv_direct(const lp_window *w, const float *x, const float *wt, flo
                     else
                         for (int64_t ow = lo; ow < hi; ow++) o[ow] += v * s[ow * sw];
                 }
+            }
+        }
+    }
+}
+
+/* The common depthwise case, a 2-D kernel 3 wide (undilated across): the
+** input plane is first copied into `pad` with its zero padding around it
+** (pad's border is zero already), so that every output value is the taps'
+** sum with no edge to check; 3x3 kernels are unrolled. */
+static bool direct3_fits(const lp_window *w) {
+    return w->in[0] == 1 && w->k[0] == 1 && w->k[2] == 3 && w->d[2] == 1;
+}
+
+static void pad_plane(const lp_window *w, const float *x, float *pad) {
+    const int64_t IH = w->in[1], IW = w->in[2], PW = IW + w->pb[2] + w->pe[2];
+    for (int64_t ih = 0; ih < IH; ih++)
+        memcpy(pad + (ih + w->pb[1]) * PW + w->pb[2], x + ih * IW, (size_t)IW * sizeof *x);
+}
+
+static void conv_direct3(const lp_window *w, const float *pad, const float *wt, float *y) {
+    const int64_t OH = w->out[1], OW = w->out[2], sh = w->s[1], sw = w->s[2], dh = w->d[1];
+    const int64_t PW = w->in[2] + w->pb[2] + w->pe[2], KH = w->k[1];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        float *o = y + oh * OW;
+        const float *r0 = pad + oh * sh * PW;
+        if (KH == 3) {
+            const float *r1 = r0 + dh * PW, *r2 = r1 + dh * PW;
+            const float a0 = wt[0], a1 = wt[1], a2 = wt[2], b0 = wt[3], b1 = wt[4], b2 = wt[5];
+            const float c0 = wt[6], c1 = wt[7], c2 = wt[8];
+            for (int64_t ow = 0; ow < OW; ow++) {
+                int64_t i = ow * sw;
+                o[ow] = a0 * r0[i] + a1 * r0[i + 1] + a2 * r0[i + 2] + b0 * r1[i] + b1 * r1[i + 1] +
+                        b2 * r1[i + 2] + c0 * r2[i] + c1 * r2[i + 1] + c2 * r2[i + 2];
+            }
+            continue;
+        }
+        memset(o, 0, (size_t)OW * sizeof *o);
+        for (int64_t kh = 0; kh < KH; kh++) {
+            const float *q = r0 + kh * dh * PW, *wk = wt + kh * 3;
+            for (int64_t ow = 0; ow < OW; ow++) {
+                int64_t i = ow * sw;
+                o[ow] += wk[0] * q[i] + wk[1] * q[i + 1] + wk[2] * q[i + 2];
             }
         }
     }
@@ -167,20 +240,31 @@ int lp_k_conv(lp_kctx *k) {
         if (band < 1) band = 1;
     }
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[5] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
-                       conv ? Y->numel : 0, pointwise || depthwise ? 0 : Kdim * band * OW};
-    float *a[5];
-    if (!lp_nn_scratch(k, 5, lens, a)) return LP_EFAIL;
+    bool direct3 = depthwise && direct3_fits(&w);
+    int64_t padded = direct3 ? (w.in[1] + w.pb[1] + w.pe[1]) * (w.in[2] + w.pb[2] + w.pe[2]) : 0;
+    int64_t lens[7] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, pointwise || depthwise ? 0 : Kdim * band * OW,
+                       conv ? Y->numel : 0, padded};
+    float *a[7];
+    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+    if (direct3) memset(a[6], 0, (size_t)padded * sizeof(float)); /* the border stays zero */
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data, *col = a[4];
-    const lp_epilogue *ep = epilogue_of(k, b, &bias);
+    const lp_epilogue *ep;
+    if ((rc = epilogue_of(k, M, b, &ep, &bias))) return rc;
+    const lp_tensor *R;
+    if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
+    const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
 
     for (int64_t n = 0; n < N; n++)
         for (int64_t g = 0; g < group; g++) {
             const float *xg = x + (n * C + g * Cg) * Pin, *wg = wt + g * Mg * Kdim;
             float *yg = y + (n * M + g * Mg) * P;
-            if (depthwise) {
+            if (direct3) {
+                pad_plane(&w, xg, a[6]);
+                for (int64_t m = 0; m < Mg; m++) conv_direct3(&w, a[6], wg + m * K, yg + m * P);
+            } else if (depthwise) {
                 for (int64_t m = 0; m < Mg; m++) conv_direct(&w, xg, wg + m * K, yg + m * P);
             } else if (pointwise) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)P, (int)Kdim,
@@ -194,10 +278,9 @@ int lp_k_conv(lp_kctx *k) {
                                 yg + r0 * OW, (int)P);
                 }
             }
-            lp_epilogue_rows(ep, bias, yg, g * Mg, Mg, P);
+            lp_epilogue_rows(ep, bias, res ? res + (n * M + g * Mg) * P : NULL, yg, g * Mg, Mg, P);
         }
-    if (conv) lp_nn_store(Y, y, Y->numel);
-    return LP_OK;
+    return finish_output(k, ep, Y, y, R);
 }
 
 /* ---- ConvTranspose ---- */
@@ -271,14 +354,18 @@ int lp_k_conv_transpose(lp_kctx *k) {
     const int64_t Cg = C / group, K = w.k[0] * w.k[1] * w.k[2];
     const int64_t Pin = lp_window_out_size(&w), P = lp_window_in_size(&w);
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[5] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
-                       conv ? Y->numel : 0, Mg * K * Pin};
-    float *a[5];
-    if (!lp_nn_scratch(k, 5, lens, a)) return LP_EFAIL;
+    int64_t lens[6] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, Mg * K * Pin, conv ? Y->numel : 0};
+    float *a[6];
+    if (!lp_nn_scratch(k, 6, lens, a)) return LP_EFAIL;
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data, *col = a[4];
-    const lp_epilogue *ep = epilogue_of(k, b, &bias);
+    const lp_epilogue *ep;
+    if ((rc = epilogue_of(k, M, b, &ep, &bias))) return rc;
+    const lp_tensor *R;
+    if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
+    const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
     memset(y, 0, (size_t)Y->numel * sizeof *y);
     for (int64_t n = 0; n < N; n++)
         for (int64_t g = 0; g < group; g++) {
@@ -287,10 +374,9 @@ int lp_k_conv_transpose(lp_kctx *k) {
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(Mg * K), (int)Pin, (int)Cg,
                         1.0f, wg, (int)(Mg * K), xg, (int)Pin, 0.0f, col, (int)Pin);
             lp_col2im(&w, Mg, col, yg);
-            lp_epilogue_rows(ep, bias, yg, g * Mg, Mg, P);
+            lp_epilogue_rows(ep, bias, res ? res + (n * M + g * Mg) * P : NULL, yg, g * Mg, Mg, P);
         }
-    if (conv) lp_nn_store(Y, y, Y->numel);
-    return LP_OK;
+    return finish_output(k, ep, Y, y, R);
 }
 
 /* ---- Col2Im ---- */
@@ -413,7 +499,7 @@ int lp_k_deform_conv(lp_kctx *k) {
             float *yg = y + (n * M + g * Mg) * P;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)P, (int)(Cg * K),
                         1.0f, wt + g * Mg * Cg * K, (int)(Cg * K), col, (int)P, 0.0f, yg, (int)P);
-            lp_epilogue_rows(NULL, b, yg, g * Mg, Mg, P);
+            lp_epilogue_rows(NULL, b, NULL, yg, g * Mg, Mg, P);
         }
     if (conv) lp_nn_store(Y, y, Y->numel);
     return LP_OK;

@@ -42,5 +42,6 @@ int make_diabetes(const char *dir);
 int make_iris_classifier(const char *dir);
 int make_iris_kmeans(const char *dir);
 int make_digits_cnn(const char *dir);
+int make_iris_forest(const char *dir);
 
 #endif

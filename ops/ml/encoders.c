@@ -11,108 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- sorted numeric keys ---- */
-
-typedef struct numkeys {
-    int64_t *ik;   /* integer keys, or NULL */
-    double *fk;    /* floating keys, or NULL */
-    int32_t *idx;  /* the entry each key maps to */
-    int n;
-    int32_t nan;   /* the entry NaN maps to, -1 if none */
-} numkeys;
-
-typedef struct kv {
-    int64_t i;
-    double f;
-    int32_t at;
-} kv;
-
-static int kv_int_cmp(const void *a, const void *b) {
-    const kv *x = a, *y = b;
-    if (x->i != y->i) return x->i < y->i ? -1 : 1;
-    return x->at < y->at ? -1 : x->at > y->at;
+static bool is_floating(lp_dtype t) {
+    return t == LP_FLOAT || t == LP_DOUBLE || t == LP_FLOAT16;
 }
-
-static int kv_flt_cmp(const void *a, const void *b) {
-    const kv *x = a, *y = b;
-    if (x->f != y->f) return x->f < y->f ? -1 : 1;
-    return x->at < y->at ? -1 : x->at > y->at;
+static bool is_integer(lp_dtype t) {
+    return t == LP_INT64 || t == LP_INT32 || t == LP_INT16;
 }
-
-/* From n keys read by element i of t (or ints/floats lists), last entry winning. */
-static void numkeys_build(numkeys *nk, const lp_tensor *t, const int64_t *ints, const float *flts,
-                          int n, bool floating) {
-    kv *e = lp_xmalloc((size_t)n * sizeof *e + 1);
-    int m = 0;
-    nk->nan = -1;
-    for (int j = 0; j < n; j++) {
-        kv x = {.at = j};
-        if (floating) {
-            x.f = t ? lp_get_f64(t, j) : flts[j];
-            if (x.f != x.f) {
-                nk->nan = j;
-                continue;
-            }
-        } else {
-            x.i = t ? lp_get_i64(t, j) : ints[j];
-        }
-        e[m++] = x;
-    }
-    qsort(e, (size_t)m, sizeof *e, floating ? kv_flt_cmp : kv_int_cmp);
-    if (floating) nk->fk = lp_xmalloc((size_t)m * sizeof *nk->fk + 1);
-    else nk->ik = lp_xmalloc((size_t)m * sizeof *nk->ik + 1);
-    nk->idx = lp_xmalloc((size_t)m * sizeof *nk->idx + 1);
-    nk->n = 0;
-    for (int j = 0; j < m; j++) {
-        bool same_next = j + 1 < m && (floating ? e[j + 1].f == e[j].f : e[j + 1].i == e[j].i);
-        if (same_next) continue; /* keep the last of equal keys */
-        if (floating) nk->fk[nk->n] = e[j].f;
-        else nk->ik[nk->n] = e[j].i;
-        nk->idx[nk->n++] = e[j].at;
-    }
-    free(e);
-}
-
-static int32_t numkeys_find_i(const numkeys *nk, int64_t v) {
-    int lo = 0, hi = nk->n - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (nk->ik[mid] == v) return nk->idx[mid];
-        if (nk->ik[mid] < v) lo = mid + 1;
-        else hi = mid - 1;
-    }
-    return -1;
-}
-
-static int32_t numkeys_find_f(const numkeys *nk, double v) {
-    if (v != v) return nk->nan;
-    int lo = 0, hi = nk->n - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (nk->fk[mid] == v) return nk->idx[mid];
-        if (nk->fk[mid] < v) lo = mid + 1;
-        else hi = mid - 1;
-    }
-    return -1;
-}
-
-static void numkeys_free(numkeys *nk) {
-    free(nk->ik);
-    free(nk->fk);
-    free(nk->idx);
-}
-
-static bool is_floating(lp_dtype t) { return t == LP_FLOAT || t == LP_DOUBLE || t == LP_FLOAT16; }
-static bool is_integer(lp_dtype t) { return t == LP_INT64 || t == LP_INT32 || t == LP_INT16; }
 
 /* ---- LabelEncoder ---- */
 
 typedef struct lenc {
-    lp_dtype key_type;   /* the input type the keys ask for */
-    lp_strmap smap;      /* string keys (values are entry + 1, 0 = absent) */
-    numkeys nk;
-    lp_tensor values;    /* one per entry, in the output type */
-    lp_tensor dflt;      /* one element, the output type */
+    lp_dtype key_type; /* the input type the keys ask for */
+    lp_strmap smap;    /* string keys (values are entry + 1, 0 = absent) */
+    lp_ml_keys nk;
+    lp_tensor values; /* one per entry, in the output type */
+    lp_tensor dflt;   /* one element, the output type */
     /* version 1: strings <-> their position in classes_strings */
     const char *const *classes;
     int n_classes;
@@ -124,7 +37,7 @@ void lp_k_ml_label_encoder_release(void *state) {
     lenc *e = state;
     if (!e) return;
     lp_strmap_free(&e->smap);
-    numkeys_free(&e->nk);
+    lp_ml_keys_free(&e->nk);
     lp_tensor_release(&e->values);
     lp_tensor_release(&e->dflt);
     free(e);
@@ -150,8 +63,10 @@ static int read_values(lp_kctx *k, lenc *e, int *count) {
     const lp_tensor *vt = lp_attr_tensor(n, "values_tensor");
     int given = (vs && vs->n) + (vi && vi->n) + (vf && vf->n) + (vt != NULL);
     if (given != 1)
-        return lp_kfail(k, "exactly one of values_strings, values_int64s, values_floats and "
-                           "values_tensor is needed (%d given)", given);
+        return lp_kfail(k,
+                        "exactly one of values_strings, values_int64s, values_floats and "
+                        "values_tensor is needed (%d given)",
+                        given);
     lp_error *err = k->err;
     int64_t c;
     if (vt) {
@@ -191,9 +106,12 @@ static int read_values(lp_kctx *k, lenc *e, int *count) {
         ((char **)e->dflt.data)[0] = lp_xstrdup(lp_attr_string(n, "default_string", "_Unused"));
     } else if (is_integer(t)) {
         int64_t v = lp_attr_int(n, "default_int64", -1);
-        if (t == LP_INT64) ((int64_t *)e->dflt.data)[0] = v;
-        else if (t == LP_INT32) ((int32_t *)e->dflt.data)[0] = (int32_t)v;
-        else ((int16_t *)e->dflt.data)[0] = (int16_t)v;
+        if (t == LP_INT64)
+            ((int64_t *)e->dflt.data)[0] = v;
+        else if (t == LP_INT32)
+            ((int32_t *)e->dflt.data)[0] = (int32_t)v;
+        else
+            ((int16_t *)e->dflt.data)[0] = (int16_t)v;
     } else {
         lp_store_f64(t, e->dflt.data, 0, lp_attr_float(n, "default_float", -0.0f));
     }
@@ -220,8 +138,10 @@ int lp_k_ml_label_encoder_prepare(lp_kctx *k) {
     const lp_tensor *kt = lp_attr_tensor(n, "keys_tensor");
     int given = (ks && ks->n) + (ki && ki->n) + (kf && kf->n) + (kt != NULL);
     if (given != 1)
-        return lp_kfail(k, "exactly one of keys_strings, keys_int64s, keys_floats and keys_tensor "
-                           "is needed (%d given)", given);
+        return lp_kfail(k,
+                        "exactly one of keys_strings, keys_int64s, keys_floats and keys_tensor "
+                        "is needed (%d given)",
+                        given);
     int nv = 0, nk;
     int rc = read_values(k, e, &nv);
     if (rc) return rc;
@@ -240,8 +160,8 @@ int lp_k_ml_label_encoder_prepare(lp_kctx *k) {
         const char *const *s = kt ? (const char *const *)kt->data : ks->strings;
         for (int j = 0; j < nk; j++) lp_strmap_put(&e->smap, s[j], j + 1);
     } else {
-        numkeys_build(&e->nk, kt, ki ? ki->ints : NULL, kf ? kf->floats : NULL, nk,
-                      is_floating(e->key_type));
+        lp_ml_keys_build(&e->nk, kt, ki ? ki->ints : NULL, kf ? kf->floats : NULL, nk,
+                         is_floating(e->key_type));
     }
     return LP_OK;
 }
@@ -256,7 +176,8 @@ static int label_encoder_v1(lp_kctx *k, const lenc *e, const lp_tensor *x) {
         }
         return LP_OK;
     }
-    if (x->dtype != LP_INT64) return lp_kbad(k, "input X is %s; string or int64 is needed", lp_dtype_name(x->dtype));
+    if (x->dtype != LP_INT64)
+        return lp_kbad(k, "input X is %s; string or int64 is needed", lp_dtype_name(x->dtype));
     lp_tensor *y = lp_out(k, 0, LP_STRING, x->rank, x->dims);
     if (!y) return LP_EFAIL;
     for (int64_t i = 0; i < x->numel; i++) {
@@ -280,11 +201,16 @@ int lp_k_ml_label_encoder(lp_kctx *k) {
     bool fl = is_floating(x->dtype);
     for (int64_t i = 0; i < x->numel; i++) {
         int32_t at;
-        if (x->dtype == LP_STRING) at = lp_strmap_get(&e->smap, ((char *const *)x->data)[i], 0) - 1;
-        else if (fl) at = numkeys_find_f(&e->nk, lp_get_f64(x, i));
-        else at = numkeys_find_i(&e->nk, lp_get_i64(x, i));
-        if (at >= 0) put_elem(y, i, &e->values, at);
-        else put_elem(y, i, &e->dflt, 0);
+        if (x->dtype == LP_STRING)
+            at = lp_strmap_get(&e->smap, ((char *const *)x->data)[i], 0) - 1;
+        else if (fl)
+            at = lp_ml_keys_find_f(&e->nk, lp_get_f64(x, i));
+        else
+            at = lp_ml_keys_find_i(&e->nk, lp_get_i64(x, i));
+        if (at >= 0)
+            put_elem(y, i, &e->values, at);
+        else
+            put_elem(y, i, &e->dflt, 0);
     }
     return LP_OK;
 }
@@ -293,7 +219,7 @@ int lp_k_ml_label_encoder(lp_kctx *k) {
 
 typedef struct catmap {
     lp_strmap smap; /* string -> entry + 1 */
-    numkeys nk;     /* int64 -> entry */
+    lp_ml_keys nk;  /* int64 -> entry */
     const int64_t *ints;
     const char *const *strs;
     int64_t dflt_int;
@@ -304,7 +230,7 @@ void lp_k_ml_category_mapper_release(void *state) {
     catmap *c = state;
     if (!c) return;
     lp_strmap_free(&c->smap);
-    numkeys_free(&c->nk);
+    lp_ml_keys_free(&c->nk);
     free(c);
 }
 
@@ -318,7 +244,7 @@ int lp_k_ml_category_mapper_prepare(lp_kctx *k) {
     if (ni != ns) return lp_kfail(k, "cats_int64s has %d entries and cats_strings %d", ni, ns);
     c->strs = ns ? s->strings : NULL;
     for (int j = 0; j < ns; j++) lp_strmap_put(&c->smap, c->strs[j], j + 1);
-    numkeys_build(&c->nk, NULL, c->ints, NULL, ni, false);
+    lp_ml_keys_build(&c->nk, NULL, c->ints, NULL, ni, false);
     c->dflt_int = lp_attr_int(k->node, "default_int64", -1);
     c->dflt_str = lp_attr_string(k->node, "default_string", "_Unused");
     return LP_OK;
@@ -337,11 +263,12 @@ int lp_k_ml_category_mapper(lp_kctx *k) {
         }
         return LP_OK;
     }
-    if (x->dtype != LP_INT64) return lp_kbad(k, "input X is %s; string or int64 is needed", lp_dtype_name(x->dtype));
+    if (x->dtype != LP_INT64)
+        return lp_kbad(k, "input X is %s; string or int64 is needed", lp_dtype_name(x->dtype));
     lp_tensor *y = lp_out(k, 0, LP_STRING, x->rank, x->dims);
     if (!y) return LP_EFAIL;
     for (int64_t i = 0; i < x->numel; i++) {
-        int32_t at = numkeys_find_i(&c->nk, ((const int64_t *)x->data)[i]);
+        int32_t at = lp_ml_keys_find_i(&c->nk, ((const int64_t *)x->data)[i]);
         lp_ml_label_put_str(y, i, at >= 0 ? c->strs[at] : c->dflt_str);
     }
     return LP_OK;
@@ -351,7 +278,7 @@ int lp_k_ml_category_mapper(lp_kctx *k) {
 
 typedef struct onehot {
     lp_strmap smap; /* cats_strings -> position + 1 */
-    numkeys nk;     /* cats_int64s -> position */
+    lp_ml_keys nk;  /* cats_int64s -> position */
     bool strings;
     int n;
     bool zeros;
@@ -361,7 +288,7 @@ void lp_k_ml_one_hot_encoder_release(void *state) {
     onehot *o = state;
     if (!o) return;
     lp_strmap_free(&o->smap);
-    numkeys_free(&o->nk);
+    lp_ml_keys_free(&o->nk);
     free(o);
 }
 
@@ -379,7 +306,7 @@ int lp_k_ml_one_hot_encoder_prepare(lp_kctx *k) {
     o->n = o->strings ? ns : ni;
     /* a repeated category lights its last position, as the reference's dict */
     for (int j = 0; j < ns; j++) lp_strmap_put(&o->smap, s->strings[j], j + 1);
-    if (ni) numkeys_build(&o->nk, NULL, ints, NULL, ni, false);
+    if (ni) lp_ml_keys_build(&o->nk, NULL, ints, NULL, ni, false);
     return LP_OK;
 }
 
@@ -407,10 +334,10 @@ int lp_k_ml_one_hot_encoder(lp_kctx *k) {
         if (o->strings) {
             at = lp_strmap_get(&o->smap, ((char *const *)x->data)[i], 0) - 1;
         } else if (x->dtype == LP_INT64 || x->dtype == LP_INT32) {
-            at = numkeys_find_i(&o->nk, lp_get_i64(x, i));
+            at = lp_ml_keys_find_i(&o->nk, lp_get_i64(x, i));
         } else {
             double v = lp_get_f64(x, i);
-            at = v > -9.2e18 && v < 9.2e18 ? numkeys_find_i(&o->nk, (int64_t)v) : -1;
+            at = v > -9.2e18 && v < 9.2e18 ? lp_ml_keys_find_i(&o->nk, (int64_t)v) : -1;
         }
         if (at >= 0) {
             out[i * o->n + at] = 1;

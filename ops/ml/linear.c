@@ -11,9 +11,9 @@
 #include <stdlib.h>
 
 typedef struct linear_state {
-    double *w;        /* [rows, features] */
-    double *b;        /* [rows], zeros when no intercepts */
-    int64_t rows;     /* targets or coefficient rows; 0 until known (classifier) */
+    double *w;    /* [rows, features] */
+    double *b;    /* [rows], zeros when no intercepts */
+    int64_t rows; /* targets or coefficient rows; 0 until known (classifier) */
     int n_coef;
     lp_ml_post post;
     lp_ml_labels labels;
@@ -104,7 +104,7 @@ int lp_k_ml_linear_regressor(lp_kctx *k) {
     if (!x) return lp_kfail(k, "input X is missing");
     int64_t n, rows;
     double *s = linear_scores(k, st, x, &n, &rows);
-    if (!s) return LP_EFAIL;
+    if (!s) return k->err->status;
     lp_tensor *y = lp_out(k, 0, LP_FLOAT, 2, (int64_t[]){n, rows});
     if (!y) return LP_EFAIL;
     float *out = y->data;
@@ -139,7 +139,7 @@ int lp_k_ml_linear_classifier(lp_kctx *k) {
     if (!x) return lp_kfail(k, "input X is missing");
     int64_t n, rows;
     double *s = linear_scores(k, st, x, &n, &rows);
-    if (!s) return LP_EFAIL;
+    if (!s) return k->err->status;
     if (rows > 1 && l->n > 0 && l->n < rows)
         return lp_kbad(k, "%lld score rows but only %d class labels", (long long)rows, l->n);
     bool binary = rows == 1 && l->n == 2;
@@ -156,20 +156,23 @@ int lp_k_ml_linear_classifier(lp_kctx *k) {
         } else {
             for (int64_t j = 0; j < rows; j++) row[j] = s[r * rows + j];
         }
-        lp_ml_transform(row, width, st->post);
+        int64_t best = lp_ml_transform_best(row, width, st->post);
         for (int64_t j = 0; j < width; j++) ((float *)z->data)[r * width + j] = (float)row[j];
         if (width > 1) {
-            int64_t best = 0;
-            for (int64_t j = 1; j < width; j++)
-                if (row[j] > row[best]) best = j;
-            if (l->n > 0) lp_ml_label_put(y, r, l, best);
-            else lp_ml_label_put_int(y, r, best);
+            if (l->n > 0)
+                lp_ml_label_put(y, r, l, best);
+            else
+                lp_ml_label_put_int(y, r, best);
         } else if (width == 1) {
             bool pos = row[0] >= (st->post == LP_ML_NONE ? 0.0 : 0.5);
-            if (l->n == 0) lp_ml_label_put_int(y, r, pos);
-            else if (pos) lp_ml_label_put(y, r, l, 0);
-            else if (l->strs) lp_ml_label_put_str(y, r, "");
-            else lp_ml_label_put_int(y, r, 0);
+            if (l->n == 0)
+                lp_ml_label_put_int(y, r, pos);
+            else if (pos)
+                lp_ml_label_put(y, r, l, 0);
+            else if (l->strs)
+                lp_ml_label_put_str(y, r, "");
+            else
+                lp_ml_label_put_int(y, r, 0);
         }
     }
     return LP_OK;

@@ -30,13 +30,18 @@ void lp_ml_softmax(double *v, int64_t n);
 void lp_ml_softmax_zero(double *v, int64_t n);
 /* Applies the transform to one row of n scores in place. */
 void lp_ml_transform(double *v, int64_t n, lp_ml_post post);
+/* The first of the largest of n scores (0 when n is 0). */
+int64_t lp_ml_argmax(const double *v, int64_t n);
+/* Transforms a row and returns its best column. PROBIT makes scores outside
+** (0, 1) NaN but keeps the order inside, so the best is taken before it. */
+int64_t lp_ml_transform_best(double *v, int64_t n, lp_ml_post post);
 
 /* Class labels: classlabels_strings or the integer list (named `ints_name`,
 ** "classlabels_ints" or "classlabels_int64s"). Borrowed from the node. */
 typedef struct lp_ml_labels {
     int n;
-    const int64_t *ints;       /* NULL when the labels are strings */
-    const char *const *strs;   /* NULL when the labels are integers */
+    const int64_t *ints;     /* NULL when the labels are strings */
+    const char *const *strs; /* NULL when the labels are integers */
 } lp_ml_labels;
 
 /* Fails when both lists are given; n = 0 when neither is. */
@@ -61,5 +66,23 @@ bool lp_ml_numeric(const lp_tensor *t);
 /* A float list attribute or its *_as_tensor twin as malloc'd doubles.
 ** *count is -1 when neither is given. */
 int lp_ml_doubles_attr(lp_kctx *k, const char *name, double **out, int *count);
+
+/* Numeric keys sorted for lookup by halving, each mapping to its entry in
+** the list it came from; of equal keys the last entry wins (as a Python dict
+** built from the list). Floating keys put NaN aside: it matches any NaN. */
+typedef struct lp_ml_keys {
+    int64_t *ik;  /* integer keys, or NULL */
+    double *fk;   /* floating keys, or NULL */
+    int32_t *idx; /* the entry each key maps to */
+    int n;
+    int32_t nan; /* the entry NaN maps to, -1 if none */
+} lp_ml_keys;
+
+/* From n keys: element j of t when t is given, else ints[j] or flts[j]. */
+void lp_ml_keys_build(lp_ml_keys *nk, const lp_tensor *t, const int64_t *ints, const float *flts,
+                      int n, bool floating);
+int32_t lp_ml_keys_find_i(const lp_ml_keys *nk, int64_t v); /* entry or -1 */
+int32_t lp_ml_keys_find_f(const lp_ml_keys *nk, double v);
+void lp_ml_keys_free(lp_ml_keys *nk);
 
 #endif

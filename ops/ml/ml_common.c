@@ -19,7 +19,8 @@ int lp_ml_post_attr(lp_kctx *k, lp_ml_post *out) {
             *out = (lp_ml_post)i;
             return LP_OK;
         }
-    return lp_kfail(k, "post_transform '%s' is not NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO or PROBIT", s);
+    return lp_kfail(k, "post_transform '%s' is not NONE, SOFTMAX, LOGISTIC, SOFTMAX_ZERO or PROBIT",
+                    s);
 }
 
 /* Written so that exp never overflows. */
@@ -28,19 +29,19 @@ double lp_ml_logistic(double v) {
     return v < 0 ? 1.0 - p : p;
 }
 
-/* The inverse error function by Winitzki's approximation (a = 0.147), as the
-** reference and onnxruntime compute it; 0 at the poles, as the reference. */
-static double erf_inv(double x) {
-    double sgn = x < 0 ? -1.0 : 1.0;
-    x = (1.0 - x) * (1.0 + x);
-    if (x == 0) return 0;
-    double lg = log(x);
-    double v = 2.0 / (M_PI * 0.147) + 0.5 * lg;
-    double v2 = 1.0 / 0.147 * lg;
-    return sgn * sqrt(-v + sqrt(v * v - v2));
+/* The inverse error function by Winitzki's approximation (a = 0.147), in
+** float as onnxruntime computes it (the formula cancels badly near 0, so
+** the precision shows); the poles give infinities. */
+static float erf_inv(float x) {
+    float sgn = x < 0 ? -1.0f : 1.0f;
+    x = (1 - x) * (1 + x);
+    float lg = logf(x);
+    float v = 2 / ((float)M_PI * 0.147f) + 0.5f * lg;
+    float v2 = 1 / 0.147f * lg;
+    return sgn * sqrtf(-v + sqrtf(v * v - v2));
 }
 
-double lp_ml_probit(double v) { return 1.41421356 * erf_inv(v * 2 - 1); }
+double lp_ml_probit(double v) { return (float)M_SQRT2 * erf_inv(2 * (float)v - 1); }
 
 void lp_ml_softmax(double *v, int64_t n) {
     if (n <= 0) return;
@@ -59,8 +60,10 @@ void lp_ml_softmax_zero(double *v, int64_t n) {
         if (v[i] > mx) mx = v[i];
     double exp_neg_max = exp(-mx);
     for (int64_t i = 0; i < n; i++) {
-        if (v[i] > 0.0000001 || v[i] < -0.0000001) v[i] = exp(v[i] - mx);
-        else v[i] *= exp_neg_max;
+        if (v[i] > 0.0000001 || v[i] < -0.0000001)
+            v[i] = exp(v[i] - mx);
+        else
+            v[i] *= exp_neg_max;
         sum += v[i];
     }
     for (int64_t i = 0; i < n; i++) v[i] = sum == 0 ? 0.5 : v[i] / sum;
@@ -68,9 +71,14 @@ void lp_ml_softmax_zero(double *v, int64_t n) {
 
 void lp_ml_transform(double *v, int64_t n, lp_ml_post post) {
     switch (post) {
-    case LP_ML_NONE: break;
-    case LP_ML_SOFTMAX: lp_ml_softmax(v, n); break;
-    case LP_ML_SOFTMAX_ZERO: lp_ml_softmax_zero(v, n); break;
+    case LP_ML_NONE:
+        break;
+    case LP_ML_SOFTMAX:
+        lp_ml_softmax(v, n);
+        break;
+    case LP_ML_SOFTMAX_ZERO:
+        lp_ml_softmax_zero(v, n);
+        break;
     case LP_ML_LOGISTIC:
         for (int64_t i = 0; i < n; i++) v[i] = lp_ml_logistic(v[i]);
         break;
@@ -78,6 +86,19 @@ void lp_ml_transform(double *v, int64_t n, lp_ml_post post) {
         for (int64_t i = 0; i < n; i++) v[i] = lp_ml_probit(v[i]);
         break;
     }
+}
+
+int64_t lp_ml_argmax(const double *v, int64_t n) {
+    int64_t best = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
+int64_t lp_ml_transform_best(double *v, int64_t n, lp_ml_post post) {
+    int64_t best = post == LP_ML_PROBIT ? lp_ml_argmax(v, n) : -1;
+    lp_ml_transform(v, n, post);
+    return best >= 0 ? best : lp_ml_argmax(v, n);
 }
 
 /* ---- class labels ---- */
@@ -121,8 +142,10 @@ void lp_ml_label_put_str(lp_tensor *y, int64_t r, const char *s) {
 }
 
 void lp_ml_label_put(lp_tensor *y, int64_t r, const lp_ml_labels *l, int64_t which) {
-    if (l->strs) lp_ml_label_put_str(y, r, l->strs[which]);
-    else lp_ml_label_put_int(y, r, l->ints[which]);
+    if (l->strs)
+        lp_ml_label_put_str(y, r, l->strs[which]);
+    else
+        lp_ml_label_put_int(y, r, l->ints[which]);
 }
 
 /* ---- rows ---- */
@@ -163,7 +186,9 @@ double *lp_ml_doubles(lp_kctx *k, const lp_tensor *x, size_t extra) {
     case LP_FLOAT:
         for (size_t i = 0; i < n; i++) d[i] = ((const float *)x->data)[i];
         break;
-    case LP_DOUBLE: memcpy(d, x->data, n * sizeof *d); break;
+    case LP_DOUBLE:
+        memcpy(d, x->data, n * sizeof *d);
+        break;
     default:
         for (size_t i = 0; i < n; i++) d[i] = lp_get_f64(x, (int64_t)i);
         break;
@@ -192,4 +217,94 @@ int lp_ml_doubles_attr(lp_kctx *k, const char *name, double **out, int *count) {
         for (int64_t i = 0; i < t->numel; i++) (*out)[i] = lp_get_f64(t, i);
     }
     return LP_OK;
+}
+
+/* ---- sorted numeric keys ---- */
+
+typedef struct kv {
+    int64_t i;
+    double f;
+    int32_t at;
+} kv;
+
+static int kv_int_cmp(const void *a, const void *b) {
+    const kv *x = a, *y = b;
+    if (x->i != y->i) return x->i < y->i ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int kv_flt_cmp(const void *a, const void *b) {
+    const kv *x = a, *y = b;
+    if (x->f != y->f) return x->f < y->f ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+void lp_ml_keys_build(lp_ml_keys *nk, const lp_tensor *t, const int64_t *ints, const float *flts,
+                      int n, bool floating) {
+    kv *e = lp_xmalloc((size_t)n * sizeof *e + 1);
+    int m = 0;
+    nk->nan = -1;
+    for (int j = 0; j < n; j++) {
+        kv x = {.at = j};
+        if (floating) {
+            x.f = t ? lp_get_f64(t, j) : flts[j];
+            if (x.f != x.f) {
+                nk->nan = j;
+                continue;
+            }
+        } else {
+            x.i = t ? lp_get_i64(t, j) : ints[j];
+        }
+        e[m++] = x;
+    }
+    qsort(e, (size_t)m, sizeof *e, floating ? kv_flt_cmp : kv_int_cmp);
+    if (floating)
+        nk->fk = lp_xmalloc((size_t)m * sizeof *nk->fk + 1);
+    else
+        nk->ik = lp_xmalloc((size_t)m * sizeof *nk->ik + 1);
+    nk->idx = lp_xmalloc((size_t)m * sizeof *nk->idx + 1);
+    nk->n = 0;
+    for (int j = 0; j < m; j++) {
+        bool same_next = j + 1 < m && (floating ? e[j + 1].f == e[j].f : e[j + 1].i == e[j].i);
+        if (same_next) continue; /* keep the last of equal keys */
+        if (floating)
+            nk->fk[nk->n] = e[j].f;
+        else
+            nk->ik[nk->n] = e[j].i;
+        nk->idx[nk->n++] = e[j].at;
+    }
+    free(e);
+}
+
+int32_t lp_ml_keys_find_i(const lp_ml_keys *nk, int64_t v) {
+    int lo = 0, hi = nk->n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (nk->ik[mid] == v) return nk->idx[mid];
+        if (nk->ik[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+int32_t lp_ml_keys_find_f(const lp_ml_keys *nk, double v) {
+    if (v != v) return nk->nan;
+    int lo = 0, hi = nk->n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (nk->fk[mid] == v) return nk->idx[mid];
+        if (nk->fk[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+void lp_ml_keys_free(lp_ml_keys *nk) {
+    free(nk->ik);
+    free(nk->fk);
+    free(nk->idx);
 }

@@ -11,7 +11,9 @@
 #include <string.h>
 
 /* The size of the last axis (1 for a scalar). */
-static int64_t last_dim(const lp_tensor *x) { return x->rank ? x->dims[x->rank - 1] : 1; }
+static int64_t last_dim(const lp_tensor *x) {
+    return x->rank ? x->dims[x->rank - 1] : 1;
+}
 
 /* A per-feature list must have 1 or `f` entries. */
 static int per_feature(lp_kctx *k, const char *name, int n, int64_t f) {
@@ -22,8 +24,10 @@ static int per_feature(lp_kctx *k, const char *name, int n, int64_t f) {
 
 /* ---- Normalizer ---- */
 
-/* As the reference (and scikit-learn): MAX divides by the largest |x|, L1 by
-** the sum of |x|, L2 by the Euclidean norm; a zero norm leaves the row. */
+/* As the spec writes them (and onnxruntime computes them): MAX divides by
+** the largest value, L1 by the sum of |x|, L2 by the Euclidean norm (keeping
+** signs); a row whose divisor is zero is left as it is. (The ONNX reference
+** and scikit-learn divide MAX by the largest |x| instead.) */
 int lp_k_ml_normalizer(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0);
     if (!x) return lp_kfail(k, "input X is missing");
@@ -31,21 +35,26 @@ int lp_k_ml_normalizer(lp_kctx *k) {
     int kind = !strcmp(norm, "MAX") ? 0 : !strcmp(norm, "L1") ? 1 : !strcmp(norm, "L2") ? 2 : -1;
     if (kind < 0) return lp_kfail(k, "norm '%s' is not MAX, L1 or L2", norm);
     int64_t rows, cols;
-    if (lp_ml_shape(k, x, &rows, &cols)) return LP_EFAIL;
+    int rc = lp_ml_shape(k, x, &rows, &cols);
+    if (rc) return rc;
     lp_tensor *y = lp_out(k, 0, LP_FLOAT, x->rank, x->dims);
     if (!y) return LP_EFAIL;
     float *out = y->data;
     for (int64_t r = 0; r < rows; r++) {
-        double d = 0;
+        double d = kind == 0 ? -INFINITY : 0;
         for (int64_t c = 0; c < cols; c++) {
             double v = lp_get_f64(x, r * cols + c);
-            if (kind == 0) d = fabs(v) > d ? fabs(v) : d;
-            else if (kind == 1) d += fabs(v);
-            else d += v * v;
+            if (kind == 0)
+                d = v > d ? v : d;
+            else if (kind == 1)
+                d += fabs(v);
+            else
+                d += v * v;
         }
         if (kind == 2) d = sqrt(d);
-        if (d < 1e-30) d = 1e-30; /* NaN stays NaN */
-        for (int64_t c = 0; c < cols; c++) out[r * cols + c] = (float)(lp_get_f64(x, r * cols + c) / d);
+        if (d == 0 || cols == 0) d = 1;
+        for (int64_t c = 0; c < cols; c++)
+            out[r * cols + c] = (float)(lp_get_f64(x, r * cols + c) / d);
     }
     return LP_OK;
 }
@@ -70,7 +79,8 @@ int lp_k_ml_scaler(lp_kctx *k) {
     float *out = y->data;
     for (int64_t i = 0; i < x->numel; i++) {
         int64_t c = f ? i % f : 0;
-        double o = n_off ? off[n_off == 1 ? 0 : c] : 0, s = n_scale ? scale[n_scale == 1 ? 0 : c] : 1;
+        double o = n_off ? off[n_off == 1 ? 0 : c] : 0,
+               s = n_scale ? scale[n_scale == 1 ? 0 : c] : 1;
         out[i] = (float)((lp_get_f64(x, i) - o) * s);
     }
     return LP_OK;
@@ -113,7 +123,8 @@ int lp_k_ml_imputer(lp_kctx *k) {
                         fl ? "imputed_value_floats" : "imputed_value_int64s",
                         lp_dtype_name(x->dtype));
     int64_t f = last_dim(x);
-    if (per_feature(k, fl ? "imputed_value_floats" : "imputed_value_int64s", n, f)) return LP_EINPUT;
+    if (per_feature(k, fl ? "imputed_value_floats" : "imputed_value_int64s", n, f))
+        return LP_EINPUT;
     lp_tensor *y = lp_out(k, 0, x->dtype, x->rank, x->dims);
     if (!y) return LP_EFAIL;
     if (fl) {
@@ -129,8 +140,10 @@ int lp_k_ml_imputer(lp_kctx *k) {
         for (int64_t i = 0; i < x->numel; i++) {
             int64_t v = lp_get_i64(x, i);
             if (v == rep) v = iv[n == 1 ? 0 : i % f];
-            if (y->dtype == LP_INT64) ((int64_t *)y->data)[i] = v;
-            else ((int32_t *)y->data)[i] = (int32_t)v;
+            if (y->dtype == LP_INT64)
+                ((int64_t *)y->data)[i] = v;
+            else
+                ((int32_t *)y->data)[i] = (int32_t)v;
         }
     }
     return LP_OK;

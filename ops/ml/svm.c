@@ -20,7 +20,7 @@ typedef struct svm {
     int kernel;
     double gamma, coef0, degree;
     lp_ml_post post;
-    double *sv;         /* [n_sv, feat] */
+    double *sv; /* [n_sv, feat] */
     int64_t n_sv, feat;
     double *coef;
     int n_coef;
@@ -31,8 +31,8 @@ typedef struct svm {
     /* regressor */
     bool one_class;
     /* classifier */
-    bool svc;           /* support vectors (else one linear row per class) */
-    bool all_positive;  /* every coefficient >= 0 */
+    bool svc;          /* support vectors (else one linear row per class) */
+    bool all_positive; /* every coefficient >= 0 */
     int64_t n_class, n_pairs, width;
     int64_t *start, *count; /* each class's support vectors */
     lp_ml_labels labels;
@@ -67,7 +67,8 @@ static int common_prepare(lp_kctx *k, svm *m) {
     m->kernel = -1;
     for (int i = 0; i < 4; i++)
         if (!strcmp(kt, kernels[i])) m->kernel = i;
-    if (m->kernel < 0) return lp_kfail(k, "kernel_type '%s' is not LINEAR, POLY, RBF or SIGMOID", kt);
+    if (m->kernel < 0)
+        return lp_kfail(k, "kernel_type '%s' is not LINEAR, POLY, RBF or SIGMOID", kt);
     int np;
     const float *kp = lp_attr_floats(k->node, "kernel_params", &np);
     if (np != 0 && np < 3)
@@ -101,14 +102,17 @@ static double dot(const double *a, const double *b, int64_t n) {
 
 static double kernel(const svm *m, const double *a, const double *b, int64_t n) {
     switch (m->kernel) {
-    case K_POLY: return pow(dot(a, b, n) * m->gamma + m->coef0, m->degree);
-    case K_SIGMOID: return tanh(dot(a, b, n) * m->gamma + m->coef0);
+    case K_POLY:
+        return pow(dot(a, b, n) * m->gamma + m->coef0, m->degree);
+    case K_SIGMOID:
+        return tanh(dot(a, b, n) * m->gamma + m->coef0);
     case K_RBF: {
         double s = 0;
         for (int64_t i = 0; i < n; i++) s += (a[i] - b[i]) * (a[i] - b[i]);
         return exp(-m->gamma * s);
     }
-    default: return dot(a, b, n);
+    default:
+        return dot(a, b, n);
     }
 }
 
@@ -145,22 +149,26 @@ int lp_k_ml_svm_regressor(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0);
     if (!x) return lp_kfail(k, "input X is missing");
     int64_t n;
-    if (check_cols(k, m, x, &n)) return LP_EFAIL;
+    int rc = check_cols(k, m, x, &n);
+    if (rc) return rc;
     double *xd = lp_ml_doubles(k, x, 0);
-    if (!xd) return LP_EFAIL;
+    if (!xd) return k->err->status;
     lp_tensor *y = lp_out(k, 0, LP_FLOAT, 2, (int64_t[]){n, 1});
     if (!y) return LP_EFAIL;
     for (int64_t r = 0; r < n; r++) {
         const double *row = xd + r * m->feat;
         double s = 0;
         if (m->n_sv > 0) {
-            for (int64_t j = 0; j < m->n_sv; j++) s += m->coef[j] * kernel(m, row, m->sv + j * m->feat, m->feat);
+            for (int64_t j = 0; j < m->n_sv; j++)
+                s += m->coef[j] * kernel(m, row, m->sv + j * m->feat, m->feat);
         } else {
             s = dot(row, m->coef, m->feat);
         }
         s += m->rho[0];
-        if (m->one_class) s = s > 0 ? 1 : -1;
-        else lp_ml_transform(&s, 1, m->post);
+        if (m->one_class)
+            s = s > 0 ? 1 : -1;
+        else
+            lp_ml_transform(&s, 1, m->post);
         ((float *)y->data)[r] = (float)s;
     }
     return LP_OK;
@@ -174,7 +182,8 @@ int lp_k_ml_svm_classifier_prepare(lp_kctx *k) {
     int rc = lp_ml_labels_attr(k, "classlabels_ints", &m->labels);
     if (rc) return rc;
     m->n_class = m->labels.n > 1 ? m->labels.n : 1;
-    if (m->n_class > 65535) return lp_kfail(k, "%lld classes are more than 65535", (long long)m->n_class);
+    if (m->n_class > 65535)
+        return lp_kfail(k, "%lld classes are more than 65535", (long long)m->n_class);
     int nvpc;
     const int64_t *vpc = lp_attr_ints(k->node, "vectors_per_class", &nvpc);
     for (int i = 0; i < nvpc; i++) {
@@ -273,12 +282,13 @@ int lp_k_ml_svm_classifier(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0);
     if (!x) return lp_kfail(k, "input X is missing");
     int64_t n, nc = m->n_class;
-    if (check_cols(k, m, x, &n)) return LP_EFAIL;
+    int rc = check_cols(k, m, x, &n);
+    if (rc) return rc;
     bool proba = m->svc && m->n_prob > 0;
     /* scratch: kernels, scores (pairs or classes, + 2), votes, r and q (k*k + k), p */
     size_t per = (size_t)(m->n_sv + m->n_pairs + nc + 2 + nc + (proba ? 2 * nc * nc + 2 * nc : 0));
     double *xd = lp_ml_doubles(k, x, per);
-    if (!xd) return LP_EFAIL;
+    if (!xd) return k->err->status;
     double *kern = xd + x->numel, *sc = kern + m->n_sv, *votes = sc + m->n_pairs + nc + 2;
     double *r = votes + nc, *q = r + (proba ? nc * nc : 0), *p = q + (proba ? nc * nc + nc : 0);
     lp_tensor *y = lp_ml_labels_out(k, 0, l, n);
@@ -289,17 +299,20 @@ int lp_k_ml_svm_classifier(lp_kctx *k) {
         const double *xr = xd + row * m->feat;
         int64_t n_sc;
         if (!m->svc) {
-            for (int64_t c = 0; c < nc; c++) sc[c] = m->rho[0] + dot(xr, m->coef + c * m->feat, m->feat);
+            for (int64_t c = 0; c < nc; c++)
+                sc[c] = m->rho[0] + dot(xr, m->coef + c * m->feat, m->feat);
             n_sc = nc;
         } else {
-            for (int64_t j = 0; j < m->n_sv; j++) kern[j] = kernel(m, xr, m->sv + j * m->feat, m->feat);
+            for (int64_t j = 0; j < m->n_sv; j++)
+                kern[j] = kernel(m, xr, m->sv + j * m->feat, m->feat);
             memset(votes, 0, (size_t)nc * sizeof *votes);
             int64_t e = 0;
             for (int64_t i = 0; i < nc; i++)
                 for (int64_t j = i + 1; j < nc; j++, e++) {
                     /* class i's vectors weigh in by coefficient row j-1, j's by row i */
                     double s = m->rho[e];
-                    s += dot(m->coef + (j - 1) * m->n_sv + m->start[i], kern + m->start[i], m->count[i]);
+                    s += dot(m->coef + (j - 1) * m->n_sv + m->start[i], kern + m->start[i],
+                             m->count[i]);
                     s += dot(m->coef + i * m->n_sv + m->start[j], kern + m->start[j], m->count[j]);
                     sc[e] = s;
                     votes[s > 0 ? i : j] += 1;
@@ -344,7 +357,8 @@ int lp_k_ml_svm_classifier(lp_kctx *k) {
             n_sc = 2;
         }
         lp_ml_transform(sc, n_sc, n_sc == 1 && m->post != LP_ML_PROBIT ? LP_ML_NONE : m->post);
-        for (int64_t c = 0; c < m->width; c++) ((float *)z->data)[row * m->width + c] = (float)sc[c];
+        for (int64_t c = 0; c < m->width; c++)
+            ((float *)z->data)[row * m->width + c] = (float)sc[c];
     }
     return LP_OK;
 }

@@ -12,8 +12,9 @@
 ** shared subtree) — so the walk itself needs no checks but the feature
 ** count, which is known only when X arrives.
 **
-** Rows are scored in blocks, tree by tree, so a block's rows share a tree
-** while it is in cache.
+** Rows are scored in blocks (up to BLOCK rows, fewer when rows are wide),
+** tree by tree, so a block's rows share a tree while it is in cache, and
+** walk down it level by level without branching on the data.
 */
 #include "ops/ml/ml.h"
 
@@ -26,15 +27,20 @@ enum { M_LEQ, M_LT, M_GTE, M_GT, M_EQ, M_NEQ, M_MEMBER, M_LEAF };
 enum { AGG_AVERAGE, AGG_SUM, AGG_MIN, AGG_MAX };
 enum { K_REGRESSOR, K_CLASSIFIER, K_ENSEMBLE };
 
-#define BLOCK 64
+#define BLOCK 512          /* rows scored together */
+#define BLOCK_BYTES 262144 /* about what a block's rows and scores may take */
 
 typedef struct tnode {
-    double split;
+    union {
+        double split;
+        struct {
+            int32_t at, n; /* BRANCH_MEMBER: sorted members[at, at + n) */
+        } set;
+    } u;
     int32_t feature;
-    int32_t yes, no;        /* >= 0 a node, < 0 ~leaf */
+    int32_t yes, no; /* >= 0 a node, < 0 ~leaf */
     uint8_t mode;
-    uint8_t nan_yes;        /* the branch a NaN feature takes */
-    int32_t set_at, set_n;  /* BRANCH_MEMBER: sorted members[set_at, set_at + set_n) */
+    uint8_t nan_yes; /* the branch a NaN feature takes */
 } tnode;
 
 typedef struct tleaf {
@@ -53,11 +59,11 @@ typedef struct forest {
     int n_weights;
     double *members;
     int32_t max_feature; /* -1 when no node reads a feature */
-    bool all_leq;
+    int mode;            /* the mode of every node, or -1 when they differ */
     int64_t n_targets;   /* targets or classes */
     int agg;
     lp_ml_post post;
-    double *base;        /* n_base values: 0, 1 (for every target) or n_targets */
+    double *base; /* n_base values: 0, 1 (for every target) or n_targets */
     int n_base;
     lp_ml_labels labels; /* classifier */
     int binary_class;    /* classifier: the one class all weights go to, else -1 */
@@ -109,12 +115,12 @@ typedef struct source {
     const int64_t *feature;
     double *split;
     uint8_t *mode;
-    int32_t *yes, *no;     /* source indices (node or leaf) */
+    int32_t *yes, *no; /* source indices (node or leaf) */
     uint8_t *yes_leaf, *no_leaf;
     const int64_t *missing;
-    bool nan_neq;          /* version 5: x != split holds for NaN, so NEQ sends NaN true */
+    bool nan_neq;            /* version 5: x != split holds for NaN, so NEQ sends NaN true */
     int32_t *set_at, *set_n; /* version 5: BRANCH_MEMBER sets in f->members */
-    char (*label)[48];     /* how messages name a node */
+    char (*label)[48];       /* how messages name a node */
 } source;
 
 /* Lays out every tree reachable from roots[] (source node indices, or ~leaf)
@@ -147,7 +153,7 @@ static int layout(lp_kctx *k, forest *f, const source *s, const int32_t *src_roo
     for (int t = 0; t < n_roots && rc == LP_OK; t++)
         f->roots[t] = src_roots[t] < 0 ? src_roots[t] : new_id[src_roots[t]];
     /* second pass: fill the nodes in their new places */
-    f->all_leq = true;
+    f->mode = -2; /* none seen yet */
     f->max_feature = -1;
     for (int i = 0; i < s->n && rc == LP_OK; i++) {
         if (new_id[i] < 0) continue;
@@ -159,16 +165,16 @@ static int layout(lp_kctx *k, forest *f, const source *s, const int32_t *src_roo
         }
         d->feature = (int32_t)feat;
         if (d->feature > f->max_feature) f->max_feature = d->feature;
-        d->split = s->split[i];
+        d->u.split = s->split[i];
         d->mode = s->mode[i];
         d->yes = s->yes_leaf[i] ? ~s->yes[i] : new_id[s->yes[i]];
         d->no = s->no_leaf[i] ? ~s->no[i] : new_id[s->no[i]];
         d->nan_yes = (s->missing && s->missing[i] != 0) || (s->nan_neq && d->mode == M_NEQ);
-        if (s->set_at) {
-            d->set_at = s->set_at[i];
-            d->set_n = s->set_n[i];
+        if (d->mode == M_MEMBER) {
+            d->u.set.at = s->set_at[i];
+            d->u.set.n = s->set_n[i];
         }
-        if (d->mode != M_LEQ) f->all_leq = false;
+        f->mode = f->mode == -2 || f->mode == d->mode ? d->mode : -1;
     }
     f->n_nodes = count;
     free(new_id);
@@ -196,8 +202,10 @@ static int find_key(const key *keys, int n, int64_t tree, int64_t node) {
         int mid = lo + (hi - lo) / 2;
         const key *m = &keys[mid];
         if (m->tree == tree && m->node == node) return m->at;
-        if (m->tree < tree || (m->tree == tree && m->node < node)) lo = mid + 1;
-        else hi = mid - 1;
+        if (m->tree < tree || (m->tree == tree && m->node < node))
+            lo = mid + 1;
+        else
+            hi = mid - 1;
     }
     return -1;
 }
@@ -403,7 +411,8 @@ int lp_k_ml_tree_regressor_prepare(lp_kctx *k) {
     f->agg = -1;
     for (int i = 0; i < 4; i++)
         if (!strcmp(agg, aggs[i])) f->agg = i;
-    if (f->agg < 0) return lp_kfail(k, "aggregate_function '%s' is not AVERAGE, SUM, MIN or MAX", agg);
+    if (f->agg < 0)
+        return lp_kfail(k, "aggregate_function '%s' is not AVERAGE, SUM, MIN or MAX", agg);
     int64_t max_id;
     rc = build_legacy(k, f, "target", &max_id);
     if (rc) return rc;
@@ -437,8 +446,10 @@ int lp_k_ml_tree_classifier_prepare(lp_kctx *k) {
     /* binary: every weight votes for the same class */
     f->binary_class = -1;
     for (int i = 0; i < f->n_weights; i++) {
-        if (i == 0) f->binary_class = f->w_target[0];
-        else if (f->w_target[i] != f->binary_class) f->binary_class = -1;
+        if (i == 0)
+            f->binary_class = f->w_target[0];
+        else if (f->w_target[i] != f->binary_class)
+            f->binary_class = -1;
         if (f->binary_class < 0) break;
     }
     if (f->n_targets > 2) f->binary_class = -1;
@@ -482,8 +493,10 @@ static int read_members(lp_kctx *k, forest *f, const source *s, int32_t *set_at,
     }
     while (i < s->n && s->mode[i] != M_MEMBER) i++;
     if (i < s->n || at != start)
-        return lp_kfail(k, "membership_values must hold one NaN-terminated set for each of the %d "
-                        "BRANCH_MEMBER nodes", n_member);
+        return lp_kfail(k,
+                        "membership_values must hold one NaN-terminated set for each of the %d "
+                        "BRANCH_MEMBER nodes",
+                        n_member);
     return LP_OK;
 }
 
@@ -498,8 +511,10 @@ int lp_k_ml_tree_ensemble_prepare(lp_kctx *k) {
     f->kind = K_ENSEMBLE;
     int64_t post = lp_attr_int(k->node, "post_transform", 0);
     int64_t agg = lp_attr_int(k->node, "aggregate_function", 1);
-    if (post < 0 || post > 4) return lp_kfail(k, "post_transform %lld is not 0..4", (long long)post);
-    if (agg < 0 || agg > 3) return lp_kfail(k, "aggregate_function %lld is not 0..3", (long long)agg);
+    if (post < 0 || post > 4)
+        return lp_kfail(k, "post_transform %lld is not 0..4", (long long)post);
+    if (agg < 0 || agg > 3)
+        return lp_kfail(k, "aggregate_function %lld is not 0..3", (long long)agg);
     f->post = (lp_ml_post)post;
     f->agg = (int)agg;
     int n;
@@ -586,8 +601,10 @@ int lp_k_ml_tree_ensemble_prepare(lp_kctx *k) {
             break;
         }
         /* a tree that is a single leaf: both branches name the same leaf */
-        if (s.yes_leaf[r] && s.no_leaf[r] && s.yes[r] == s.no[r]) roots[t] = ~s.yes[r];
-        else roots[t] = (int32_t)r;
+        if (s.yes_leaf[r] && s.no_leaf[r] && s.yes[r] == s.no[r])
+            roots[t] = ~s.yes[r];
+        else
+            roots[t] = (int32_t)r;
     }
     if (rc == LP_OK) rc = read_members(k, f, &s, set_at, set_n);
     for (int i = 0; i < n && rc == LP_OK; i++)
@@ -613,45 +630,73 @@ int lp_k_ml_tree_ensemble_prepare(lp_kctx *k) {
 /* ---- scoring ---- */
 
 static bool member(const forest *f, const tnode *d, double v) {
-    const double *m = f->members + d->set_at;
-    int lo = 0, hi = d->set_n - 1;
+    const double *m = f->members + d->u.set.at;
+    int lo = 0, hi = d->u.set.n - 1;
     while (lo <= hi) {
         int mid = lo + (hi - lo) / 2;
         if (m[mid] == v) return true;
-        if (m[mid] < v) lo = mid + 1;
-        else hi = mid - 1;
+        if (m[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
     }
     return false;
 }
 
-/* The leaf a row reaches from node i. */
-static inline int32_t walk(const forest *f, int32_t i, const double *x) {
+static bool branch(const forest *f, const tnode *d, double v) {
+    switch (d->mode) {
+    case M_LEQ:
+        return v <= d->u.split;
+    case M_LT:
+        return v < d->u.split;
+    case M_GTE:
+        return v >= d->u.split;
+    case M_GT:
+        return v > d->u.split;
+    case M_EQ:
+        return v == d->u.split;
+    case M_NEQ:
+        return v != d->u.split;
+    default:
+        return member(f, d, v);
+    }
+}
+
+/* Walks rows x[0, nb) (cols apart) down one tree, level by level: every row
+** takes one step per pass, without branching on the data (a row at a leaf
+** stays there), so the CPU overlaps the rows and mispredicts nothing. A NaN
+** feature takes the node's nan_yes branch. cur[] ends holding ~leaf. */
+#define WALK(GO)                                                                                   \
+    for (int32_t active = 1; active;) {                                                            \
+        active = 0;                                                                                \
+        for (int b = 0; b < nb; b++) {                                                             \
+            int32_t i = cur[b];                                                                    \
+            const tnode *d = &nodes[i < 0 ? 0 : i];                                                \
+            double v = x[b * cols + d->feature];                                                   \
+            int nan = v != v, go = ((GO) & !nan) | (nan & d->nan_yes);                             \
+            int32_t next = go ? d->yes : d->no;                                                    \
+            cur[b] = i < 0 ? i : next;                                                             \
+            active |= cur[b] >= 0;                                                                 \
+        }                                                                                          \
+    }
+
+static void walk_block(const forest *f, int32_t root, const double *x, int64_t cols, int nb,
+                       int32_t *cur) {
     const tnode *nodes = f->nodes;
-    if (f->all_leq) {
-        while (i >= 0) {
-            const tnode *d = &nodes[i];
-            double v = x[d->feature];
-            i = (v <= d->split || (v != v && d->nan_yes)) ? d->yes : d->no;
-        }
-        return ~i;
+    for (int b = 0; b < nb; b++) cur[b] = root;
+    if (root < 0) return;
+    switch (f->mode) {
+    case M_LEQ:
+        WALK(v <= d->u.split) break;
+    case M_LT:
+        WALK(v < d->u.split) break;
+    case M_GTE:
+        WALK(v >= d->u.split) break;
+    case M_GT:
+        WALK(v > d->u.split) break;
+    default:
+        WALK(branch(f, d, v)) break;
     }
-    while (i >= 0) {
-        const tnode *d = &nodes[i];
-        double v = x[d->feature];
-        bool go;
-        if (v != v) go = d->nan_yes;
-        else switch (d->mode) {
-            case M_LEQ: go = v <= d->split; break;
-            case M_LT: go = v < d->split; break;
-            case M_GTE: go = v >= d->split; break;
-            case M_GT: go = v > d->split; break;
-            case M_EQ: go = v == d->split; break;
-            case M_NEQ: go = v != d->split; break;
-            default: go = member(f, d, v); break;
-            }
-        i = go ? d->yes : d->no;
-    }
-    return ~i;
 }
 
 /* Aggregates rows [r0, r0 + nb) into acc[nb, n_targets]; has[] marks targets
@@ -659,20 +704,28 @@ static inline int32_t walk(const forest *f, int32_t i, const double *x) {
 static void score_block(const forest *f, const double *x, int64_t cols, int64_t r0, int nb,
                         double *acc, uint8_t *has) {
     int64_t nt = f->n_targets;
+    int32_t cur[BLOCK];
     memset(acc, 0, (size_t)nb * (size_t)nt * sizeof *acc);
     memset(has, 0, (size_t)nb * (size_t)nt);
     for (int t = 0; t < f->n_trees; t++) {
+        walk_block(f, f->roots[t], x + r0 * cols, cols, nb, cur);
         for (int b = 0; b < nb; b++) {
-            const tleaf *l = &f->leaves[walk(f, f->roots[t], x + (r0 + b) * cols)];
+            const tleaf *l = &f->leaves[~cur[b]];
             double *a = acc + (int64_t)b * nt;
             uint8_t *h = has + (int64_t)b * nt;
             for (int32_t j = l->at; j < l->at + l->n; j++) {
                 int32_t tg = f->w_target[j];
                 double w = f->w_value[j];
                 switch (f->agg) {
-                case AGG_MIN: a[tg] = h[tg] && a[tg] <= w ? a[tg] : w; break;
-                case AGG_MAX: a[tg] = h[tg] && a[tg] >= w ? a[tg] : w; break;
-                default: a[tg] += w; break;
+                case AGG_MIN:
+                    a[tg] = h[tg] && a[tg] <= w ? a[tg] : w;
+                    break;
+                case AGG_MAX:
+                    a[tg] = h[tg] && a[tg] >= w ? a[tg] : w;
+                    break;
+                default:
+                    a[tg] += w;
+                    break;
                 }
                 h[tg] = 1;
             }
@@ -685,6 +738,7 @@ typedef struct scratch {
     double *x, *acc, *row;
     uint8_t *has;
     int64_t rows, cols;
+    int block;
 } scratch;
 
 static int start(lp_kctx *k, const forest *f, const lp_tensor *x, bool float_ints, scratch *s) {
@@ -701,14 +755,19 @@ static int start(lp_kctx *k, const forest *f, const lp_tensor *x, bool float_int
         return lp_kbad(k, "a tree node reads feature %d; X has %lld", f->max_feature,
                        (long long)s->cols);
     size_t nt = (size_t)f->n_targets;
-    /* acc (BLOCK * nt) + row (nt + 2) + flags (BLOCK * nt bytes, in doubles) */
-    size_t extra = BLOCK * nt + nt + 2 + (BLOCK * nt) / sizeof(double) + 1;
+    int64_t per_row = (s->cols + (int64_t)nt) * 9 + 1;
+    s->block = (int)(BLOCK_BYTES / per_row < 16      ? 16
+                     : BLOCK_BYTES / per_row > BLOCK ? BLOCK
+                                                     : BLOCK_BYTES / per_row);
+    size_t bl = (size_t)s->block;
+    /* acc (block * nt) + row (nt + 2) + flags (block * nt bytes, in doubles) */
+    size_t extra = bl * nt + nt + 2 + (bl * nt) / sizeof(double) + 1;
     s->x = lp_ml_doubles(k, x, extra);
-    if (!s->x) return LP_EFAIL;
+    if (!s->x) return k->err->status;
     if (float_ints && x->dtype != LP_FLOAT && x->dtype != LP_DOUBLE)
         for (int64_t i = 0; i < x->numel; i++) s->x[i] = (float)s->x[i];
     s->acc = s->x + x->numel;
-    s->row = s->acc + BLOCK * nt;
+    s->row = s->acc + bl * nt;
     s->has = (uint8_t *)(s->row + nt + 2);
     return LP_OK;
 }
@@ -733,16 +792,18 @@ int lp_k_ml_tree_regressor(lp_kctx *k) {
         return lp_kbad(k, "input X is %s; float, double, int32 or int64 is needed",
                        lp_dtype_name(x->dtype));
     scratch s;
-    if (start(k, f, x, false, &s)) return LP_EFAIL;
+    int rc = start(k, f, x, false, &s);
+    if (rc) return rc;
     int64_t nt = f->n_targets;
     lp_tensor *y = lp_out(k, 0, LP_FLOAT, 2, (int64_t[]){s.rows, nt});
     if (!y) return LP_EFAIL;
-    for (int64_t r0 = 0; r0 < s.rows; r0 += BLOCK) {
-        int nb = (int)(s.rows - r0 < BLOCK ? s.rows - r0 : BLOCK);
+    for (int64_t r0 = 0; r0 < s.rows; r0 += s.block) {
+        int nb = (int)(s.rows - r0 < s.block ? s.rows - r0 : s.block);
         score_block(f, s.x, s.cols, r0, nb, s.acc, s.has);
         for (int b = 0; b < nb; b++) {
             finish_targets(f, s.acc + b * nt, s.has + b * nt, s.row);
-            for (int64_t t = 0; t < nt; t++) ((float *)y->data)[(r0 + b) * nt + t] = (float)s.row[t];
+            for (int64_t t = 0; t < nt; t++)
+                ((float *)y->data)[(r0 + b) * nt + t] = (float)s.row[t];
         }
     }
     return LP_OK;
@@ -756,12 +817,13 @@ int lp_k_ml_tree_ensemble(lp_kctx *k) {
         return lp_kbad(k, "input X is %s; float, double or float16 is needed",
                        lp_dtype_name(x->dtype));
     scratch s;
-    if (start(k, f, x, false, &s)) return LP_EFAIL;
+    int rc = start(k, f, x, false, &s);
+    if (rc) return rc;
     int64_t nt = f->n_targets;
     lp_tensor *y = lp_out(k, 0, x->dtype, 2, (int64_t[]){s.rows, nt});
     if (!y) return LP_EFAIL;
-    for (int64_t r0 = 0; r0 < s.rows; r0 += BLOCK) {
-        int nb = (int)(s.rows - r0 < BLOCK ? s.rows - r0 : BLOCK);
+    for (int64_t r0 = 0; r0 < s.rows; r0 += s.block) {
+        int nb = (int)(s.rows - r0 < s.block ? s.rows - r0 : s.block);
         score_block(f, s.x, s.cols, r0, nb, s.acc, s.has);
         for (int b = 0; b < nb; b++) {
             finish_targets(f, s.acc + b * nt, s.has + b * nt, s.row);
@@ -785,7 +847,8 @@ int lp_k_ml_tree_classifier(lp_kctx *k) {
         return lp_kbad(k, "input X is %s; float, double, int32 or int64 is needed",
                        lp_dtype_name(x->dtype));
     scratch s;
-    if (start(k, f, x, true, &s)) return LP_EFAIL;
+    int rc = start(k, f, x, true, &s);
+    if (rc) return rc;
     int64_t nt = f->n_targets;
     bool binary = f->binary_class >= 0;
     int64_t width = binary && nt == 1 ? 2 : nt;
@@ -793,8 +856,8 @@ int lp_k_ml_tree_classifier(lp_kctx *k) {
     if (!y) return LP_EFAIL;
     lp_tensor *z = lp_out(k, 1, LP_FLOAT, 2, (int64_t[]){s.rows, width});
     if (!z) return LP_EFAIL;
-    for (int64_t r0 = 0; r0 < s.rows; r0 += BLOCK) {
-        int nb = (int)(s.rows - r0 < BLOCK ? s.rows - r0 : BLOCK);
+    for (int64_t r0 = 0; r0 < s.rows; r0 += s.block) {
+        int nb = (int)(s.rows - r0 < s.block ? s.rows - r0 : s.block);
         score_block(f, s.x, s.cols, r0, nb, s.acc, s.has);
         for (int b = 0; b < nb; b++) {
             double *row = s.row;
@@ -806,14 +869,13 @@ int lp_k_ml_tree_classifier(lp_kctx *k) {
                 row[1] = v;
                 row[0] = f->post == LP_ML_NONE || f->post == LP_ML_PROBIT ? 1 - v : -v;
             }
-            lp_ml_transform(row, width, f->post);
-            int64_t best = 0;
-            for (int64_t c = 1; c < width; c++)
-                if (row[c] > row[best]) best = c;
+            int64_t best = lp_ml_transform_best(row, width, f->post);
             int64_t r = r0 + b;
             for (int64_t c = 0; c < width; c++) ((float *)z->data)[r * width + c] = (float)row[c];
-            if (nt == 1) lp_ml_label_put_int(y, r, best == 1 ? l->ints[0] : 0);
-            else lp_ml_label_put(y, r, l, best);
+            if (nt == 1)
+                lp_ml_label_put_int(y, r, best == 1 ? l->ints[0] : 0);
+            else
+                lp_ml_label_put(y, r, l, best);
         }
     }
     return LP_OK;

@@ -392,3 +392,109 @@ TEST(conv_output_with_two_readers_is_not_fused) {
     free(x);
     free(w);
 }
+
+/* Conv -> Add(residual) -> Relu: the residual ready before the Conv is fused
+** (same shape: the fast path; broadcast: the slow path); one made after the
+** Conv is not. */
+static void residual_case(int *lp_failed_, const char *res_shape, bool late) {
+    rnd r = {31337};
+    int64_t xd[4] = {1, 4, 6, 5}, wd[4] = {4, 4, 3, 3}, C = 4;
+    float *x = rnd_floats(&r, 120), *w = rnd_floats(&r, 144), *bias = rnd_floats(&r, 4);
+    float *res = rnd_floats(&r, 120);
+    int64_t rd[4];
+    int rr = 0;
+    for (const char *p = res_shape; *p; p++)
+        if (*p >= '0' && *p <= '9') rd[rr++] = *p - '0';
+    float *ys[2] = {NULL, NULL};
+    int absorbed[2];
+    for (int fuse = 0; fuse < 2; fuse++) {
+        lp_builder *b = lp_build_new("residual");
+        lp_build_opset(b, "", 13);
+        lp_build_input(b, "X", LP_FLOAT, "1,4,6,5");
+        lp_build_init_f32(b, "W", 4, wd, w);
+        lp_build_init_f32(b, "B", 1, &C, bias);
+        lp_build_init_f32(b, "R0", rr, rd, res);
+        if (!late) lp_build_node(b, "Identity", "R0", "R");
+        lp_bnode *n = lp_build_node(b, "Conv", "X,W,B", "c");
+        lp_build_attr_ints(b, n, "pads", 4, (int64_t[]){1, 1, 1, 1});
+        /* a late residual: computed from X after the Conv, so not ready for it */
+        if (late) lp_build_node(b, "Sigmoid", "X", "R");
+        lp_build_node(b, "Add", late ? "R,c" : "c,R", "s");
+        lp_build_node(b, "Relu", "s", "Y");
+        lp_build_output(b, "Y", LP_FLOAT, NULL);
+        lp_tensor shape;
+        ys[fuse] = run_model(b, !fuse, x, 4, xd, &shape, NULL, &absorbed[fuse]);
+        lp_build_free(b);
+    }
+    REQUIRE(ys[0] && ys[1]);
+    /* fused: Add and Relu absorbed; Identity(R0) folded as a constant too */
+    if (late) CHECK(absorbed[1] == 0);
+    else CHECK(absorbed[1] >= 2);
+    CHECK(max_err(ys[1], ys[0], 120) < 1e-5);
+    free(ys[0]), free(ys[1]), free(x), free(w), free(bias), free(res);
+}
+
+TEST(conv_residual_add_relu_fused) {
+    residual_case(lp_failed_, "1,4,6,5", false);
+    residual_case(lp_failed_, "4,1,1", false); /* broadcast: the slow path */
+    residual_case(lp_failed_, "1,4,6,5", true);
+}
+
+/* BatchNormalization -> Mul [C,1,1] -> Add [1,C,1,1] -> Relu, fused into the
+** BatchNormalization, against node by node. */
+TEST(batchnorm_affine_relu_fused) {
+    rnd r = {99};
+    int64_t xd[4] = {2, 3, 4, 5}, C = 3, cd3[3] = {3, 1, 1}, cd4[4] = {1, 3, 1, 1};
+    float *x = rnd_floats(&r, 120), *s = rnd_floats(&r, 3), *b = rnd_floats(&r, 3);
+    float *m = rnd_floats(&r, 3), *v = rnd_floats(&r, 3), *mul = rnd_floats(&r, 3);
+    float *add = rnd_floats(&r, 3);
+    for (int i = 0; i < 3; i++) v[i] = fabsf(v[i]) + 0.5f;
+    float *ys[2];
+    int absorbed[2];
+    for (int fuse = 0; fuse < 2; fuse++) {
+        lp_builder *bl = lp_build_new("bn");
+        lp_build_opset(bl, "", 15);
+        lp_build_input(bl, "X", LP_FLOAT, "2,3,4,5");
+        lp_build_init_f32(bl, "s", 1, &C, s);
+        lp_build_init_f32(bl, "b", 1, &C, b);
+        lp_build_init_f32(bl, "m", 1, &C, m);
+        lp_build_init_f32(bl, "v", 1, &C, v);
+        lp_build_init_f32(bl, "mul", 3, cd3, mul);
+        lp_build_init_f32(bl, "add", 4, cd4, add);
+        lp_build_node(bl, "BatchNormalization", "X,s,b,m,v", "bn");
+        lp_build_node(bl, "Mul", "mul,bn", "scaled");
+        lp_build_node(bl, "Add", "scaled,add", "shifted");
+        lp_build_node(bl, "Relu", "shifted", "Y");
+        lp_build_output(bl, "Y", LP_FLOAT, NULL);
+        lp_tensor shape;
+        ys[fuse] = run_model(bl, !fuse, x, 4, xd, &shape, NULL, &absorbed[fuse]);
+        lp_build_free(bl);
+    }
+    REQUIRE(ys[0] && ys[1]);
+    CHECK(absorbed[0] == 0 && absorbed[1] == 3);
+    CHECK(max_err(ys[1], ys[0], 120) < 1e-5);
+    free(ys[0]), free(ys[1]), free(x), free(s), free(b), free(m), free(v), free(mul), free(add);
+}
+
+/* Depthwise 3-wide kernels take the padded-plane path: every stride,
+** padding and kernel height it meets, with channel multipliers. */
+TEST(conv_depthwise_three_wide) {
+    rnd r = {606};
+    for (int i = 0; i < 60; i++) {
+        conv_case c = {.nd = 2, .N = 1 + i % 2, .group = 2 + i % 3, .bias = i % 2};
+        c.C = c.group;
+        c.M = c.group * (1 + i % 2);
+        c.k[0] = 1 + i % 4;
+        c.k[1] = 3;
+        for (int d = 0; d < 2; d++) {
+            c.in[d] = rnd_int(&r, 3, 12);
+            c.s[d] = rnd_int(&r, 1, 2);
+            c.d[d] = d == 0 ? rnd_int(&r, 1, 2) : 1;
+            c.pb[d] = rnd_int(&r, 0, 2);
+            c.pe[d] = rnd_int(&r, 0, 2);
+        }
+        if (c.in[0] < (c.k[0] - 1) * c.d[0] + 1) c.in[0] = (c.k[0] - 1) * c.d[0] + 1;
+        if (i % 5 == 0) c.auto_pad = "SAME_UPPER";
+        CHECK(check_conv_case(&c, &r, true, i));
+    }
+}

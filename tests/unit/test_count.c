@@ -20,7 +20,7 @@ TEST(count_conv_gemm_matmul) {
     lp_builder *b = lp_build_new("test");
     lp_build_opset(b, "", 13);
     lp_build_input(b, "x", LP_FLOAT, "2,8,16,16");
-    lp_test_init(b, "w", LP_FLOAT, "16,4,3,3", NULL);   /* group 2 */
+    lp_test_init(b, "w", LP_FLOAT, "16,4,3,3", NULL); /* group 2 */
     lp_test_init(b, "bias", LP_FLOAT, "16", NULL);
     lp_test_init(b, "fc", LP_FLOAT, "10,1024", NULL);
     lp_test_init(b, "mm", LP_FLOAT, "4,6", NULL);
@@ -141,7 +141,7 @@ TEST(count_subgraphs_and_constants) {
     lp_model_count(m, &t);
     CHECK(t.n_nodes == 2);
     CHECK(t.n_nodes_all == 5);
-    CHECK(t.params == 12);       /* the Constant's value, once */
+    CHECK(t.params == 12); /* the Constant's value, once */
     CHECK(t.weight_bytes == 48);
     CHECK(t.macs == 2 * (2LL * 4 * 3)); /* each branch once */
     char buf[64];
@@ -152,7 +152,8 @@ TEST(count_subgraphs_and_constants) {
 TEST(count_resnet50_macs) {
     const char *shared = getenv("SHARED");
     char path[512];
-    snprintf(path, sizeof path, "%s/onnx-tests/light/light_resnet50.onnx", shared ? shared : "../shared");
+    snprintf(path, sizeof path, "%s/onnx-tests/light/light_resnet50.onnx",
+             shared ? shared : "../shared");
     if (access(path, R_OK)) return; /* the shared data is optional */
     lp_model *m = NULL;
     lp_error err;
