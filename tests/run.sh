@@ -48,6 +48,9 @@ stage "asan unit" build-asan/unit_tests
 for t in tests/cli/test_*.sh; do
     [ -f "$t" ] && stage "asan cli $(basename "$t")" env LOUPE=build-asan/loupe SAN=1 sh "$t"
 done
+for t in tests/tui/test_*.sh; do
+    [ -f "$t" ] && stage "asan tui $(basename "$t")" env LOUPE=build-asan/loupe SAN=1 sh "$t"
+done
 [ -f tests/cli/load_all.sh ] && stage "asan load-all" env LOUPE=build-asan/loupe sh tests/cli/load_all.sh
 
 echo "== total"
