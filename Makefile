@@ -22,7 +22,7 @@ ONNX_PROTO_DIR ?= /usr/include
 CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 CPPFLAGS += -I. -I$(BUILD)/gen -D_DEFAULT_SOURCE -D_GNU_SOURCE -MMD -MP
-CFLAGS   += -std=c11 $(OPT) -g $(WARN) -fno-strict-aliasing
+CFLAGS   += -std=c11 $(OPT) -g $(WARN) -fno-strict-aliasing -fno-math-errno
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lm -lpthread

@@ -174,8 +174,8 @@ void lp_build_output_seq_map(lp_builder *b, const char *name, lp_dtype key, lp_d
 
 /* ---- initializers ---- */
 
-void lp_build_init_raw(lp_builder *b, const char *name, lp_dtype dtype, int rank,
-                       const int64_t *dims, const void *raw, size_t n) {
+static Onnx__TensorProto *tensor_proto(lp_builder *b, const char *name, lp_dtype dtype, int rank,
+                                       const int64_t *dims, const void *raw, size_t n) {
     Onnx__TensorProto *t = NEW(b, Onnx__TensorProto, ONNX__TENSOR_PROTO__INIT);
     t->name = S(b, name);
     t->has_data_type = 1;
@@ -187,6 +187,12 @@ void lp_build_init_raw(lp_builder *b, const char *name, lp_dtype dtype, int rank
     t->raw_data.len = n;
     t->raw_data.data = lp_arena_alloc(&b->arena, n ? n : 1);
     if (n) memcpy(t->raw_data.data, raw, n);
+    return t;
+}
+
+void lp_build_init_raw(lp_builder *b, const char *name, lp_dtype dtype, int rank,
+                       const int64_t *dims, const void *raw, size_t n) {
+    Onnx__TensorProto *t = tensor_proto(b, name, dtype, rank, dims, raw, n);
     PUSH(b, b->graph.initializer, b->graph.n_initializer, t);
 }
 

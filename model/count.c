@@ -4,8 +4,9 @@
 ** A weight is a value the file fixes: an initializer, a Constant's value, or
 ** a ConstantOfShape of a constant shape (some exported test models build
 ** their weights so). A node's params are the elements of the distinct
-** weights it reads. MACs come from the shapes shape inference found and stay
-** 0 where one is unknown: a MAC is one multiply and one add of a dot product.
+** weights it reads. MACs come from the shapes shape inference found (a
+** symbolic dim counts 1) and stay 0 where a dim is unknown: a MAC is one
+** multiply and one add of a dot product.
 */
 #include "count.h"
 
@@ -32,13 +33,16 @@ static bool is_weight(const lp_graph *g, const lp_value *v) {
            g->values[p->inputs[0]].constant;
 }
 
-/* Elements of a value: its contents, else its static shape; -1 when unknown. */
+static int64_t dim(const lp_value *v, int i);
+
+/* Elements of a value: its contents, else its shape (symbolic dims as 1);
+** -1 when unknown. */
 static int64_t numel_of(const lp_value *v) {
     if (v->constant) return v->constant->numel;
-    if (!lp_type_is_static(&v->type)) return -1;
+    if (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0) return -1;
     int64_t n = 1;
     for (int i = 0; i < v->type.rank; i++)
-        if (lp_mul_i64(n, v->type.dims[i].value, &n)) return -1;
+        if (dim(v, i) < 0 || lp_mul_i64(n, dim(v, i), &n)) return -1;
     return n;
 }
 
@@ -50,14 +54,18 @@ static const lp_value *out_value(const lp_graph *g, const lp_node *n, int k) {
     return k < n->n_outputs && n->outputs[k] >= 0 ? &g->values[n->outputs[k]] : NULL;
 }
 
-/* A static shape's dim, or -1. */
+/* A dim of a value's shape, or -1. A symbolic dim ("batch") counts as 1, so
+** MACs are per inference, as tools usually report them. */
 static int64_t dim(const lp_value *v, int i) {
-    if (!v || !lp_type_is_static(&v->type)) {
-        if (v && v->constant && i >= 0 && i < v->constant->rank) return v->constant->dims[i];
+    if (!v) return -1;
+    if (v->type.kind != LP_KIND_TENSOR || v->type.rank < 0) {
+        if (v->constant && i >= 0 && i < v->constant->rank) return v->constant->dims[i];
         return -1;
     }
     if (i < 0) i += v->type.rank;
-    return i >= 0 && i < v->type.rank ? v->type.dims[i].value : -1;
+    if (i < 0 || i >= v->type.rank) return -1;
+    const lp_dim *d = &v->type.dims[i];
+    return d->value >= 0 ? d->value : d->param ? 1 : -1;
 }
 
 static int rank_of(const lp_value *v) {
@@ -209,8 +217,10 @@ static int64_t file_bytes(const lp_tensor *t) {
 static int64_t constant_bytes(const lp_node *n) {
     for (int i = 0; i < n->n_attrs; i++) {
         const lp_attr *a = &n->attrs[i];
-        if ((!strcmp(a->name, "value") || !strcmp(a->name, "sparse_value")) && a->t) return file_bytes(a->t);
-        if (!strcmp(a->name, "value_float") || !strcmp(a->name, "value_int")) return a->name[6] == 'f' ? 4 : 8;
+        if ((!strcmp(a->name, "value") || !strcmp(a->name, "sparse_value")) && a->t)
+            return file_bytes(a->t);
+        if (!strcmp(a->name, "value_float") || !strcmp(a->name, "value_int"))
+            return a->name[6] == 'f' ? 4 : 8;
         if (!strcmp(a->name, "value_floats")) return 4 * (int64_t)a->n;
         if (!strcmp(a->name, "value_ints")) return 8 * (int64_t)a->n;
         if (!strcmp(a->name, "value_string")) return (int64_t)a->s_len;
@@ -242,7 +252,8 @@ void lp_model_count(lp_model *m, lp_counts *totals) {
             n->macs = macs > 0 ? macs : 0;
             n->params = node_params(g, n);
             if (main_family && totals->macs <= INT64_MAX - n->macs) totals->macs += n->macs;
-            if (!strcmp(n->op_type, "Constant") && !*n->domain) totals->weight_bytes += constant_bytes(n);
+            if (!strcmp(n->op_type, "Constant") && !*n->domain)
+                totals->weight_bytes += constant_bytes(n);
         }
         for (int v = 0; v < g->n_values; v++) {
             const lp_value *val = &g->values[v];

@@ -14,7 +14,8 @@
 typedef struct lp_counts {
     int64_t params;       /* elements of all weights, every graph */
     int64_t weight_bytes; /* bytes the file holds for initializers and Constant values */
-    int64_t macs;         /* main graph and its subgraphs (each body once); unknown shapes count 0 */
+    int64_t macs;         /* main graph and its subgraphs (each body once), per inference:
+                          ** a symbolic dim counts 1, a node with an unknown dim 0 */
     int n_nodes;          /* main graph */
     int n_nodes_all;      /* main graph and its subgraphs */
 } lp_counts;

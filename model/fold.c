@@ -45,9 +45,12 @@ static bool is_num(lp_dtype t) {
 static bool is_intlike(lp_dtype t) { return lp_dtype_is_int(t) || t == LP_BOOL; }
 
 static void store_i64(lp_dtype t, void *data, size_t i, int64_t v) {
-    if (t == LP_INT64) ((int64_t *)data)[i] = v;
-    else if (t == LP_UINT64) ((uint64_t *)data)[i] = (uint64_t)v;
-    else lp_store_f64(t, data, i, (double)v);
+    if (t == LP_INT64)
+        ((int64_t *)data)[i] = v;
+    else if (t == LP_UINT64)
+        ((uint64_t *)data)[i] = (uint64_t)v;
+    else
+        lp_store_f64(t, data, i, (double)v);
 }
 
 /* C conversion with the undefined cases (NaN, out of range) pinned down. */
@@ -66,7 +69,7 @@ static void store_num(lp_dtype t, void *data, size_t i, double v) {
 
 /* A constant input that can be read: data present for its elements. */
 static const lp_tensor *cin(lp_infer *x, int k) {
-    const lp_tensor *t = lp_in_const(x, k);
+    const lp_tensor *t = lp_sh_in_const(x, k);
     if (!t || t->rank > LP_MAX_RANK || t->numel < 0 || (t->numel > 0 && !t->data)) return NULL;
     return t;
 }
@@ -114,7 +117,7 @@ static void fold_view(lp_infer *x) {
     t->name = NULL;
     t->rank = rank;
     memcpy(t->dims, dims, sizeof dims);
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_constant(lp_infer *x) {
@@ -146,7 +149,7 @@ static void fold_constant(lp_infer *x) {
                 memcpy(t->data, a->strings, (size_t)a->n * sizeof(char *));
         }
         if (t) {
-            lp_out_const(x, 0, t);
+            lp_sh_out_const(x, 0, t);
             return;
         }
     }
@@ -163,34 +166,41 @@ static void fold_cast(lp_infer *x, lp_dtype to) {
         else
             store_num(to, t->data, (size_t)i, lp_load_f64(in->dtype, in->data, (size_t)i));
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 /* Element-wise ops with numpy broadcasting. */
+/* clang-format off */
 typedef enum { EW_ADD, EW_SUB, EW_MUL, EW_DIV, EW_MOD, EW_POW, EW_MIN, EW_MAX, EW_EQ, EW_LT, EW_GT,
                EW_LE, EW_GE, EW_AND, EW_OR, EW_XOR, EW_NOT, EW_NEG, EW_ABS, EW_FLOOR, EW_CEIL,
                EW_SQRT, EW_RECIP, EW_RELU, EW_SIGN, EW_WHERE, EW_IDENT } ew_op;
+/* clang-format on */
 
 static const struct {
     const char *name;
     ew_op op;
 } ew_ops[] = {
-    {"Add", EW_ADD},     {"Sub", EW_SUB},     {"Mul", EW_MUL},         {"Div", EW_DIV},
-    {"Mod", EW_MOD},     {"Pow", EW_POW},     {"Min", EW_MIN},         {"Max", EW_MAX},
-    {"Equal", EW_EQ},    {"Less", EW_LT},     {"Greater", EW_GT},      {"LessOrEqual", EW_LE},
-    {"GreaterOrEqual", EW_GE}, {"And", EW_AND}, {"Or", EW_OR},         {"Xor", EW_XOR},
-    {"Not", EW_NOT},     {"Neg", EW_NEG},     {"Abs", EW_ABS},         {"Floor", EW_FLOOR},
-    {"Ceil", EW_CEIL},   {"Sqrt", EW_SQRT},   {"Reciprocal", EW_RECIP}, {"Relu", EW_RELU},
-    {"Sign", EW_SIGN},   {"Where", EW_WHERE}, {"Sum", EW_ADD},
+    {"Add", EW_ADD},           {"Sub", EW_SUB},          {"Mul", EW_MUL},
+    {"Div", EW_DIV},           {"Mod", EW_MOD},          {"Pow", EW_POW},
+    {"Min", EW_MIN},           {"Max", EW_MAX},          {"Equal", EW_EQ},
+    {"Less", EW_LT},           {"Greater", EW_GT},       {"LessOrEqual", EW_LE},
+    {"GreaterOrEqual", EW_GE}, {"And", EW_AND},          {"Or", EW_OR},
+    {"Xor", EW_XOR},           {"Not", EW_NOT},          {"Neg", EW_NEG},
+    {"Abs", EW_ABS},           {"Floor", EW_FLOOR},      {"Ceil", EW_CEIL},
+    {"Sqrt", EW_SQRT},         {"Reciprocal", EW_RECIP}, {"Relu", EW_RELU},
+    {"Sign", EW_SIGN},         {"Where", EW_WHERE},      {"Sum", EW_ADD},
 };
 
 static int ew_arity(ew_op op) { return op == EW_WHERE ? 3 : op >= EW_NOT ? 1 : 2; }
 
 static bool ew_int(ew_op op, int64_t a, int64_t b, int64_t c, bool fmod_, int64_t *r) {
     switch (op) {
-    case EW_ADD: return !__builtin_add_overflow(a, b, r);
-    case EW_SUB: return !__builtin_sub_overflow(a, b, r);
-    case EW_MUL: return !__builtin_mul_overflow(a, b, r);
+    case EW_ADD:
+        return !__builtin_add_overflow(a, b, r);
+    case EW_SUB:
+        return !__builtin_sub_overflow(a, b, r);
+    case EW_MUL:
+        return !__builtin_mul_overflow(a, b, r);
     case EW_DIV:
         if (b == 0 || (a == INT64_MIN && b == -1)) return false;
         *r = a / b;
@@ -208,66 +218,131 @@ static bool ew_int(ew_op op, int64_t a, int64_t b, int64_t c, bool fmod_, int64_
         *r = p;
         return true;
     }
-    case EW_MIN: *r = a < b ? a : b; return true;
-    case EW_MAX: *r = a > b ? a : b; return true;
-    case EW_EQ: *r = a == b; return true;
-    case EW_LT: *r = a < b; return true;
-    case EW_GT: *r = a > b; return true;
-    case EW_LE: *r = a <= b; return true;
-    case EW_GE: *r = a >= b; return true;
-    case EW_AND: *r = a && b; return true;
-    case EW_OR: *r = a || b; return true;
-    case EW_XOR: *r = !a != !b; return true;
-    case EW_NOT: *r = !a; return true;
-    case EW_NEG: if (a == INT64_MIN) return false; *r = -a; return true;
-    case EW_ABS: if (a == INT64_MIN) return false; *r = a < 0 ? -a : a; return true;
-    case EW_FLOOR: case EW_CEIL: case EW_IDENT: *r = a; return true;
-    case EW_RELU: *r = a > 0 ? a : 0; return true;
-    case EW_SIGN: *r = (a > 0) - (a < 0); return true;
-    case EW_WHERE: *r = a ? b : c; return true;
-    default: return false;
+    case EW_MIN:
+        *r = a < b ? a : b;
+        return true;
+    case EW_MAX:
+        *r = a > b ? a : b;
+        return true;
+    case EW_EQ:
+        *r = a == b;
+        return true;
+    case EW_LT:
+        *r = a < b;
+        return true;
+    case EW_GT:
+        *r = a > b;
+        return true;
+    case EW_LE:
+        *r = a <= b;
+        return true;
+    case EW_GE:
+        *r = a >= b;
+        return true;
+    case EW_AND:
+        *r = a && b;
+        return true;
+    case EW_OR:
+        *r = a || b;
+        return true;
+    case EW_XOR:
+        *r = !a != !b;
+        return true;
+    case EW_NOT:
+        *r = !a;
+        return true;
+    case EW_NEG:
+        if (a == INT64_MIN) return false;
+        *r = -a;
+        return true;
+    case EW_ABS:
+        if (a == INT64_MIN) return false;
+        *r = a < 0 ? -a : a;
+        return true;
+    case EW_FLOOR:
+    case EW_CEIL:
+    case EW_IDENT:
+        *r = a;
+        return true;
+    case EW_RELU:
+        *r = a > 0 ? a : 0;
+        return true;
+    case EW_SIGN:
+        *r = (a > 0) - (a < 0);
+        return true;
+    case EW_WHERE:
+        *r = a ? b : c;
+        return true;
+    default:
+        return false;
     }
 }
 
 static double ew_float(ew_op op, double a, double b, double c, bool fmod_) {
     switch (op) {
-    case EW_ADD: return a + b;
-    case EW_SUB: return a - b;
-    case EW_MUL: return a * b;
-    case EW_DIV: return a / b;
+    case EW_ADD:
+        return a + b;
+    case EW_SUB:
+        return a - b;
+    case EW_MUL:
+        return a * b;
+    case EW_DIV:
+        return a / b;
     case EW_MOD: {
         double m = fmod(a, b);
         if (!fmod_ && m != 0 && ((m < 0) != (b < 0))) m += b;
         return m;
     }
-    case EW_POW: return pow(a, b);
-    case EW_MIN: return a < b ? a : b;
-    case EW_MAX: return a > b ? a : b;
-    case EW_EQ: return a == b;
-    case EW_LT: return a < b;
-    case EW_GT: return a > b;
-    case EW_LE: return a <= b;
-    case EW_GE: return a >= b;
-    case EW_AND: return a != 0 && b != 0;
-    case EW_OR: return a != 0 || b != 0;
-    case EW_XOR: return (a != 0) != (b != 0);
-    case EW_NOT: return a == 0;
-    case EW_NEG: return -a;
-    case EW_ABS: return fabs(a);
-    case EW_FLOOR: return floor(a);
-    case EW_CEIL: return ceil(a);
-    case EW_SQRT: return sqrt(a);
-    case EW_RECIP: return 1 / a;
-    case EW_RELU: return a > 0 ? a : 0;
-    case EW_SIGN: return (a > 0) - (a < 0);
-    case EW_WHERE: return a != 0 ? b : c;
-    default: return a;
+    case EW_POW:
+        return pow(a, b);
+    case EW_MIN:
+        return a < b ? a : b;
+    case EW_MAX:
+        return a > b ? a : b;
+    case EW_EQ:
+        return a == b;
+    case EW_LT:
+        return a < b;
+    case EW_GT:
+        return a > b;
+    case EW_LE:
+        return a <= b;
+    case EW_GE:
+        return a >= b;
+    case EW_AND:
+        return a != 0 && b != 0;
+    case EW_OR:
+        return a != 0 || b != 0;
+    case EW_XOR:
+        return (a != 0) != (b != 0);
+    case EW_NOT:
+        return a == 0;
+    case EW_NEG:
+        return -a;
+    case EW_ABS:
+        return fabs(a);
+    case EW_FLOOR:
+        return floor(a);
+    case EW_CEIL:
+        return ceil(a);
+    case EW_SQRT:
+        return sqrt(a);
+    case EW_RECIP:
+        return 1 / a;
+    case EW_RELU:
+        return a > 0 ? a : 0;
+    case EW_SIGN:
+        return (a > 0) - (a < 0);
+    case EW_WHERE:
+        return a != 0 ? b : c;
+    default:
+        return a;
     }
 }
 
 static void fold_elementwise(lp_infer *x, ew_op op) {
     int ar = ew_arity(op);
-    if (lp_infer_n_in(x) != ar) return;
+    if (lp_sh_n_in(x) != ar) return;
     const lp_tensor *in[3] = {0};
     int rank = 0;
     int64_t dims[LP_MAX_RANK];
@@ -292,7 +367,9 @@ static void fold_elementwise(lp_infer *x, ew_op op) {
             s *= d;
         }
     }
-    lp_dtype od = (op >= EW_EQ && op <= EW_NOT) ? LP_BOOL : op == EW_WHERE ? in[1]->dtype : in[0]->dtype;
+    lp_dtype od = (op >= EW_EQ && op <= EW_NOT) ? LP_BOOL
+                  : op == EW_WHERE              ? in[1]->dtype
+                                                : in[0]->dtype;
     lp_tensor *t = lp_fold_tensor(x, od, rank, dims);
     if (!t) return;
     bool fmod_ = lp_attr_int(x->n, "fmod", 0) != 0;
@@ -315,22 +392,26 @@ static void fold_elementwise(lp_infer *x, ew_op op) {
             store_num(od, t->data, (size_t)e, ew_float(op, a[0], a[1], a[2], fmod_));
         }
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_gather(lp_infer *x) {
     const lp_tensor *d = cin(x, 0), *ix = cin(x, 1);
     int axis;
-    if (!d || !ix || !lp_dtype_is_int(ix->dtype) || !lp_axis(lp_attr_int(x->n, "axis", 0), d->rank, &axis))
+    if (!d || !ix || !lp_dtype_is_int(ix->dtype) ||
+        !lp_sh_axis(lp_attr_int(x->n, "axis", 0), d->rank, &axis))
         return;
     int rank = d->rank - 1 + ix->rank;
     int64_t dims[LP_MAX_RANK];
     if (rank > LP_MAX_RANK) return;
     for (int i = 0; i < rank; i++)
-        dims[i] = i < axis ? d->dims[i] : i < axis + ix->rank ? ix->dims[i - axis] : d->dims[i - ix->rank + 1];
+        dims[i] = i < axis              ? d->dims[i]
+                  : i < axis + ix->rank ? ix->dims[i - axis]
+                                        : d->dims[i - ix->rank + 1];
     lp_tensor *t = lp_fold_tensor(x, d->dtype, rank, dims);
     if (!t) return;
-    int64_t outer = lp_shape_numel(axis, d->dims), inner = lp_shape_numel(d->rank - axis - 1, d->dims + axis + 1);
+    int64_t outer = lp_shape_numel(axis, d->dims),
+            inner = lp_shape_numel(d->rank - axis - 1, d->dims + axis + 1);
     int64_t len = d->dims[axis];
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < ix->numel; j++) {
@@ -340,13 +421,13 @@ static void fold_gather(lp_infer *x) {
             for (int64_t q = 0; q < inner; q++)
                 copy_elem(t, (o * ix->numel + j) * inner + q, d, (o * len + i) * inner + q);
         }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_concat(lp_infer *x) {
     int axis;
     const lp_tensor *first = cin(x, 0);
-    if (!first || !lp_axis(lp_attr_int(x->n, "axis", 0), first->rank, &axis)) return;
+    if (!first || !lp_sh_axis(lp_attr_int(x->n, "axis", 0), first->rank, &axis)) return;
     int rank = first->rank;
     int64_t dims[LP_MAX_RANK];
     memcpy(dims, first->dims, sizeof dims);
@@ -362,7 +443,8 @@ static void fold_concat(lp_infer *x) {
     }
     lp_tensor *t = lp_fold_tensor(x, first->dtype, rank, dims);
     if (!t) return;
-    int64_t outer = lp_shape_numel(axis, dims), inner = lp_shape_numel(rank - axis - 1, dims + axis + 1);
+    int64_t outer = lp_shape_numel(axis, dims),
+            inner = lp_shape_numel(rank - axis - 1, dims + axis + 1);
     int64_t at = 0;
     for (int k = 0; k < x->n->n_inputs; k++) {
         const lp_tensor *in = cin(x, k);
@@ -373,27 +455,28 @@ static void fold_concat(lp_infer *x) {
                 copy_elem(t, (o * dims[axis] + at) * inner + q, in, o * len * inner + q);
         at += len;
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
-int lp_slice_params(lp_infer *x, int rank, int64_t *st, int64_t *en, int64_t *step, int *axes) {
+int lp_sh_slice_params(lp_infer *x, int rank, int64_t *st, int64_t *en, int64_t *step, int *axes) {
     int64_t s[LP_MAX_INTS], e[LP_MAX_INTS], a[LP_MAX_INTS], p[LP_MAX_INTS];
     int ns, ne, na, np;
     if (x->opset >= 10) {
-        ns = lp_in_ints(x, 1, s, LP_MAX_INTS);
-        ne = lp_in_ints(x, 2, e, LP_MAX_INTS);
-        na = lp_in_has(x, 3) ? lp_in_ints(x, 3, a, LP_MAX_INTS) : -2;
-        np = lp_in_has(x, 4) ? lp_in_ints(x, 4, p, LP_MAX_INTS) : -2;
+        ns = lp_sh_in_ints(x, 1, s, LP_MAX_INTS);
+        ne = lp_sh_in_ints(x, 2, e, LP_MAX_INTS);
+        na = lp_sh_in_has(x, 3) ? lp_sh_in_ints(x, 3, a, LP_MAX_INTS) : -2;
+        np = lp_sh_in_has(x, 4) ? lp_sh_in_ints(x, 4, p, LP_MAX_INTS) : -2;
     } else {
-        ns = lp_attr_ints_copy(x->n, "starts", s, LP_MAX_INTS);
-        ne = lp_attr_ints_copy(x->n, "ends", e, LP_MAX_INTS);
-        na = lp_node_attr(x->n, "axes") ? lp_attr_ints_copy(x->n, "axes", a, LP_MAX_INTS) : -2;
+        ns = lp_sh_attr_ints(x->n, "starts", s, LP_MAX_INTS);
+        ne = lp_sh_attr_ints(x->n, "ends", e, LP_MAX_INTS);
+        na = lp_node_attr(x->n, "axes") ? lp_sh_attr_ints(x->n, "axes", a, LP_MAX_INTS) : -2;
         np = -2;
     }
-    if (ns < 0 || ne != ns || na == -1 || np == -1 || (na >= 0 && na != ns) || (np >= 0 && np != ns))
+    if (ns < 0 || ne != ns || na == -1 || np == -1 || (na >= 0 && na != ns) ||
+        (np >= 0 && np != ns))
         return -1;
     for (int i = 0; i < ns; i++) {
-        if (!lp_axis(na >= 0 ? a[i] : i, rank, &axes[i])) return -1;
+        if (!lp_sh_axis(na >= 0 ? a[i] : i, rank, &axes[i])) return -1;
         for (int j = 0; j < i; j++)
             if (axes[j] == axes[i]) return -1;
         st[i] = s[i];
@@ -404,7 +487,7 @@ int lp_slice_params(lp_infer *x, int rank, int64_t *st, int64_t *en, int64_t *st
     return ns;
 }
 
-int64_t lp_slice_range(int64_t len, int64_t *start, int64_t end, int64_t step) {
+int64_t lp_sh_slice_range(int64_t len, int64_t *start, int64_t end, int64_t step) {
     int64_t s = *start, e = end;
     if (s < 0) s += len;
     if (e < 0) e += len;
@@ -425,7 +508,7 @@ static void fold_slice(lp_infer *x) {
     if (!d) return;
     int64_t st[LP_MAX_INTS], en[LP_MAX_INTS], step[LP_MAX_INTS];
     int axes[LP_MAX_INTS];
-    int n = lp_slice_params(x, d->rank, st, en, step, axes);
+    int n = lp_sh_slice_params(x, d->rank, st, en, step, axes);
     if (n < 0) return;
     int64_t start[LP_MAX_RANK], stp[LP_MAX_RANK], dims[LP_MAX_RANK];
     for (int i = 0; i < d->rank; i++) start[i] = 0, stp[i] = 1, dims[i] = d->dims[i];
@@ -433,7 +516,7 @@ static void fold_slice(lp_infer *x) {
         int a = axes[i];
         start[a] = st[i];
         stp[a] = step[i];
-        dims[a] = lp_slice_range(d->dims[a], &start[a], en[i], step[i]);
+        dims[a] = lp_sh_slice_range(d->dims[a], &start[a], en[i], step[i]);
     }
     lp_tensor *t = lp_fold_tensor(x, d->dtype, d->rank, dims);
     if (!t) return;
@@ -444,7 +527,7 @@ static void fold_slice(lp_infer *x) {
         for (int i = 0; i < d->rank; i++) src = src * d->dims[i] + start[i] + idx[i] * stp[i];
         copy_elem(t, e, d, src);
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_transpose(lp_infer *x) {
@@ -452,7 +535,7 @@ static void fold_transpose(lp_infer *x) {
     if (!d) return;
     int rank = d->rank;
     int64_t dims[LP_MAX_RANK], perm[LP_MAX_RANK];
-    int np = lp_attr_ints_copy(x->n, "perm", perm, LP_MAX_RANK);
+    int np = lp_sh_attr_ints(x->n, "perm", perm, LP_MAX_RANK);
     if (np < 0)
         for (int i = 0; i < rank; i++) perm[i] = rank - 1 - i;
     else if (np != rank)
@@ -473,14 +556,14 @@ static void fold_transpose(lp_infer *x) {
         for (int i = 0; i < rank; i++) s = s * d->dims[i] + src[i];
         copy_elem(t, e, d, s);
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 /* Expand and Tile: every output element reads one input element. */
 static void fold_broadcast_copy(lp_infer *x, bool tile) {
     const lp_tensor *d = cin(x, 0);
     int64_t v[LP_MAX_RANK], dims[LP_MAX_RANK];
-    int n = lp_in_ints(x, 1, v, LP_MAX_RANK);
+    int n = lp_sh_in_ints(x, 1, v, LP_MAX_RANK);
     if (!d || n < 0 || (tile && n != d->rank)) return;
     int rank = n > d->rank ? n : d->rank, off = rank - d->rank;
     for (int i = 0; i < rank; i++) {
@@ -506,12 +589,12 @@ static void fold_broadcast_copy(lp_infer *x, bool tile) {
         }
         copy_elem(t, e, d, s);
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_constant_of_shape(lp_infer *x) {
     int64_t dims[LP_MAX_RANK];
-    int rank = lp_in_ints(x, 0, dims, LP_MAX_RANK);
+    int rank = lp_sh_in_ints(x, 0, dims, LP_MAX_RANK);
     if (rank < 0) return;
     const lp_tensor *v = lp_attr_tensor(x->n, "value");
     if (v && (v->numel != 1 || !v->data || v->dtype == LP_STRING)) return;
@@ -519,13 +602,15 @@ static void fold_constant_of_shape(lp_infer *x) {
     if (!t) return;
     size_t es = lp_dtype_size(t->dtype);
     if (v)
-        for (int64_t i = 0; i < t->numel; i++) memcpy((char *)t->data + (size_t)i * es, v->data, es);
-    lp_out_const(x, 0, t);
+        for (int64_t i = 0; i < t->numel; i++)
+            memcpy((char *)t->data + (size_t)i * es, v->data, es);
+    lp_sh_out_const(x, 0, t);
 }
 
 static void fold_range(lp_infer *x) {
     const lp_tensor *s = cin(x, 0), *l = cin(x, 1), *d = cin(x, 2);
-    if (!s || !l || !d || s->numel != 1 || l->numel != 1 || d->numel != 1 || !is_num(s->dtype)) return;
+    if (!s || !l || !d || s->numel != 1 || l->numel != 1 || d->numel != 1 || !is_num(s->dtype))
+        return;
     double a = lp_load_f64(s->dtype, s->data, 0), b = lp_load_f64(l->dtype, l->data, 0);
     double dl = lp_load_f64(d->dtype, d->data, 0);
     double cnt = dl != 0 ? ceil((b - a) / dl) : NAN;
@@ -534,12 +619,16 @@ static void fold_range(lp_infer *x) {
     lp_tensor *t = lp_fold_tensor(x, s->dtype, 1, &len);
     if (!t) return;
     if (is_intlike(s->dtype)) {
-        int64_t ai = lp_load_i64(s->dtype, s->data, 0), di = lp_load_i64(d->dtype, d->data, 0);
-        for (int64_t i = 0; i < len; i++) store_i64(t->dtype, t->data, (size_t)i, ai + i * di);
+        int64_t ai = lp_load_i64(s->dtype, s->data, 0), di = lp_load_i64(d->dtype, d->data, 0), v;
+        for (int64_t i = 0; i < len; i++) {
+            if (__builtin_mul_overflow(i, di, &v) || __builtin_add_overflow(ai, v, &v)) return;
+            store_i64(t->dtype, t->data, (size_t)i, v);
+        }
     } else {
-        for (int64_t i = 0; i < len; i++) store_num(t->dtype, t->data, (size_t)i, a + (double)i * dl);
+        for (int64_t i = 0; i < len; i++)
+            store_num(t->dtype, t->data, (size_t)i, a + (double)i * dl);
     }
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 /* ReduceSum/Prod/Min/Max/Mean; kind 0..4 in that order. */
@@ -548,8 +637,10 @@ static void fold_reduce(lp_infer *x, int kind) {
     if (!d || !is_num(d->dtype) || d->numel == 0) return;
     int64_t axes[LP_MAX_INTS];
     bool from_input = x->opset >= 18 || (!strcmp(x->n->op_type, "ReduceSum") && x->opset >= 13);
-    int na = from_input ? (lp_in_has(x, 1) ? lp_in_ints(x, 1, axes, LP_MAX_INTS) : 0)
-                        : (lp_node_attr(x->n, "axes") ? lp_attr_ints_copy(x->n, "axes", axes, LP_MAX_INTS) : 0);
+    int na =
+        from_input
+            ? (lp_sh_in_has(x, 1) ? lp_sh_in_ints(x, 1, axes, LP_MAX_INTS) : 0)
+            : (lp_node_attr(x->n, "axes") ? lp_sh_attr_ints(x->n, "axes", axes, LP_MAX_INTS) : 0);
     if (na < 0) return;
     bool red[LP_MAX_RANK] = {0};
     if (na == 0) {
@@ -558,15 +649,17 @@ static void fold_reduce(lp_infer *x, int kind) {
     }
     for (int i = 0; i < na; i++) {
         int a;
-        if (!lp_axis(axes[i], d->rank, &a)) return;
+        if (!lp_sh_axis(axes[i], d->rank, &a)) return;
         red[a] = true;
     }
     bool keep = lp_attr_int(x->n, "keepdims", 1) != 0;
     int rank = 0;
     int64_t dims[LP_MAX_RANK];
     for (int i = 0; i < d->rank; i++)
-        if (!red[i]) dims[rank++] = d->dims[i];
-        else if (keep) dims[rank++] = 1;
+        if (!red[i])
+            dims[rank++] = d->dims[i];
+        else if (keep)
+            dims[rank++] = 1;
     lp_tensor *t = lp_fold_tensor(x, d->dtype, rank, dims);
     if (!t || t->numel == 0) return;
     double *acc = lp_xmalloc((size_t)t->numel * sizeof *acc);
@@ -580,19 +673,22 @@ static void fold_reduce(lp_infer *x, int kind) {
             if (!red[i]) o = o * d->dims[i] + idx[i];
         double v = lp_load_f64(d->dtype, d->data, (size_t)e);
         cnt += o == 0;
-        acc[o] = kind == 1 ? acc[o] * v : kind == 2 ? fmin(acc[o], v) : kind == 3 ? fmax(acc[o], v) : acc[o] + v;
+        acc[o] = kind == 1   ? acc[o] * v
+                 : kind == 2 ? fmin(acc[o], v)
+                 : kind == 3 ? fmax(acc[o], v)
+                             : acc[o] + v;
     }
     for (int64_t i = 0; i < t->numel; i++)
         store_num(t->dtype, t->data, (size_t)i, kind == 4 && cnt ? acc[i] / (double)cnt : acc[i]);
     free(acc);
-    lp_out_const(x, 0, t);
+    lp_sh_out_const(x, 0, t);
 }
 
 /* ---- symbolic shape vectors ---- */
 
 static void sym_shape(lp_infer *x) {
     lp_shp s;
-    if (!lp_in_shape(x, 0, &s)) return;
+    if (!lp_sh_in_shape(x, 0, &s)) return;
     int64_t start = x->opset >= 15 ? lp_attr_int(x->n, "start", 0) : 0;
     int64_t end = x->opset >= 15 ? lp_attr_int(x->n, "end", s.rank) : s.rank;
     if (start < 0) start += s.rank;
@@ -602,53 +698,54 @@ static void sym_shape(lp_infer *x) {
     if (start > end) start = end;
     lp_dim d[LP_MAX_RANK];
     for (int64_t i = start; i < end; i++) d[i - start] = lp_sym_from_dim(s.d[i]);
-    lp_out_dims(x, 0, d, (int)(end - start), 1);
+    lp_sh_out_dims(x, 0, d, (int)(end - start), 1);
 }
 
 static void sym_size(lp_infer *x) {
     lp_shp s;
-    if (!lp_in_shape(x, 0, &s)) return;
+    if (!lp_sh_in_shape(x, 0, &s)) return;
     lp_dim p = lp_sym_from_dim(lp_dim_prod(s.d, 0, s.rank));
-    lp_out_dims(x, 0, &p, 1, 0);
+    lp_sh_out_dims(x, 0, &p, 1, 0);
 }
 
 static void sym_gather(lp_infer *x) {
     lp_dim d[LP_MAX_INTS], out[LP_MAX_INTS];
     int64_t ix[LP_MAX_INTS];
     int rank;
-    int n = lp_in_dims(x, 0, d, LP_MAX_INTS, &rank);
-    int ni = lp_in_ints(x, 1, ix, LP_MAX_INTS);
-    const lp_tensor *it = lp_in_const(x, 1);
-    if (n < 0 || rank != 1 || ni < 0 || !it || it->rank > 1 || lp_attr_int(x->n, "axis", 0) != 0) return;
+    int n = lp_sh_in_dims(x, 0, d, LP_MAX_INTS, &rank);
+    int ni = lp_sh_in_ints(x, 1, ix, LP_MAX_INTS);
+    const lp_tensor *it = lp_sh_in_const(x, 1);
+    if (n < 0 || rank != 1 || ni < 0 || !it || it->rank > 1 || lp_attr_int(x->n, "axis", 0) != 0)
+        return;
     for (int i = 0; i < ni; i++) {
         int64_t j = ix[i] < 0 ? ix[i] + n : ix[i];
         if (j < 0 || j >= n) return;
         out[i] = d[j];
     }
-    lp_out_dims(x, 0, out, ni, it->rank);
+    lp_sh_out_dims(x, 0, out, ni, it->rank);
 }
 
 static void sym_slice(lp_infer *x) {
     lp_dim d[LP_MAX_INTS], out[LP_MAX_INTS];
     int rank;
-    int n = lp_in_dims(x, 0, d, LP_MAX_INTS, &rank);
+    int n = lp_sh_in_dims(x, 0, d, LP_MAX_INTS, &rank);
     int64_t st[LP_MAX_INTS], en[LP_MAX_INTS], step[LP_MAX_INTS];
     int axes[LP_MAX_INTS];
     if (n < 0 || rank != 1) return;
-    int ns = lp_slice_params(x, 1, st, en, step, axes);
+    int ns = lp_sh_slice_params(x, 1, st, en, step, axes);
     if (ns < 0) return;
     int64_t start = 0, stp = 1, len = n;
     if (ns == 1) {
         start = st[0];
         stp = step[0];
-        len = lp_slice_range(n, &start, en[0], stp);
+        len = lp_sh_slice_range(n, &start, en[0], stp);
     }
     for (int64_t i = 0; i < len; i++) {
         int64_t j = start + i * stp;
         if (j < 0 || j >= n) return;
         out[i] = d[j];
     }
-    lp_out_dims(x, 0, out, (int)len, 1);
+    lp_sh_out_dims(x, 0, out, (int)len, 1);
 }
 
 static void sym_concat(lp_infer *x) {
@@ -657,43 +754,67 @@ static void sym_concat(lp_infer *x) {
     if (lp_attr_int(x->n, "axis", 0) != 0 && lp_attr_int(x->n, "axis", 0) != -1) return;
     for (int k = 0; k < x->n->n_inputs; k++) {
         int rank;
-        int c = lp_in_dims(x, k, out + n, LP_MAX_INTS - n, &rank);
+        int c = lp_sh_in_dims(x, k, out + n, LP_MAX_INTS - n, &rank);
         if (c < 0 || rank != 1) return;
         n += c;
     }
-    lp_out_dims(x, 0, out, n, 1);
+    lp_sh_out_dims(x, 0, out, n, 1);
 }
 
 /* Unsqueeze/Squeeze/Reshape/Identity/Cast of a shape vector: same entries. */
 static void sym_pass(lp_infer *x) {
     lp_dim d[LP_MAX_INTS];
     int rank;
-    int n = lp_in_dims(x, 0, d, LP_MAX_INTS, &rank);
-    if (n < 0 || !lp_out_has(x, 0)) return;
+    int n = lp_sh_in_dims(x, 0, d, LP_MAX_INTS, &rank);
+    if (n < 0 || !lp_sh_out_has(x, 0)) return;
     const lp_type *t = &x->g->values[x->n->outputs[0]].type;
     int orank = t->kind == LP_KIND_TENSOR ? t->rank : -1;
-    if (orank == 0 && n == 1) lp_out_dims(x, 0, d, 1, 0);
-    else if (orank == 1 && (t->dims[0].value < 0 || t->dims[0].value == n)) lp_out_dims(x, 0, d, n, 1);
+    if (orank == 0 && n == 1)
+        lp_sh_out_dims(x, 0, d, 1, 0);
+    else if (orank == 1 && (t->dims[0].value < 0 || t->dims[0].value == n))
+        lp_sh_out_dims(x, 0, d, n, 1);
 }
 
-static void sym_arith(lp_infer *x, ew_op op) {
-    lp_dim a[LP_MAX_INTS], b[LP_MAX_INTS], out[LP_MAX_INTS];
-    int ra, rb;
-    int na = lp_in_dims(x, 0, a, LP_MAX_INTS, &ra), nb = lp_in_dims(x, 1, b, LP_MAX_INTS, &rb);
-    if (na < 0 || nb < 0 || (na != nb && na != 1 && nb != 1)) return;
-    int n = na > nb ? na : nb;
-    for (int i = 0; i < n; i++) {
-        lp_dim p = a[na == 1 ? 0 : i], q = b[nb == 1 ? 0 : i];
-        int64_t r;
-        if (lp_sym_known(p) && lp_sym_known(q) && ew_int(op, p.value, q.value, 0, false, &r))
-            out[i] = lp_dim_of(r);
-        else if ((op == EW_MUL || op == EW_DIV) && q.value == 1) out[i] = p;
-        else if (op == EW_MUL && p.value == 1) out[i] = q;
-        else if ((op == EW_ADD || op == EW_SUB) && q.value == 0) out[i] = p;
-        else if (op == EW_ADD && p.value == 0) out[i] = q;
-        else out[i] = (lp_dim){LP_SYM_UNKNOWN, NULL};
+/* One entry of an element-wise op on shape vectors; c is Where's third operand. */
+static lp_dim sym_entry(ew_op op, lp_dim p, lp_dim q, lp_dim c) {
+    int64_t r;
+    bool kp = lp_sym_known(p), kq = lp_sym_known(q);
+    lp_dim unknown = {LP_SYM_UNKNOWN, NULL};
+    if (op == EW_WHERE) {
+        if (kp) return p.value ? q : c;
+        return lp_dim_same(q, c) || (lp_sym_known(q) && q.value == c.value) ? q : unknown;
     }
-    lp_out_dims(x, 0, out, n, ra > rb ? ra : rb);
+    if (kp && kq) return ew_int(op, p.value, q.value, 0, false, &r) ? lp_dim_of(r) : unknown;
+    if (op == EW_EQ) {
+        /* a named entry is a dim: never negative, and equal to itself */
+        if (p.param && q.param && !strcmp(p.param, q.param)) return lp_dim_of(1);
+        if ((p.param && kq && q.value < 0) || (q.param && kp && p.value < 0)) return lp_dim_of(0);
+        return unknown;
+    }
+    if ((op == EW_MUL || op == EW_DIV) && q.value == 1) return p;
+    if (op == EW_MUL && p.value == 1) return q;
+    if ((op == EW_ADD || op == EW_SUB) && q.value == 0) return p;
+    if (op == EW_ADD && p.value == 0) return q;
+    return unknown;
+}
+
+/* Arithmetic, Equal and Where on shape vectors, broadcasting length-1 operands. */
+static void sym_elementwise(lp_infer *x, ew_op op) {
+    lp_dim v[3][LP_MAX_INTS], out[LP_MAX_INTS];
+    int ar = ew_arity(op), len[3] = {1, 1, 1}, rank = 0, n = 1;
+    for (int k = 0; k < ar; k++) {
+        int r;
+        if ((len[k] = lp_sh_in_dims(x, k, v[k], LP_MAX_INTS, &r)) < 0) return;
+        if (len[k] != 1 && n != 1 && len[k] != n) return;
+        if (len[k] != 1) n = len[k];
+        if (r > rank) rank = r;
+    }
+    for (int i = 0; i < n; i++) {
+        lp_dim e[3] = {{0, NULL}, {0, NULL}, {0, NULL}};
+        for (int k = 0; k < ar; k++) e[k] = v[k][len[k] == 1 ? 0 : i];
+        out[i] = sym_entry(op, e[0], e[1], e[2]);
+    }
+    lp_sh_out_dims(x, 0, out, n, rank);
 }
 
 /* ---- dispatch ---- */
@@ -724,7 +845,7 @@ void lp_fold_node(lp_infer *x) {
         return;
     }
     if (!strcmp(op, "Cast") || !strcmp(op, "CastLike")) {
-        lp_dtype to = !strcmp(op, "Cast") ? (lp_dtype)lp_attr_int(n, "to", 0) : lp_in_elem(x, 1);
+        lp_dtype to = !strcmp(op, "Cast") ? (lp_dtype)lp_attr_int(n, "to", 0) : lp_sh_in_elem(x, 1);
         if (consts) fold_cast(x, to);
         if (!x->g->values[n->outputs[0]].constant && is_intlike(to) && to != LP_BOOL) sym_pass(x);
         return;
@@ -732,9 +853,12 @@ void lp_fold_node(lp_infer *x) {
     for (size_t i = 0; i < LP_COUNT(ew_ops); i++)
         if (!strcmp(op, ew_ops[i].name)) {
             if (consts) fold_elementwise(x, ew_ops[i].op);
-            if (!x->g->values[n->outputs[0]].constant && ew_ops[i].op <= EW_MAX && ew_arity(ew_ops[i].op) == 2 &&
-                lp_infer_n_in(x) == 2 && is_intlike(lp_in_elem(x, 0)))
-                sym_arith(x, ew_ops[i].op);
+            ew_op o = ew_ops[i].op;
+            bool shapes = o <= EW_MAX || o == EW_EQ || o == EW_WHERE;
+            int data = o == EW_WHERE ? 1 : 0; /* the operand whose type the output has */
+            if (!x->g->values[n->outputs[0]].constant && shapes && lp_sh_n_in(x) == ew_arity(o) &&
+                is_intlike(lp_sh_in_elem(x, data)))
+                sym_elementwise(x, o);
             return;
         }
     if (!strcmp(op, "Gather")) {

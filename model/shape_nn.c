@@ -26,7 +26,7 @@ static bool read_window(lp_infer *x, int n, const lp_shp *w, window *win) {
     win->n = n;
     win->auto_pad = lp_attr_string(x->n, "auto_pad", "NOTSET");
     if (n < 0 || n > LP_MAX_RANK - 2) return false;
-    int c = lp_attr_ints_copy(x->n, "kernel_shape", v, LP_MAX_RANK);
+    int c = lp_sh_attr_ints(x->n, "kernel_shape", v, LP_MAX_RANK);
     if (c >= 0) {
         if (c != n) return false;
         memcpy(win->k, v, (size_t)n * sizeof *v);
@@ -39,24 +39,26 @@ static bool read_window(lp_infer *x, int n, const lp_shp *w, window *win) {
         }
     }
     for (int i = 0; i < n; i++) win->s[i] = win->d[i] = 1;
-    if ((c = lp_attr_ints_copy(x->n, "strides", v, LP_MAX_RANK)) >= 0) {
+    if ((c = lp_sh_attr_ints(x->n, "strides", v, LP_MAX_RANK)) >= 0) {
         if (c != n) return false;
         memcpy(win->s, v, (size_t)n * sizeof *v);
     }
-    if ((c = lp_attr_ints_copy(x->n, "dilations", v, LP_MAX_RANK)) >= 0) {
+    if ((c = lp_sh_attr_ints(x->n, "dilations", v, LP_MAX_RANK)) >= 0) {
         if (c != n) return false;
         memcpy(win->d, v, (size_t)n * sizeof *v);
     }
-    if ((c = lp_attr_ints_copy(x->n, "pads", v, 2 * LP_MAX_RANK)) >= 0) {
+    if ((c = lp_sh_attr_ints(x->n, "pads", v, 2 * LP_MAX_RANK)) >= 0) {
         if (c != 2 * n) return false;
         memcpy(win->pb, v, (size_t)n * sizeof *v);
         memcpy(win->pe, v + n, (size_t)n * sizeof *v);
     }
+    /* bounds that keep every window formula within int64 for dims up to LP_DIM_LIMIT */
+    const int64_t lim = (int64_t)1 << 31;
     for (int i = 0; i < n; i++) {
-        if (win->s[i] <= 0 || win->d[i] <= 0 || win->s[i] > (1 << 30) || win->d[i] > (1 << 30)) return false;
-        if (win->k_known && (win->k[i] <= 0 || win->k[i] > ((int64_t)1 << 40))) return false;
-        if (win->pb[i] < -((int64_t)1 << 40) || win->pb[i] > ((int64_t)1 << 40) ||
-            win->pe[i] < -((int64_t)1 << 40) || win->pe[i] > ((int64_t)1 << 40))
+        if (win->s[i] <= 0 || win->d[i] <= 0 || win->s[i] > lim || win->d[i] > lim) return false;
+        if (win->k_known && (win->k[i] <= 0 || win->k[i] > lim)) return false;
+        if (win->pb[i] < -LP_DIM_LIMIT || win->pb[i] > LP_DIM_LIMIT || win->pe[i] < -LP_DIM_LIMIT ||
+            win->pe[i] > LP_DIM_LIMIT)
             return false;
     }
     return true;
@@ -83,42 +85,44 @@ static lp_dim window_out(const window *w, int i, lp_dim in, bool ceil_mode) {
 /* Conv-like: X at xin, W at win ([M, C/group, k...]), output channels W[0]. */
 static void conv_like(lp_infer *x, int xin, int wi, lp_dtype elem) {
     lp_shp in, w, o = {.elem = elem};
-    bool hx = lp_in_shape(x, xin, &in), hw = lp_in_shape(x, wi, &w);
+    bool hx = lp_sh_in_shape(x, xin, &in), hw = lp_sh_in_shape(x, wi, &w);
     window win;
     if (!hx && hw) {
-        lp_out_rank(x, 0, elem, w.rank);
+        lp_sh_out_rank(x, 0, elem, w.rank);
         return;
     }
     if (!hx || in.rank < 2 || !read_window(x, in.rank - 2, hw ? &w : NULL, &win)) {
-        lp_out_elem(x, 0, elem);
+        lp_sh_out_elem(x, 0, elem);
         return;
     }
     o.rank = in.rank;
     o.d[0] = in.d[0];
     o.d[1] = hw && w.rank >= 1 ? w.d[0] : lp_dim_unknown();
     for (int i = 0; i < win.n; i++) o.d[i + 2] = window_out(&win, i, in.d[i + 2], false);
-    lp_out_shape(x, 0, &o);
+    lp_sh_out_shape(x, 0, &o);
 }
 
-static void rule_conv(lp_infer *x) { conv_like(x, 0, 1, lp_in_elem(x, 0)); }
+static void rule_conv(lp_infer *x) { conv_like(x, 0, 1, lp_sh_in_elem(x, 0)); }
 static void rule_conv_integer(lp_infer *x) { conv_like(x, 0, 1, LP_INT32); }
-static void rule_qlinear_conv(lp_infer *x) { conv_like(x, 0, 3, lp_in_elem(x, 7)); }
+static void rule_qlinear_conv(lp_infer *x) { conv_like(x, 0, 3, lp_sh_in_elem(x, 7)); }
 
 static void rule_conv_transpose(lp_infer *x) {
-    lp_shp in, w, o = {.elem = lp_in_elem(x, 0)};
-    bool hw = lp_in_shape(x, 1, &w);
+    lp_shp in, w, o = {.elem = lp_sh_in_elem(x, 0)};
+    bool hw = lp_sh_in_shape(x, 1, &w);
     window win;
-    if (!lp_in_shape(x, 0, &in) || in.rank < 2 || !read_window(x, in.rank - 2, hw ? &w : NULL, &win)) {
-        lp_out_elem(x, 0, o.elem);
+    if (!lp_sh_in_shape(x, 0, &in) || in.rank < 2 ||
+        !read_window(x, in.rank - 2, hw ? &w : NULL, &win)) {
+        lp_sh_out_elem(x, 0, o.elem);
         return;
     }
     int n = win.n;
     int64_t group = lp_attr_int(x->n, "group", 1), os[LP_MAX_RANK + 2], op[LP_MAX_RANK];
-    int nos = lp_attr_ints_copy(x->n, "output_shape", os, LP_MAX_RANK + 2);
-    int nop = lp_attr_ints_copy(x->n, "output_padding", op, LP_MAX_RANK);
+    int nos = lp_sh_attr_ints(x->n, "output_shape", os, LP_MAX_RANK + 2);
+    int nop = lp_sh_attr_ints(x->n, "output_padding", op, LP_MAX_RANK);
     o.rank = in.rank;
     o.d[0] = in.d[0];
-    o.d[1] = hw && w.rank >= 2 && group > 0 ? lp_dim_mul(w.d[1], lp_dim_of(group)) : lp_dim_unknown();
+    o.d[1] =
+        hw && w.rank >= 2 && group > 0 ? lp_dim_mul(w.d[1], lp_dim_of(group)) : lp_dim_unknown();
     bool same = !strncmp(win.auto_pad, "SAME_", 5);
     for (int i = 0; i < n; i++) {
         lp_dim d = in.d[i + 2];
@@ -130,93 +134,99 @@ static void rule_conv_transpose(lp_infer *x) {
         } else if (same) {
             o.d[i + 2] = lp_dim_mul(d, lp_dim_of(win.s[i]));
         } else {
-            int64_t pad = nop == n ? op[i] : 0;
-            int64_t v = win.s[i] * (d.value - 1) + pad + (win.k[i] - 1) * win.d[i] + 1 - win.pb[i] - win.pe[i];
-            o.d[i + 2] = v >= 0 ? lp_dim_of(v) : lp_dim_unknown();
+            /* stride*(in-1) <= 2^71 would not fit: count in a wider type */
+            int64_t pad = nop == n && op[i] >= 0 && op[i] <= LP_DIM_LIMIT ? op[i] : 0;
+            __int128 v = (__int128)win.s[i] * (d.value - 1) + pad + (win.k[i] - 1) * win.d[i] + 1 -
+                         win.pb[i] - win.pe[i];
+            o.d[i + 2] = v >= 0 && v <= LP_DIM_LIMIT ? lp_dim_of((int64_t)v) : lp_dim_unknown();
         }
     }
-    lp_out_shape(x, 0, &o);
+    lp_sh_out_shape(x, 0, &o);
 }
 
 static void rule_pool(lp_infer *x) {
     lp_shp in;
     window win;
     bool ceil_mode = lp_attr_int(x->n, "ceil_mode", 0) != 0;
-    if (!lp_in_shape(x, 0, &in) || in.rank < 2 || !read_window(x, in.rank - 2, NULL, &win)) {
-        lp_out_elem(x, 0, in.elem);
-        lp_out_elem(x, 1, LP_INT64);
+    if (!lp_sh_in_shape(x, 0, &in) || in.rank < 2 || !read_window(x, in.rank - 2, NULL, &win)) {
+        lp_sh_out_elem(x, 0, in.elem);
+        lp_sh_out_elem(x, 1, LP_INT64);
         return;
     }
     for (int i = 0; i < win.n; i++) in.d[i + 2] = window_out(&win, i, in.d[i + 2], ceil_mode);
-    lp_out_shape(x, 0, &in);
+    lp_sh_out_shape(x, 0, &in);
     in.elem = LP_INT64; /* MaxPool's Indices */
-    lp_out_shape(x, 1, &in);
+    lp_sh_out_shape(x, 1, &in);
 }
 
 static void rule_global_pool(lp_infer *x) {
     lp_shp in;
-    if (!lp_in_shape(x, 0, &in) || in.rank < 2) {
-        lp_out_elem(x, 0, in.elem);
+    if (!lp_sh_in_shape(x, 0, &in) || in.rank < 2) {
+        lp_sh_out_elem(x, 0, in.elem);
         return;
     }
     for (int i = 2; i < in.rank; i++) in.d[i] = lp_dim_of(1);
-    lp_out_shape(x, 0, &in);
+    lp_sh_out_shape(x, 0, &in);
 }
 
-static void rule_deform_conv(lp_infer *x) { conv_like(x, 0, 1, lp_in_elem(x, 0)); }
+static void rule_deform_conv(lp_infer *x) { conv_like(x, 0, 1, lp_sh_in_elem(x, 0)); }
 
 static void rule_max_unpool(lp_infer *x) {
     lp_shp in;
     int64_t os[LP_MAX_RANK];
     window win;
-    if (!lp_in_shape(x, 0, &in) || in.rank < 2) {
-        lp_out_elem(x, 0, in.elem);
+    if (!lp_sh_in_shape(x, 0, &in) || in.rank < 2) {
+        lp_sh_out_elem(x, 0, in.elem);
         return;
     }
-    int n = lp_in_has(x, 2) ? lp_in_ints(x, 2, os, LP_MAX_RANK) : -1;
+    int n = lp_sh_in_has(x, 2) ? lp_sh_in_ints(x, 2, os, LP_MAX_RANK) : -1;
     if (n == in.rank) {
         for (int i = 0; i < n; i++) in.d[i] = os[i] >= 0 ? lp_dim_of(os[i]) : lp_dim_unknown();
-    } else if (!lp_in_has(x, 2) && read_window(x, in.rank - 2, NULL, &win) && win.k_known) {
+    } else if (!lp_sh_in_has(x, 2) && read_window(x, in.rank - 2, NULL, &win) && win.k_known) {
         for (int i = 0; i < win.n; i++) {
             lp_dim *d = &in.d[i + 2];
-            int64_t v = d->value >= 0 ? (d->value - 1) * win.s[i] + win.k[i] - win.pb[i] - win.pe[i] : -1;
-            *d = v >= 0 ? lp_dim_of(v) : lp_dim_unknown();
+            __int128 v = d->value >= 0 ? (__int128)(d->value - 1) * win.s[i] + win.k[i] -
+                                             win.pb[i] - win.pe[i]
+                                       : -1;
+            *d = v >= 0 && v <= LP_DIM_LIMIT ? lp_dim_of((int64_t)v) : lp_dim_unknown();
         }
     } else {
         for (int i = 2; i < in.rank; i++) in.d[i] = lp_dim_unknown();
     }
-    lp_out_shape(x, 0, &in);
+    lp_sh_out_shape(x, 0, &in);
 }
 
 static void rule_roi(lp_infer *x) {
     /* RoiAlign, MaxRoiPool: [num_rois, C, out_h, out_w] */
-    lp_shp in, r, o = {.elem = lp_in_elem(x, 0), .rank = 4};
+    lp_shp in, r, o = {.elem = lp_sh_in_elem(x, 0), .rank = 4};
     bool align = !strcmp(x->n->op_type, "RoiAlign");
     int64_t ps[2] = {1, 1};
     if (align) {
         ps[0] = lp_attr_int(x->n, "output_height", 1);
         ps[1] = lp_attr_int(x->n, "output_width", 1);
-    } else if (lp_attr_ints_copy(x->n, "pooled_shape", ps, 2) != 2) {
+    } else if (lp_sh_attr_ints(x->n, "pooled_shape", ps, 2) != 2) {
         ps[0] = ps[1] = -1;
     }
-    o.d[0] = lp_in_shape(x, 1, &r) && r.rank == 2 ? r.d[0] : lp_dim_unknown();
-    o.d[1] = lp_in_shape(x, 0, &in) && in.rank == 4 ? in.d[1] : lp_dim_unknown();
+    o.d[0] = lp_sh_in_shape(x, 1, &r) && r.rank == 2 ? r.d[0] : lp_dim_unknown();
+    o.d[1] = lp_sh_in_shape(x, 0, &in) && in.rank == 4 ? in.d[1] : lp_dim_unknown();
     o.d[2] = ps[0] >= 0 ? lp_dim_of(ps[0]) : lp_dim_unknown();
     o.d[3] = ps[1] >= 0 ? lp_dim_of(ps[1]) : lp_dim_unknown();
-    lp_out_shape(x, 0, &o);
+    lp_sh_out_shape(x, 0, &o);
 }
 
 static void rule_col2im(lp_infer *x) {
-    lp_shp in, o = {.elem = lp_in_elem(x, 0)};
+    lp_shp in, o = {.elem = lp_sh_in_elem(x, 0)};
     int64_t img[LP_MAX_RANK], blk[LP_MAX_RANK];
-    int ni = lp_in_ints(x, 1, img, LP_MAX_RANK - 2), nb = lp_in_ints(x, 2, blk, LP_MAX_RANK - 2);
+    int ni = lp_sh_in_ints(x, 1, img, LP_MAX_RANK - 2),
+        nb = lp_sh_in_ints(x, 2, blk, LP_MAX_RANK - 2);
     lp_shp is;
-    if (ni < 0 && lp_in_shape(x, 1, &is) && is.rank == 1 && is.d[0].value >= 0 && is.d[0].value <= LP_MAX_RANK - 2) {
-        lp_out_rank(x, 0, o.elem, (int)is.d[0].value + 2);
+    if (ni < 0 && lp_sh_in_shape(x, 1, &is) && is.rank == 1 && is.d[0].value >= 0 &&
+        is.d[0].value <= LP_MAX_RANK - 2) {
+        lp_sh_out_rank(x, 0, o.elem, (int)is.d[0].value + 2);
         return;
     }
-    if (!lp_in_shape(x, 0, &in) || in.rank != 3 || ni < 0 || nb != ni) {
-        lp_out_elem(x, 0, o.elem);
+    if (!lp_sh_in_shape(x, 0, &in) || in.rank != 3 || ni < 0 || nb != ni) {
+        lp_sh_out_elem(x, 0, o.elem);
         return;
     }
     int64_t prod = 1;
@@ -224,50 +234,53 @@ static void rule_col2im(lp_infer *x) {
         if (blk[i] <= 0 || lp_mul_i64(prod, blk[i], &prod)) prod = -1;
     o.rank = ni + 2;
     o.d[0] = in.d[0];
-    o.d[1] = prod > 0 && in.d[1].value >= 0 && in.d[1].value % prod == 0 ? lp_dim_of(in.d[1].value / prod)
-                                                                           : lp_dim_unknown();
+    o.d[1] = prod > 0 && in.d[1].value >= 0 && in.d[1].value % prod == 0
+                 ? lp_dim_of(in.d[1].value / prod)
+                 : lp_dim_unknown();
     for (int i = 0; i < ni; i++) o.d[i + 2] = img[i] >= 0 ? lp_dim_of(img[i]) : lp_dim_unknown();
-    lp_out_shape(x, 0, &o);
+    lp_sh_out_shape(x, 0, &o);
 }
 
 static void rule_grid_sample(lp_infer *x) {
-    lp_shp in, g, o = {.elem = lp_in_elem(x, 0)};
-    if (!lp_in_shape(x, 0, &in) || !lp_in_shape(x, 1, &g) || in.rank < 2 || g.rank != in.rank) {
-        lp_out_rank(x, 0, o.elem, lp_in_rank(x, 0));
+    lp_shp in, g, o = {.elem = lp_sh_in_elem(x, 0)};
+    if (!lp_sh_in_shape(x, 0, &in) || !lp_sh_in_shape(x, 1, &g) || in.rank < 2 ||
+        g.rank != in.rank) {
+        lp_sh_out_rank(x, 0, o.elem, lp_sh_in_rank(x, 0));
         return;
     }
     o.rank = in.rank;
     o.d[0] = lp_dim_merge(in.d[0], g.d[0]);
     o.d[1] = in.d[1];
     for (int i = 2; i < o.rank; i++) o.d[i] = g.d[i - 1];
-    lp_out_shape(x, 0, &o);
+    lp_sh_out_shape(x, 0, &o);
 }
 
 static void rule_affine_grid(lp_infer *x) {
     int64_t size[LP_MAX_RANK];
-    int n = lp_in_ints(x, 1, size, LP_MAX_RANK - 1);
-    lp_shp o = {.elem = lp_in_elem(x, 0)}, ss;
-    if (n < 0 && lp_in_shape(x, 1, &ss) && ss.rank == 1 && (ss.d[0].value == 4 || ss.d[0].value == 5)) {
-        lp_out_rank(x, 0, o.elem, (int)ss.d[0].value);
+    int n = lp_sh_in_ints(x, 1, size, LP_MAX_RANK - 1);
+    lp_shp o = {.elem = lp_sh_in_elem(x, 0)}, ss;
+    if (n < 0 && lp_sh_in_shape(x, 1, &ss) && ss.rank == 1 &&
+        (ss.d[0].value == 4 || ss.d[0].value == 5)) {
+        lp_sh_out_rank(x, 0, o.elem, (int)ss.d[0].value);
         return;
     }
     if (n != 4 && n != 5) {
-        lp_out_elem(x, 0, o.elem);
+        lp_sh_out_elem(x, 0, o.elem);
         return;
     }
     o.rank = n;
     o.d[0] = size[0] >= 0 ? lp_dim_of(size[0]) : lp_dim_unknown();
     for (int i = 2; i < n; i++) o.d[i - 1] = size[i] >= 0 ? lp_dim_of(size[i]) : lp_dim_unknown();
     o.d[n - 1] = lp_dim_of(n - 2);
-    lp_out_shape(x, 0, &o);
+    lp_sh_out_shape(x, 0, &o);
 }
 
 /* ---- matrix products ---- */
 
 static void matmul_like(lp_infer *x, int ai, int bi, lp_dtype elem) {
     lp_shp a, b, o = {.elem = elem};
-    if (!lp_in_shape(x, ai, &a) || !lp_in_shape(x, bi, &b) || a.rank < 1 || b.rank < 1) {
-        lp_out_elem(x, 0, elem);
+    if (!lp_sh_in_shape(x, ai, &a) || !lp_sh_in_shape(x, bi, &b) || a.rank < 1 || b.rank < 1) {
+        lp_sh_out_elem(x, 0, elem);
         return;
     }
     lp_shp ba = {.rank = a.rank >= 2 ? a.rank - 2 : 0}, bb = {.rank = b.rank >= 2 ? b.rank - 2 : 0};
@@ -277,19 +290,20 @@ static void matmul_like(lp_infer *x, int ai, int bi, lp_dtype elem) {
     o.elem = elem;
     if (a.rank >= 2) o.d[o.rank++] = a.d[a.rank - 2];
     if (b.rank >= 2) o.d[o.rank++] = b.d[b.rank - 1];
-    lp_out_shape(x, 0, &o);
+    lp_sh_out_shape(x, 0, &o);
 }
 
-static void rule_matmul(lp_infer *x) { matmul_like(x, 0, 1, lp_in_elem(x, 0)); }
+static void rule_matmul(lp_infer *x) { matmul_like(x, 0, 1, lp_sh_in_elem(x, 0)); }
 static void rule_matmul_integer(lp_infer *x) { matmul_like(x, 0, 1, LP_INT32); }
-static void rule_qlinear_matmul(lp_infer *x) { matmul_like(x, 0, 3, lp_in_elem(x, 7)); }
+static void rule_qlinear_matmul(lp_infer *x) { matmul_like(x, 0, 3, lp_sh_in_elem(x, 7)); }
 
 static void rule_gemm(lp_infer *x) {
-    lp_shp a, b, o = {.elem = lp_in_elem(x, 0), .rank = 2, .d = {lp_dim_unknown(), lp_dim_unknown()}};
+    lp_shp a, b,
+        o = {.elem = lp_sh_in_elem(x, 0), .rank = 2, .d = {lp_dim_unknown(), lp_dim_unknown()}};
     bool ta = lp_attr_int(x->n, "transA", 0) != 0, tb = lp_attr_int(x->n, "transB", 0) != 0;
-    if (lp_in_shape(x, 0, &a) && a.rank == 2) o.d[0] = a.d[ta ? 1 : 0];
-    if (lp_in_shape(x, 1, &b) && b.rank == 2) o.d[1] = b.d[tb ? 0 : 1];
-    lp_out_shape(x, 0, &o);
+    if (lp_sh_in_shape(x, 0, &a) && a.rank == 2) o.d[0] = a.d[ta ? 1 : 0];
+    if (lp_sh_in_shape(x, 1, &b) && b.rank == 2) o.d[1] = b.d[tb ? 0 : 1];
+    lp_sh_out_shape(x, 0, &o);
 }
 
 /* Einsum: letters map to dims; "..." broadcasts; the implicit output is the
@@ -302,7 +316,7 @@ static int einsum_letter(char c) {
 
 static void rule_einsum(lp_infer *x) {
     const char *eq = lp_attr_string(x->n, "equation", NULL);
-    lp_shp o = {.elem = lp_in_elem(x, 0)};
+    lp_shp o = {.elem = lp_sh_in_elem(x, 0)};
     lp_dim dims[52];
     int count[52] = {0};
     lp_shp ell = {.rank = 0};
@@ -312,7 +326,7 @@ static void rule_einsum(lp_infer *x) {
     int k = 0;
     for (; ok && k < x->n->n_inputs; k++) {
         lp_shp s;
-        if (!lp_in_shape(x, k, &s)) ok = false;
+        if (!lp_sh_in_shape(x, k, &s)) ok = false;
         int letters = 0, ell_at = -1;
         const char *q = p;
         for (; ok && *q && *q != ',' && *q != '-'; q++) {
@@ -351,8 +365,10 @@ static void rule_einsum(lp_infer *x) {
         for (const char *r = arrow + 2; ok && *r; r++) {
             int l = einsum_letter(*r);
             if (*r == '.') {
-                if (strncmp(r, "...", 3) || o.rank + ell.rank > LP_MAX_RANK) ok = false;
-                else memcpy(o.d + o.rank, ell.d, (size_t)ell.rank * sizeof *o.d), o.rank += ell.rank;
+                if (strncmp(r, "...", 3) || o.rank + ell.rank > LP_MAX_RANK)
+                    ok = false;
+                else
+                    memcpy(o.d + o.rank, ell.d, (size_t)ell.rank * sizeof *o.d), o.rank += ell.rank;
                 r += 2;
             } else if (l >= 0 && count[l] && o.rank < LP_MAX_RANK) {
                 o.d[o.rank++] = dims[l];
@@ -365,51 +381,56 @@ static void rule_einsum(lp_infer *x) {
         memcpy(o.d, ell.d, (size_t)ell.rank * sizeof *o.d);
         for (int l = 0; l < 52 && ok; l++)
             if (count[l] == 1) {
-                if (o.rank >= LP_MAX_RANK) ok = false;
-                else o.d[o.rank++] = dims[l];
+                if (o.rank >= LP_MAX_RANK)
+                    ok = false;
+                else
+                    o.d[o.rank++] = dims[l];
             }
     }
     if (!ok) o.rank = -1;
-    lp_out_shape(x, 0, &o);
+    lp_sh_out_shape(x, 0, &o);
 }
 
 /* ---- normalizations ---- */
 
 static void rule_batch_norm(lp_infer *x) {
-    lp_shp in, c = {.elem = lp_in_elem(x, 0), .rank = 1, .d = {lp_dim_unknown()}};
-    lp_out_like(x, 0, 0);
-    if (lp_in_shape(x, 0, &in) && in.rank >= 2) c.d[0] = in.d[1];
-    for (int k = 1; k < x->n->n_outputs; k++) lp_out_shape(x, k, &c);
+    lp_shp in, c = {.elem = lp_sh_in_elem(x, 0), .rank = 1, .d = {lp_dim_unknown()}};
+    lp_sh_out_like(x, 0, 0);
+    if (lp_sh_in_shape(x, 0, &in) && in.rank >= 2) c.d[0] = in.d[1];
+    for (int k = 1; k < x->n->n_outputs; k++) lp_sh_out_shape(x, k, &c);
 }
 
 static void rule_layer_norm(lp_infer *x) {
     lp_shp in;
     int a;
-    lp_out_like(x, 0, 0);
+    lp_sh_out_like(x, 0, 0);
     int64_t st = lp_attr_int(x->n, "stash_type", LP_FLOAT);
     lp_dtype e = lp_dtype_valid((int)st) ? (lp_dtype)st : LP_FLOAT;
-    if (!lp_in_shape(x, 0, &in) || !lp_axis(lp_attr_int(x->n, "axis", -1), in.rank, &a)) {
-        lp_out_elem(x, 1, e);
-        lp_out_elem(x, 2, e);
+    if (!lp_sh_in_shape(x, 0, &in) || !lp_sh_axis(lp_attr_int(x->n, "axis", -1), in.rank, &a)) {
+        lp_sh_out_elem(x, 1, e);
+        lp_sh_out_elem(x, 2, e);
         return;
     }
     for (int i = a; i < in.rank; i++) in.d[i] = lp_dim_of(1);
     in.elem = e;
-    lp_out_shape(x, 1, &in);
-    lp_out_shape(x, 2, &in);
+    lp_sh_out_shape(x, 1, &in);
+    lp_sh_out_shape(x, 2, &in);
 }
 
 /* ---- recurrent layers ---- */
 
 static void rule_rnn(lp_infer *x) {
     lp_shp in, r;
-    lp_dtype e = lp_in_elem(x, 0);
+    lp_dtype e = lp_sh_in_elem(x, 0);
     int64_t layout = lp_attr_int(x->n, "layout", 0);
-    lp_dim nd = lp_dim_of(!strcmp(lp_attr_string(x->n, "direction", "forward"), "bidirectional") ? 2 : 1);
+    lp_dim nd =
+        lp_dim_of(!strcmp(lp_attr_string(x->n, "direction", "forward"), "bidirectional") ? 2 : 1);
     int64_t hs = lp_attr_int(x->n, "hidden_size", -1);
-    lp_dim h = hs >= 0 ? lp_dim_of(hs) : lp_in_shape(x, 2, &r) && r.rank == 3 ? r.d[2] : lp_dim_unknown();
-    if (!lp_in_shape(x, 0, &in) || in.rank != 3) {
-        for (int k = 0; k < x->n->n_outputs; k++) lp_out_rank(x, k, e, k == 0 ? 4 : 3);
+    lp_dim h = hs >= 0                                   ? lp_dim_of(hs)
+               : lp_sh_in_shape(x, 2, &r) && r.rank == 3 ? r.d[2]
+                                                         : lp_dim_unknown();
+    if (!lp_sh_in_shape(x, 0, &in) || in.rank != 3) {
+        for (int k = 0; k < x->n->n_outputs; k++) lp_sh_out_rank(x, k, e, k == 0 ? 4 : 3);
         return;
     }
     lp_dim seq = in.d[layout ? 1 : 0], batch = in.d[layout ? 0 : 1];
@@ -421,17 +442,17 @@ static void rule_rnn(lp_infer *x) {
         y.d[0] = seq, y.d[1] = nd, y.d[2] = batch, y.d[3] = h;
         yh.d[0] = nd, yh.d[1] = batch, yh.d[2] = h;
     }
-    lp_out_shape(x, 0, &y);
-    for (int k = 1; k < x->n->n_outputs; k++) lp_out_shape(x, k, &yh);
+    lp_sh_out_shape(x, 0, &y);
+    for (int k = 1; k < x->n->n_outputs; k++) lp_sh_out_shape(x, k, &yh);
 }
 
 /* ---- attention (ai.onnx 23) ---- */
 
 static void rule_attention(lp_infer *x) {
-    lp_shp q, k, v, pk, o = {.elem = lp_in_elem(x, 0)};
-    if (!lp_in_shape(x, 0, &q) || !lp_in_shape(x, 1, &k) || !lp_in_shape(x, 2, &v) ||
+    lp_shp q, k, v, pk, o = {.elem = lp_sh_in_elem(x, 0)};
+    if (!lp_sh_in_shape(x, 0, &q) || !lp_sh_in_shape(x, 1, &k) || !lp_sh_in_shape(x, 2, &v) ||
         (q.rank != 3 && q.rank != 4) || k.rank != q.rank || v.rank != q.rank) {
-        lp_out_like(x, 0, 0);
+        lp_sh_out_like(x, 0, 0);
         return;
     }
     int64_t qh = lp_attr_int(x->n, "q_num_heads", 0), kvh = lp_attr_int(x->n, "kv_num_heads", 0);
@@ -448,46 +469,52 @@ static void rule_attention(lp_infer *x) {
         o = q;
         o.d[2] = lp_dim_mul(heads_q, vhd);
     }
-    lp_out_shape(x, 0, &o);
+    lp_sh_out_shape(x, 0, &o);
     lp_dim total = kvs;
-    if (lp_in_has(x, 4)) total = lp_in_shape(x, 4, &pk) && pk.rank == 4 ? lp_dim_add(pk.d[2], kvs) : lp_dim_unknown();
+    if (lp_sh_in_has(x, 4))
+        total =
+            lp_sh_in_shape(x, 4, &pk) && pk.rank == 4 ? lp_dim_add(pk.d[2], kvs) : lp_dim_unknown();
     lp_shp pres = {.elem = o.elem, .rank = 4, .d = {q.d[0], heads_kv, total, hd}};
-    lp_out_shape(x, 1, &pres);
+    lp_sh_out_shape(x, 1, &pres);
     pres.d[3] = vhd;
-    lp_out_shape(x, 2, &pres);
+    lp_sh_out_shape(x, 2, &pres);
     lp_shp qk = {.elem = o.elem, .rank = 4, .d = {q.d[0], heads_q, qs, total}};
-    lp_out_shape(x, 3, &qk);
+    lp_sh_out_shape(x, 3, &qk);
 }
 
 /* CausalConvWithState (ai.onnx 27): output like the input, state [B, C, k-1]. */
 static void rule_causal_conv(lp_infer *x) {
-    lp_shp in, w, st = {.elem = lp_in_elem(x, 0), .rank = 3, .d = {lp_dim_unknown(), lp_dim_unknown(), lp_dim_unknown()}};
-    lp_out_like(x, 0, 0);
-    if (lp_in_shape(x, 0, &in) && in.rank == 3) st.d[0] = in.d[0], st.d[1] = in.d[1];
-    if (lp_in_shape(x, 1, &w) && w.rank == 3 && w.d[2].value >= 1) st.d[2] = lp_dim_of(w.d[2].value - 1);
-    lp_out_shape(x, 1, &st);
+    lp_shp in, w,
+        st = {.elem = lp_sh_in_elem(x, 0),
+              .rank = 3,
+              .d = {lp_dim_unknown(), lp_dim_unknown(), lp_dim_unknown()}};
+    lp_sh_out_like(x, 0, 0);
+    if (lp_sh_in_shape(x, 0, &in) && in.rank == 3) st.d[0] = in.d[0], st.d[1] = in.d[1];
+    if (lp_sh_in_shape(x, 1, &w) && w.rank == 3 && w.d[2].value >= 1)
+        st.d[2] = lp_dim_of(w.d[2].value - 1);
+    lp_sh_out_shape(x, 1, &st);
 }
 
 /* LinearAttention (ai.onnx 27): packed heads [B, T, H*d]; state [B, H_kv, d_k, d_v]. */
 static void rule_linear_attention(lp_infer *x) {
     lp_shp q, k, v;
     int64_t qh = lp_attr_int(x->n, "q_num_heads", 0), kvh = lp_attr_int(x->n, "kv_num_heads", 0);
-    if (!lp_in_shape(x, 0, &q) || !lp_in_shape(x, 1, &k) || !lp_in_shape(x, 2, &v) || q.rank != 3 ||
-        k.rank != 3 || v.rank != 3 || qh <= 0 || kvh <= 0) {
-        lp_out_rank(x, 0, lp_in_elem(x, 0), 3);
-        lp_out_rank(x, 1, lp_in_elem(x, 0), 4);
+    if (!lp_sh_in_shape(x, 0, &q) || !lp_sh_in_shape(x, 1, &k) || !lp_sh_in_shape(x, 2, &v) ||
+        q.rank != 3 || k.rank != 3 || v.rank != 3 || qh <= 0 || kvh <= 0) {
+        lp_sh_out_rank(x, 0, lp_sh_in_elem(x, 0), 3);
+        lp_sh_out_rank(x, 1, lp_sh_in_elem(x, 0), 4);
         return;
     }
     lp_dim dk = k.d[2].value >= 0 ? lp_dim_of(k.d[2].value / kvh) : lp_dim_unknown();
     lp_dim dv = v.d[2].value >= 0 ? lp_dim_of(v.d[2].value / kvh) : lp_dim_unknown();
     lp_shp o = q;
     o.d[2] = lp_dim_mul(lp_dim_of(qh), dv);
-    lp_out_shape(x, 0, &o);
+    lp_sh_out_shape(x, 0, &o);
     lp_shp st = {.elem = q.elem, .rank = 4, .d = {q.d[0], lp_dim_of(kvh), dk, dv}};
-    lp_out_shape(x, 1, &st);
+    lp_sh_out_shape(x, 1, &st);
 }
 
-static void rule_same(lp_infer *x) { lp_out_like(x, 0, 0); }
+static void rule_same(lp_infer *x) { lp_sh_out_like(x, 0, 0); }
 
 static const struct {
     const char *op;

@@ -8,30 +8,30 @@
 #include <string.h>
 
 #define CLAMP(x, lo, hi) ((x) < (lo) ? (lo) : (x) > (hi) ? (hi) : (x))
-/* log(1 + exp(v)) without overflow for large v */
-#define SOFTPLUS(v) ((v) > 0 ? (v) + log1p(exp(-(v))) : log1p(exp(v)))
+/* log(1 + exp(v)) = max(v, 0) + log1p(exp(-|v|)), without overflow */
+#define SOFTPLUS(v) (((v) > 0 ? (v) : 0) + LP_LOG1P_POS(LP_EXP((v) > 0 ? -(v) : (v))))
 
 #define ACTIVATION(NAME, EXPR)                                                                     \
     LP_EW_MAPS(ew_##NAME, LP_EW_FLOATS, lp_t, EXPR)                                                \
     LP_EW_TABLE(lp_ew_map_fn, ew_##NAME, LP_EW_FLOATS)
 
 /* alpha, beta, gamma hold the attributes; `(lp_t)alpha` keeps float math in float. */
-ACTIVATION(sigmoid, 1 / (1 + exp(-v)))
-ACTIVATION(tanh, tanh(v))
+ACTIVATION(sigmoid, 1 / (1 + LP_EXP(-v)))
+ACTIVATION(tanh, LP_TANH(v))
 ACTIVATION(leaky_relu, v < 0 ? (lp_t)alpha * v : v)
-ACTIVATION(elu, v < 0 ? (lp_t)alpha * (exp(v) - 1) : v)
-ACTIVATION(selu, v > 0 ? (lp_t)gamma * v : (lp_t)gamma * ((lp_t)alpha * exp(v) - (lp_t)alpha))
-ACTIVATION(celu, v > 0 ? v : (lp_t)alpha * (exp(v / (lp_t)alpha) - 1))
+ACTIVATION(elu, v < 0 ? (lp_t)alpha * (LP_EXP(v) - 1) : v)
+ACTIVATION(selu, v > 0 ? (lp_t)gamma * v : (lp_t)gamma * ((lp_t)alpha * LP_EXP(v) - (lp_t)alpha))
+ACTIVATION(celu, v > 0 ? v : (lp_t)alpha * (LP_EXP(v / (lp_t)alpha) - 1))
 ACTIVATION(hard_sigmoid, CLAMP((lp_t)alpha * v + (lp_t)beta, (lp_t)0, (lp_t)1))
 ACTIVATION(hard_swish, v * CLAMP(v * (lp_t)(1.0 / 6) + (lp_t)0.5, (lp_t)0, (lp_t)1))
 ACTIVATION(softplus, SOFTPLUS(v))
 ACTIVATION(softsign, v / (1 + fabs(v)))
 ACTIVATION(thresholded_relu, v > (lp_t)alpha ? v : 0)
-ACTIVATION(gelu, (lp_t)0.5 * v * (1 + erf(v * (lp_t)0.70710678118654752440)))
+ACTIVATION(gelu, (lp_t)0.5 * v * (1 + LP_ERF(v * (lp_t)0.70710678118654752440)))
 ACTIVATION(gelu_tanh, (lp_t)0.5 * v *
-                          (1 + tanh((lp_t)0.79788456080286535588 * (v + (lp_t)0.044715 * v * v * v))))
-ACTIVATION(mish, v * tanh(SOFTPLUS(v)))
-ACTIVATION(swish, v / (1 + exp(-(lp_t)alpha * v)))
+                          (1 + LP_TANH((lp_t)0.79788456080286535588 * (v + (lp_t)0.044715 * v * v * v))))
+ACTIVATION(mish, v * LP_TANH(SOFTPLUS(v)))
+ACTIVATION(swish, v / (1 + LP_EXP(-(lp_t)alpha * v)))
 
 static int act(lp_kctx *k, const lp_ew_map_fn *tab, double alpha, double beta, double gamma) {
     lp_ew_param p = {.alpha = alpha, .beta = beta, .gamma = gamma};

@@ -22,7 +22,9 @@
 
 /* ---- plain types: one loop per (source, destination) pair ---- */
 
-/* Out-of-range floats give INT64_MIN, like the x86 conversion numpy relies on. */
+/* Out-of-range floats give INT_MIN, like the x86 conversions numpy relies on:
+** 32 bits for the narrow integers (then truncated), 64 for int64 and uint32. */
+#define F2I32(v) ((v) >= -2147483648.0f && (v) < 2147483648.0f ? (int32_t)(v) : INT32_MIN)
 static inline int64_t f2i64(double v) {
     return v >= -9223372036854775808.0 && v < 9223372036854775808.0 ? (int64_t)v : INT64_MIN;
 }
@@ -30,42 +32,52 @@ static inline uint64_t f2u64(double v) {
     return v >= 0 && v < 18446744073709551616.0 ? (uint64_t)v : (uint64_t)f2i64(v);
 }
 
-/* X(dtype, C type, kind): kf float, ki integer, kq uint64, kb bool. Two copies of
+/* X(dtype, C type, kind): kf float, ki integer (kw: converted from floats
+** through 64 bits), kq uint64, kb bool. Two copies of
 ** the list, as a macro cannot expand inside itself (source x destination). */
 #define PLAIN_TYPES(X, A)                                                                          \
     X(LP_FLOAT, float, kf, A) X(LP_DOUBLE, double, kf, A) X(LP_INT8, int8_t, ki, A)                   \
     X(LP_UINT8, uint8_t, ki, A) X(LP_INT16, int16_t, ki, A) X(LP_UINT16, uint16_t, ki, A)             \
-    X(LP_INT32, int32_t, ki, A) X(LP_UINT32, uint32_t, ki, A) X(LP_INT64, int64_t, ki, A)             \
+    X(LP_INT32, int32_t, ki, A) X(LP_UINT32, uint32_t, kw, A) X(LP_INT64, int64_t, kw, A)             \
     X(LP_UINT64, uint64_t, kq, A) X(LP_BOOL, uint8_t, kb, A)
 #define PLAIN_SOURCES(X)                                                                           \
     X(LP_FLOAT, float, kf) X(LP_DOUBLE, double, kf) X(LP_INT8, int8_t, ki) X(LP_UINT8, uint8_t, ki)    \
     X(LP_INT16, int16_t, ki) X(LP_UINT16, uint16_t, ki) X(LP_INT32, int32_t, ki)                      \
-    X(LP_UINT32, uint32_t, ki) X(LP_INT64, int64_t, ki) X(LP_UINT64, uint64_t, kq)                    \
+    X(LP_UINT32, uint32_t, kw) X(LP_INT64, int64_t, kw) X(LP_UINT64, uint64_t, kq)                    \
     X(LP_BOOL, uint8_t, kb)
 
 /* CV_<source kind>_<destination kind>(destination type, value) */
 #define CV_kf_kf(TD, v) (TD)(v)
-#define CV_kf_ki(TD, v) (TD)f2i64(v)
+#define CV_kf_ki(TD, v) (TD)F2I32(v)
+#define CV_kf_kw(TD, v) (TD)f2i64(v)
 #define CV_kf_kq(TD, v) f2u64(v)
 #define CV_kf_kb(TD, v) ((v) != 0)
 #define CV_ki_kf(TD, v) (TD)(v)
 #define CV_ki_ki(TD, v) (TD)(v)
 #define CV_ki_kq(TD, v) (TD)(v)
+#define CV_ki_kw(TD, v) (TD)(v)
 #define CV_ki_kb(TD, v) ((v) != 0)
 #define CV_kq_kf CV_ki_kf
 #define CV_kq_ki CV_ki_ki
 #define CV_kq_kq CV_ki_kq
+#define CV_kq_kw CV_ki_kw
+#define CV_kw_kf CV_ki_kf
+#define CV_kw_ki CV_ki_ki
+#define CV_kw_kq CV_ki_kq
+#define CV_kw_kw CV_ki_kw
+#define CV_kw_kb CV_ki_kb
 #define CV_kq_kb CV_ki_kb
 #define CV_kb_kf(TD, v) (TD)((v) != 0)
 #define CV_kb_ki CV_kb_kf
 #define CV_kb_kq CV_kb_kf
+#define CV_kb_kw CV_kb_kf
 #define CV_kb_kb CV_kb_kf
 
 typedef void (*conv_fn)(const void *src, void *dst, int64_t n);
 
 /* A = (source dtype, source type, source kind) */
 #define CONV_FN_(DD, TD, KD, DS, TS, KS)                                                           \
-    static void conv_##DS##_##DD(const void *s_, void *d_, int64_t n) {                           \
+    LP_EW_CLONES static void conv_##DS##_##DD(const void *s_, void *d_, int64_t n) {                           \
         const TS *s = s_;                                                                          \
         TD *d = d_;                                                                                \
         for (int64_t i = 0; i < n; i++) d[i] = CV_##KS##_##KD(TD, s[i]);                           \
@@ -108,22 +120,23 @@ static uint8_t f32_to_e8m0(float x, const lp_cast_opts *o) {
     return (uint8_t)e;
 }
 
-static void small_to_f32(lp_dtype t, const void *src, float *d, int64_t n) {
+LP_EW_CLONES static void small_to_f32(lp_dtype t, const void *src, float *d, int64_t n) {
     const uint16_t *h = src;
     const uint8_t *b = src;
     switch (t) {
-    case LP_FLOAT16: for (int64_t i = 0; i < n; i++) d[i] = lp_half_to_float(h[i]); break;
-    case LP_BFLOAT16: for (int64_t i = 0; i < n; i++) d[i] = lp_bf16_to_float(h[i]); break;
+    case LP_FLOAT16: for (int64_t i = 0; i < n; i++) d[i] = lp_h2f(h[i]); break;
+    case LP_BFLOAT16: for (int64_t i = 0; i < n; i++) d[i] = lp_bf2f(h[i]); break;
     default: for (int64_t i = 0; i < n; i++) d[i] = lp_f8_to_float(t, b[i]); break;
     }
 }
 
-static void f32_to_small(const float *s, lp_dtype t, void *dst, int64_t n, const lp_cast_opts *o) {
+LP_EW_CLONES static void f32_to_small(const float *s, lp_dtype t, void *dst, int64_t n,
+                                      const lp_cast_opts *o) {
     uint16_t *h = dst;
     uint8_t *b = dst;
     switch (t) {
-    case LP_FLOAT16: for (int64_t i = 0; i < n; i++) h[i] = lp_float_to_half(s[i]); break;
-    case LP_BFLOAT16: for (int64_t i = 0; i < n; i++) h[i] = lp_float_to_bf16(s[i]); break;
+    case LP_FLOAT16: for (int64_t i = 0; i < n; i++) h[i] = lp_f2h(s[i]); break;
+    case LP_BFLOAT16: for (int64_t i = 0; i < n; i++) h[i] = lp_f2bf(s[i]); break;
     case LP_FLOAT8E8M0: for (int64_t i = 0; i < n; i++) b[i] = f32_to_e8m0(s[i], o); break;
     default: for (int64_t i = 0; i < n; i++) b[i] = lp_float_to_f8(t, s[i], o->saturate); break;
     }

@@ -64,13 +64,15 @@ int lp_k_split(lp_kctx *k) {
     int64_t dim = x->dims[axis];
     int64_t *sizes = lp_xcalloc((size_t)nout + 1, sizeof *sizes);
     int rc = LP_OK;
-    /* the sizes: input 'split' (opset 1 and 13+), attribute 'split' (before 13), num_outputs (18+) */
+    /* the sizes: input 'split' (opset 1 and 13+), attribute 'split' (before 13), num_outputs (18+)
+     */
     const lp_tensor *st = (k->opset >= 13 || k->opset == 1) ? lp_in(k, 1) : NULL;
     int nattr = 0;
     const int64_t *sattr = k->opset < 13 ? lp_attr_ints(k->node, "split", &nattr) : NULL;
     if (st || sattr) {
         int64_t cnt = st ? st->numel : nattr;
-        if (st && !lp_dtype_is_int(st->dtype)) rc = lp_kbad(k, "split must be integers");
+        if (st && !lp_dtype_is_int(st->dtype))
+            rc = lp_kbad(k, "split must be integers");
         else if (cnt != nout)
             rc = lp_kbad(k, "split has %lld sizes for %d outputs", (long long)cnt, nout);
         int64_t sum = 0;
@@ -85,7 +87,8 @@ int lp_k_split(lp_kctx *k) {
     } else {
         int64_t parts = k->opset >= 18 ? lp_attr_int(k->node, "num_outputs", nout) : nout;
         if (parts != nout)
-            rc = lp_kbad(k, "num_outputs is %lld but the node has %d outputs", (long long)parts, nout);
+            rc = lp_kbad(k, "num_outputs is %lld but the node has %d outputs", (long long)parts,
+                         nout);
         else if (k->opset >= 18 && lp_node_attr(k->node, "num_outputs")) {
             /* ceil-sized chunks, the last one smaller */
             int64_t chunk = (dim + nout - 1) / nout, left = dim;
@@ -115,7 +118,8 @@ int lp_k_split(lp_kctx *k) {
                 break;
             }
             int64_t run = sizes[i] * inner;
-            for (int64_t o = 0; o < outer; o++) lp_copy_elems(y, o * run, x, o * dim * inner + at, run);
+            for (int64_t o = 0; o < outer; o++)
+                lp_copy_elems(y, o * run, x, o * dim * inner + at, run);
         }
         at += sizes[i] * inner;
     }
@@ -134,7 +138,8 @@ int lp_k_tile(lp_kctx *k) {
     if (k->opset < 6) {
         /* Tile-1: `tiles` copies along one `axis` */
         const lp_tensor *t = lp_in(k, 1), *a = lp_in(k, 2);
-        if (!t || !a || t->numel != 1 || a->numel != 1) return lp_kbad(k, "tiles and axis must be scalars");
+        if (!t || !a || t->numel != 1 || a->numel != 1)
+            return lp_kbad(k, "tiles and axis must be scalars");
         int axis = lp_norm_axis(lp_get_i64(a, 0), r);
         if (axis < 0) return lp_kbad(k, "axis is out of range");
         for (int i = 0; i < r; i++) reps[i] = i == axis ? lp_get_i64(t, 0) : 1;
@@ -145,11 +150,6 @@ int lp_k_tile(lp_kctx *k) {
         if (rc) return rc;
     }
     if (n != r) return lp_kbad(k, "repeats has %d values for rank %d", n, r);
-    if (2 * r > LP_MAX_RANK && r > 0) {
-        /* the view below doubles the rank; fall back to one axis at a time is not needed
-        ** for ranks up to 8, which covers every model seen */
-        return lp_kfail(k, "Tile supports rank up to %d", LP_MAX_RANK / 2);
-    }
     int64_t dims[LP_MAX_RANK];
     for (int i = 0; i < r; i++) {
         if (reps[i] < 0) return lp_kbad(k, "repeats value %lld is negative", (long long)reps[i]);
@@ -157,19 +157,25 @@ int lp_k_tile(lp_kctx *k) {
     }
     lp_tensor *y = lp_out(k, 0, x->dtype, r, dims);
     if (!y) return LP_EFAIL;
-    /* view the output as [rep0, d0, rep1, d1, ...]: the input is read with stride 0 on reps */
+    /* view the output as [rep0, d0, rep1, d1, ...] (a rep axis only where it is not 1):
+    ** the input is read with stride 0 along the rep axes */
     int64_t vd[LP_MAX_RANK], vs[LP_MAX_RANK], vo[LP_MAX_RANK], xs[LP_MAX_RANK], ys[LP_MAX_RANK];
     lp_contig_strides(r, x->dims, xs);
     lp_contig_strides(r, dims, ys);
+    int v = 0;
     for (int i = 0; i < r; i++) {
-        vd[2 * i] = reps[i];
-        vs[2 * i] = 0;
-        vo[2 * i] = ys[i] * x->dims[i];
-        vd[2 * i + 1] = x->dims[i];
-        vs[2 * i + 1] = xs[i];
-        vo[2 * i + 1] = ys[i];
+        if (reps[i] != 1) {
+            if (v == LP_MAX_RANK) return lp_kfail(k, "too many repeated axes to tile at once");
+            vd[v] = reps[i];
+            vs[v] = 0;
+            vo[v++] = ys[i] * x->dims[i];
+        }
+        if (v == LP_MAX_RANK) return lp_kfail(k, "too many repeated axes to tile at once");
+        vd[v] = x->dims[i];
+        vs[v] = xs[i];
+        vo[v++] = ys[i];
     }
-    lp_strided_copy(y, 0, vo, x, 0, vs, 2 * r, vd);
+    lp_strided_copy(y, 0, vo, x, 0, vs, v, vd);
     return LP_OK;
 }
 
@@ -182,15 +188,18 @@ static int64_t pad_source(pad_mode m, int64_t o, int64_t before, int64_t n) {
     int64_t i = o - before;
     if (i >= 0 && i < n) return i;
     switch (m) {
-    case PAD_EDGE: return i < 0 ? 0 : n - 1;
-    case PAD_WRAP: return ((i % n) + n) % n;
+    case PAD_EDGE:
+        return i < 0 ? 0 : n - 1;
+    case PAD_WRAP:
+        return ((i % n) + n) % n;
     case PAD_REFLECT: {
         if (n == 1) return 0;
         int64_t period = 2 * (n - 1);
         i = ((i % period) + period) % period;
         return i < n ? i : period - i;
     }
-    default: return -1;
+    default:
+        return -1;
     }
 }
 
@@ -200,11 +209,16 @@ int lp_k_pad(lp_kctx *k) {
     int r = x->rank;
     const char *ms = lp_attr_string(k->node, "mode", "constant");
     pad_mode mode;
-    if (!strcmp(ms, "constant")) mode = PAD_CONSTANT;
-    else if (!strcmp(ms, "reflect")) mode = PAD_REFLECT;
-    else if (!strcmp(ms, "edge")) mode = PAD_EDGE;
-    else if (!strcmp(ms, "wrap") && k->opset >= 19) mode = PAD_WRAP;
-    else return lp_kbad(k, "mode '%s' is not constant, reflect, edge or wrap", ms);
+    if (!strcmp(ms, "constant"))
+        mode = PAD_CONSTANT;
+    else if (!strcmp(ms, "reflect"))
+        mode = PAD_REFLECT;
+    else if (!strcmp(ms, "edge"))
+        mode = PAD_EDGE;
+    else if (!strcmp(ms, "wrap") && k->opset >= 19)
+        mode = PAD_WRAP;
+    else
+        return lp_kbad(k, "mode '%s' is not constant, reflect, edge or wrap", ms);
 
     int64_t raw[2 * LP_MAX_RANK], axes[LP_MAX_RANK];
     int npads = 0, naxes = r;
@@ -225,8 +239,7 @@ int lp_k_pad(lp_kctx *k) {
     } else {
         for (int i = 0; i < r; i++) axes[i] = i;
     }
-    if (npads != 2 * naxes)
-        return lp_kbad(k, "pads has %d values, expected %d", npads, 2 * naxes);
+    if (npads != 2 * naxes) return lp_kbad(k, "pads has %d values, expected %d", npads, 2 * naxes);
     int64_t before[LP_MAX_RANK] = {0}, after[LP_MAX_RANK] = {0}, dims[LP_MAX_RANK];
     for (int i = 0; i < naxes; i++) {
         before[axes[i]] = raw[i];
@@ -250,8 +263,10 @@ int lp_k_pad(lp_kctx *k) {
         if (cv) {
             if (cv->dtype != x->dtype) return lp_kbad(k, "constant_value has a different type");
             if (cv->numel != 1) return lp_kbad(k, "constant_value must be one element");
-            if (x->dtype == LP_STRING) cstr = ((char *const *)cv->data)[0];
-            else memcpy(cbuf, cv->data, lp_dtype_size(x->dtype));
+            if (x->dtype == LP_STRING)
+                cstr = ((char *const *)cv->data)[0];
+            else
+                memcpy(cbuf, cv->data, lp_dtype_size(x->dtype));
         } else if (k->opset < 11) {
             lp_store_f64(x->dtype, cbuf, 0, lp_attr_float(k->node, "value", 0));
         }
@@ -286,21 +301,27 @@ int lp_k_pad(lp_kctx *k) {
         bool constant_row = false;
         for (int d = 0; d < r - 1; d++) {
             int64_t s = mp[d][idx[d]];
-            if (s < 0) constant_row = true;
-            else xbase += s * xs[d];
+            if (s < 0)
+                constant_row = true;
+            else
+                xbase += s * xs[d];
         }
         if (constant_row) {
             lp_fill_elems(y, ybase, cval, cols);
         } else {
             const int64_t *m = mp[r - 1];
             for (int64_t c = 0; c < c0 && c < cols; c++) {
-                if (m[c] < 0) lp_fill_elems(y, ybase + c, cval, 1);
-                else lp_copy_elems(y, ybase + c, x, xbase + m[c], 1);
+                if (m[c] < 0)
+                    lp_fill_elems(y, ybase + c, cval, 1);
+                else
+                    lp_copy_elems(y, ybase + c, x, xbase + m[c], 1);
             }
             if (c1 > c0) lp_copy_elems(y, ybase + c0, x, xbase + m[c0], c1 - c0);
             for (int64_t c = c1 > c0 ? c1 : c0; c < cols; c++) {
-                if (m[c] < 0) lp_fill_elems(y, ybase + c, cval, 1);
-                else lp_copy_elems(y, ybase + c, x, xbase + m[c], 1);
+                if (m[c] < 0)
+                    lp_fill_elems(y, ybase + c, cval, 1);
+                else
+                    lp_copy_elems(y, ybase + c, x, xbase + m[c], 1);
             }
         }
         for (int d = r - 2; d >= 0; d--) {

@@ -270,9 +270,9 @@ typedef struct scan_job {
     const int64_t *out_axis;   /* as given (may be negative), or NULL for all 0 */
     const int *out_dir;
     /* Where scan output s goes: a tensor of its final shape, made on the
-    ** first step (NULL: not wanted). */
-    lp_tensor *(*make_out)(struct scan_job *job, int s, lp_dtype dtype, int rank,
-                           const int64_t *dims);
+    ** first step (*out NULL: not wanted). Returns a status. */
+    int (*make_out)(struct scan_job *job, int s, lp_dtype dtype, int rank, const int64_t *dims,
+                    lp_tensor **out);
     lp_kctx *k;
     void *user;
 } scan_job;
@@ -367,8 +367,8 @@ static int scan_run(scan_job *job) {
                 int64_t dims[LP_MAX_RANK];
                 for (int d = 0, e = 0; d <= y->t.rank; d++)
                     dims[d] = d == axis ? job->len : y->t.dims[e++];
-                ys[s] = job->make_out(job, s, y->t.dtype, y->t.rank + 1, dims);
-                if (!ys[s] && k->err->status) rc = k->err->status;
+                rc = job->make_out(job, s, y->t.dtype, y->t.rank + 1, dims, &ys[s]);
+                if (rc) break;
             }
             if (!ys[s]) continue;
             /* every step must give the shape the first one did */
@@ -394,8 +394,8 @@ static int scan_run(scan_job *job) {
             int axis = scan_output_axis(job, s, rank + 1);
             if (axis < 0) axis = 0;
             for (int d = 0, e = 0; d <= rank; d++) dims[d] = d == axis ? 0 : elem[e++];
-            if (!job->make_out(job, s, dtype, rank + 1, dims) && k->err->status)
-                rc = k->err->status;
+            lp_tensor *unused;
+            rc = job->make_out(job, s, dtype, rank + 1, dims, &unused);
         }
     }
     for (int j = 0; j < job->n_in; j++) free(bufs[j]);
@@ -407,10 +407,13 @@ static int scan_run(scan_job *job) {
     return rc;
 }
 
-static lp_tensor *out_to_node(scan_job *job, int s, lp_dtype dtype, int rank, const int64_t *dims) {
+static int out_to_node(scan_job *job, int s, lp_dtype dtype, int rank, const int64_t *dims,
+                       lp_tensor **out) {
     int i = job->n_state + s;
-    if (!lp_out_wanted(job->k, i)) return NULL;
-    return lp_out(job->k, i, dtype, rank, dims);
+    *out = NULL;
+    if (!lp_out_wanted(job->k, i)) return LP_OK;
+    *out = lp_out(job->k, i, dtype, rank, dims);
+    return *out ? LP_OK : job->k->err->status;
 }
 
 /* The attribute list `name` with n entries, each checked by the caller;
@@ -493,43 +496,37 @@ static int scan9(lp_kctx *k, const lp_graph *body, int n_scan_in) {
 /* Opset 8: axis 0 of every input is a batch; each batch entry is scanned
 ** on its own along axis 1, for sequence_lens[b] steps, and scan outputs are
 ** zero-padded to the longest. */
-typedef struct scan8_out {
-    lp_tensor *t; /* the entry's scan outputs, made by scan_run */
-} scan8_out;
-
-static lp_tensor *out_to_temp(scan_job *job, int s, lp_dtype dtype, int rank,
-                              const int64_t *dims) {
+static int out_to_temp(scan_job *job, int s, lp_dtype dtype, int rank, const int64_t *dims,
+                       lp_tensor **out) {
     lp_tensor *t = &((lp_tensor *)job->user)[s];
     lp_tensor_release(t);
-    if (lp_tensor_alloc(t, dtype, rank, dims, job->k->err)) return NULL;
-    return t;
+    *out = t;
+    return lp_tensor_alloc(t, dtype, rank, dims, job->k->err);
 }
 
-/* Makes node output i as [batch, elem...] once, else checks elem fits. */
-static lp_tensor *batched_out(lp_kctx *k, int i, int64_t batch, int64_t pad, const lp_tensor *elem,
-                              lp_tensor **made) {
-    if (!lp_out_wanted(k, i)) return NULL;
+/* Makes node output i as [batch, elem...] once, else checks elem fits;
+** *out is NULL when the output is not wanted. */
+static int batched_out(lp_kctx *k, int i, int64_t batch, int64_t pad, const lp_tensor *elem,
+                       lp_tensor **made, lp_tensor **out) {
+    *out = NULL;
+    if (!lp_out_wanted(k, i)) return LP_OK;
     int skip = pad >= 0 ? 1 : 0; /* a scan output's elem has its own length axis */
     if (!*made) {
         int64_t dims[LP_MAX_RANK];
-        if (elem->rank + 1 > LP_MAX_RANK) {
-            lp_kfail(k, "output %d would have rank %d", i, elem->rank + 1);
-            return NULL;
-        }
+        if (elem->rank + 1 > LP_MAX_RANK)
+            return lp_kfail(k, "output %d would have rank %d", i, elem->rank + 1);
         dims[0] = batch;
         memcpy(dims + 1, elem->dims, (size_t)elem->rank * sizeof *dims);
         if (skip) dims[1] = pad;
         *made = lp_out(k, i, elem->dtype, elem->rank + 1, dims);
-        if (*made && elem->dtype != LP_STRING) memset((*made)->data, 0, (*made)->nbytes);
-        return *made;
+        if (!*made) return k->err->status;
+        if (elem->dtype != LP_STRING) memset((*made)->data, 0, (*made)->nbytes);
     }
     bool fits = (*made)->dtype == elem->dtype && (*made)->rank == elem->rank + 1;
     for (int d = skip; fits && d < elem->rank; d++) fits = (*made)->dims[d + 1] == elem->dims[d];
-    if (!fits) {
-        lp_kbad(k, "output %d has different shapes for different batch entries", i);
-        return NULL;
-    }
-    return *made;
+    if (!fits) return lp_kbad(k, "output %d has different shapes for different batch entries", i);
+    *out = *made;
+    return LP_OK;
 }
 
 static int scan8(lp_kctx *k, const lp_graph *body, int n_scan_in) {
@@ -597,15 +594,15 @@ static int scan8(lp_kctx *k, const lp_graph *body, int n_scan_in) {
                         .make_out = out_to_temp, .k = k, .user = temps};
         rc = scan_run(&job);
         for (int j = 0; j < n_state && rc == LP_OK; j++) {
-            lp_tensor *o = batched_out(k, j, batch, -1, &state[j].t, &made[j]);
-            if (!o && k->err->status) rc = k->err->status;
+            lp_tensor *o;
+            rc = batched_out(k, j, batch, -1, &state[j].t, &made[j], &o);
             if (o) copy_elems(o->dtype, (char *)o->data + (size_t)b * state[j].t.nbytes,
                               state[j].t.data, state[j].t.numel);
         }
         for (int s = 0; s < n_out && rc == LP_OK; s++) {
             int i = n_state + s;
-            lp_tensor *o = batched_out(k, i, batch, max_len, &temps[s], &made[i]);
-            if (!o && k->err->status) rc = k->err->status;
+            lp_tensor *o;
+            rc = batched_out(k, i, batch, max_len, &temps[s], &made[i], &o);
             if (o) {
                 int64_t per = o->dims[0] ? o->numel / o->dims[0] : 0;
                 copy_elems(o->dtype, (char *)o->data + (size_t)(b * per) * lp_dtype_size(o->dtype),

@@ -7,18 +7,23 @@
 ** depthwise convolution (one input channel per group) is a direct loop, as a
 ** product with one row would waste the BLAS. Large unrolled matrices are
 ** made a band of output rows at a time to bound the scratch memory. The
-** bias, a BatchNormalization folded at plan time and a fused Relu/Clip are
-** applied in one pass over each output block (fuse.h).
+** bias, a BatchNormalization folded at plan time, a residual Add and a
+** Relu/Clip are applied in one pass over each output block (fuse.h).
 **
 ** ConvTranspose is the adjoint: W_g^T times the input gives columns that
 ** col2im scatters into the output. Col2Im is that scatter on its own.
+** DeformConv (2-D) unrolls with bilinear samples at offset positions.
+** CausalConvWithState is a direct depthwise 1-D loop over state + input.
 */
 #include "ops/fuse.h"
 #include "ops/nn.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+LP_NN_VECTORIZE
 
 /* Bytes of unrolled input made at a time (at least one output row). */
 #define COL_BUDGET ((int64_t)8 << 20)
@@ -47,9 +52,19 @@ static int64_t weight_dim(lp_kctx *k, int axis) {
     return t->kind == LP_KIND_TENSOR && t->rank > axis ? t->dims[axis].value : -1;
 }
 
-/* Absorbs a following BatchNormalization and Relu/Clip into the output pass,
-** when the bias (if any) is constant so that it can be folded too. */
-static int prepare_epilogue(lp_kctx *k, int64_t channels) {
+/* The weight's rank, which is the output's (-1 when unknown). */
+static int weight_rank(lp_kctx *k) {
+    const lp_tensor *W = lp_in(k, 1);
+    if (W) return W->rank;
+    if (k->node->n_inputs < 2 || k->node->inputs[1] < 0) return -1;
+    const lp_type *t = &k->graph->values[k->node->inputs[1]].type;
+    return t->kind == LP_KIND_TENSOR ? t->rank : -1;
+}
+
+/* Absorbs a following BatchNormalization, per-channel Mul/Add, residual Add
+** and Relu/Clip into the output pass, when the bias (if any) is constant so
+** that it can be folded too. */
+static int prepare_epilogue(lp_kctx *k, int64_t channels, int rank) {
     const lp_tensor *B = lp_in(k, 2);
     bool has_b = k->node->n_inputs > 2 && k->node->inputs[2] >= 0;
     if (channels < 0 || (has_b && (!B || B->numel != channels || !lp_nn_float_type(B->dtype))))
@@ -59,6 +74,8 @@ static int prepare_epilogue(lp_kctx *k, int64_t channels) {
     lp_epilogue_init(&st->ep, B, channels);
     st->bias_folded = has_b;
     lp_fuse_batchnorm(k, &st->ep);
+    if (rank >= 3) lp_fuse_channel_affine(k, &st->ep, rank);
+    lp_fuse_residual(k, &st->ep);
     lp_fuse_activation(k, &st->ep);
     if (!st->ep.n_fused) {
         conv_release(st);
@@ -68,19 +85,37 @@ static int prepare_epilogue(lp_kctx *k, int64_t channels) {
     return LP_OK;
 }
 
-int lp_k_conv_prepare(lp_kctx *k) { return prepare_epilogue(k, weight_dim(k, 0)); }
+int lp_k_conv_prepare(lp_kctx *k) { return prepare_epilogue(k, weight_dim(k, 0), weight_rank(k)); }
 
 int lp_k_conv_transpose_prepare(lp_kctx *k) {
     int64_t mg = weight_dim(k, 1);
     int64_t group = lp_attr_int(k->node, "group", 1);
-    return prepare_epilogue(k, mg < 0 || group < 1 ? -1 : mg * group);
+    return prepare_epilogue(k, mg < 0 || group < 1 ? -1 : mg * group, weight_rank(k));
 }
 
-/* The epilogue and run-time bias for a Conv/ConvTranspose output. */
-static const lp_epilogue *epilogue_of(lp_kctx *k, const float *b, const float **bias) {
+/* The epilogue and run-time bias for an output of M channels; fails when
+** the weight met at run time disagrees with the one prepared for. */
+static int epilogue_of(lp_kctx *k, int64_t M, const float *b, const lp_epilogue **ep,
+                       const float **bias) {
     const conv_state *st = k->state;
     *bias = st && st->bias_folded ? NULL : b;
-    return st ? &st->ep : NULL;
+    *ep = st ? &st->ep : NULL;
+    if (st && st->ep.channels != M)
+        return lp_kbad(k, "W gives %lld output channels, %lld were planned for", (long long)M,
+                       (long long)st->ep.channels);
+    return LP_OK;
+}
+
+/* Stores a float result computed for a non-float Y, and runs the slow path
+** of a fused residual that is broadcast to Y. */
+static int finish_output(lp_kctx *k, const lp_epilogue *ep, lp_tensor *Y, float *y,
+                         const lp_tensor *R) {
+    if (ep && ep->residual >= 0 && !R) {
+        if (Y->dtype != LP_FLOAT) return lp_kfail(k, "a broadcast residual needs float tensors");
+        lp_epilogue_residual(ep, Y, lp_in(k, ep->residual));
+    }
+    if (y != Y->data) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
 }
 
 static int check_types(lp_kctx *k, const lp_tensor *X, const lp_tensor *W, const lp_tensor *B) {
@@ -97,7 +132,8 @@ static int check_types(lp_kctx *k, const lp_tensor *X, const lp_tensor *W, const
 
 /* ---- Conv ---- */
 
-/* One output channel of a depthwise convolution: y = x (*) wt, direct. */
+/* One output channel of a depthwise convolution: y = x (*) wt, direct,
+** a kernel tap at a time over each output row (taps off the input skipped). */
 static void conv_direct(const lp_window *w, const float *x, const float *wt, float *y) {
     const int64_t ID = w->in[0], IH = w->in[1], IW = w->in[2];
     const int64_t OH = w->out[1], OW = w->out[2], sw = w->s[2];
@@ -125,6 +161,48 @@ static void conv_direct(const lp_window *w, const float *x, const float *wt, flo
                     else
                         for (int64_t ow = lo; ow < hi; ow++) o[ow] += v * s[ow * sw];
                 }
+            }
+        }
+    }
+}
+
+/* The common depthwise case, a 2-D kernel 3 wide (undilated across): the
+** input plane is first copied into `pad` with its zero padding around it
+** (pad's border is zero already), so that every output value is the taps'
+** sum with no edge to check; 3x3 kernels are unrolled. */
+static bool direct3_fits(const lp_window *w) {
+    return w->in[0] == 1 && w->k[0] == 1 && w->k[2] == 3 && w->d[2] == 1;
+}
+
+static void pad_plane(const lp_window *w, const float *x, float *pad) {
+    const int64_t IH = w->in[1], IW = w->in[2], PW = IW + w->pb[2] + w->pe[2];
+    for (int64_t ih = 0; ih < IH; ih++)
+        memcpy(pad + (ih + w->pb[1]) * PW + w->pb[2], x + ih * IW, (size_t)IW * sizeof *x);
+}
+
+static void conv_direct3(const lp_window *w, const float *pad, const float *wt, float *y) {
+    const int64_t OH = w->out[1], OW = w->out[2], sh = w->s[1], sw = w->s[2], dh = w->d[1];
+    const int64_t PW = w->in[2] + w->pb[2] + w->pe[2], KH = w->k[1];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        float *o = y + oh * OW;
+        const float *r0 = pad + oh * sh * PW;
+        if (KH == 3) {
+            const float *r1 = r0 + dh * PW, *r2 = r1 + dh * PW;
+            const float a0 = wt[0], a1 = wt[1], a2 = wt[2], b0 = wt[3], b1 = wt[4], b2 = wt[5];
+            const float c0 = wt[6], c1 = wt[7], c2 = wt[8];
+            for (int64_t ow = 0; ow < OW; ow++) {
+                int64_t i = ow * sw;
+                o[ow] = a0 * r0[i] + a1 * r0[i + 1] + a2 * r0[i + 2] + b0 * r1[i] + b1 * r1[i + 1] +
+                        b2 * r1[i + 2] + c0 * r2[i] + c1 * r2[i + 1] + c2 * r2[i + 2];
+            }
+            continue;
+        }
+        memset(o, 0, (size_t)OW * sizeof *o);
+        for (int64_t kh = 0; kh < KH; kh++) {
+            const float *q = r0 + kh * dh * PW, *wk = wt + kh * 3;
+            for (int64_t ow = 0; ow < OW; ow++) {
+                int64_t i = ow * sw;
+                o[ow] += wk[0] * q[i] + wk[1] * q[i + 1] + wk[2] * q[i + 2];
             }
         }
     }
@@ -162,20 +240,31 @@ int lp_k_conv(lp_kctx *k) {
         if (band < 1) band = 1;
     }
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[5] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
-                       conv ? Y->numel : 0, pointwise || depthwise ? 0 : Kdim * band * OW};
-    float *a[5];
-    if (!lp_nn_scratch(k, 5, lens, a)) return LP_EFAIL;
+    bool direct3 = depthwise && direct3_fits(&w);
+    int64_t padded = direct3 ? (w.in[1] + w.pb[1] + w.pe[1]) * (w.in[2] + w.pb[2] + w.pe[2]) : 0;
+    int64_t lens[7] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, pointwise || depthwise ? 0 : Kdim * band * OW,
+                       conv ? Y->numel : 0, padded};
+    float *a[7];
+    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+    if (direct3) memset(a[6], 0, (size_t)padded * sizeof(float)); /* the border stays zero */
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data, *col = a[4];
-    const lp_epilogue *ep = epilogue_of(k, b, &bias);
+    const lp_epilogue *ep;
+    if ((rc = epilogue_of(k, M, b, &ep, &bias))) return rc;
+    const lp_tensor *R;
+    if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
+    const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
 
     for (int64_t n = 0; n < N; n++)
         for (int64_t g = 0; g < group; g++) {
             const float *xg = x + (n * C + g * Cg) * Pin, *wg = wt + g * Mg * Kdim;
             float *yg = y + (n * M + g * Mg) * P;
-            if (depthwise) {
+            if (direct3) {
+                pad_plane(&w, xg, a[6]);
+                for (int64_t m = 0; m < Mg; m++) conv_direct3(&w, a[6], wg + m * K, yg + m * P);
+            } else if (depthwise) {
                 for (int64_t m = 0; m < Mg; m++) conv_direct(&w, xg, wg + m * K, yg + m * P);
             } else if (pointwise) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)P, (int)Kdim,
@@ -189,10 +278,9 @@ int lp_k_conv(lp_kctx *k) {
                                 yg + r0 * OW, (int)P);
                 }
             }
-            lp_epilogue_rows(ep, bias, yg, g * Mg, Mg, P);
+            lp_epilogue_rows(ep, bias, res ? res + (n * M + g * Mg) * P : NULL, yg, g * Mg, Mg, P);
         }
-    if (conv) lp_nn_store(Y, y, Y->numel);
-    return LP_OK;
+    return finish_output(k, ep, Y, y, R);
 }
 
 /* ---- ConvTranspose ---- */
@@ -266,14 +354,18 @@ int lp_k_conv_transpose(lp_kctx *k) {
     const int64_t Cg = C / group, K = w.k[0] * w.k[1] * w.k[2];
     const int64_t Pin = lp_window_out_size(&w), P = lp_window_in_size(&w);
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[5] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
-                       conv ? Y->numel : 0, Mg * K * Pin};
-    float *a[5];
-    if (!lp_nn_scratch(k, 5, lens, a)) return LP_EFAIL;
+    int64_t lens[6] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, Mg * K * Pin, conv ? Y->numel : 0};
+    float *a[6];
+    if (!lp_nn_scratch(k, 6, lens, a)) return LP_EFAIL;
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data, *col = a[4];
-    const lp_epilogue *ep = epilogue_of(k, b, &bias);
+    const lp_epilogue *ep;
+    if ((rc = epilogue_of(k, M, b, &ep, &bias))) return rc;
+    const lp_tensor *R;
+    if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
+    const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
     memset(y, 0, (size_t)Y->numel * sizeof *y);
     for (int64_t n = 0; n < N; n++)
         for (int64_t g = 0; g < group; g++) {
@@ -282,10 +374,9 @@ int lp_k_conv_transpose(lp_kctx *k) {
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(Mg * K), (int)Pin, (int)Cg,
                         1.0f, wg, (int)(Mg * K), xg, (int)Pin, 0.0f, col, (int)Pin);
             lp_col2im(&w, Mg, col, yg);
-            lp_epilogue_rows(ep, bias, yg, g * Mg, Mg, P);
+            lp_epilogue_rows(ep, bias, res ? res + (n * M + g * Mg) * P : NULL, yg, g * Mg, Mg, P);
         }
-    if (conv) lp_nn_store(Y, y, Y->numel);
-    return LP_OK;
+    return finish_output(k, ep, Y, y, R);
 }
 
 /* ---- Col2Im ---- */
@@ -328,5 +419,135 @@ int lp_k_col2im(lp_kctx *k) {
     int64_t P = lp_window_in_size(&w);
     for (int64_t n = 0; n < N; n++) lp_col2im(&w, C, x + n * C * K * L, y + n * C * P);
     if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+/* ---- DeformConv ---- */
+
+/* Bilinear sample of one plane at (y, x); outside the plane reads zero. */
+static float bilinear(const float *plane, int64_t H, int64_t W, float y, float x) {
+    if (!(y > -1.0f && y < (float)H && x > -1.0f && x < (float)W)) return 0.0f;
+    float fy = floorf(y), fx = floorf(x), ly = y - fy, lx = x - fx;
+    int64_t y0 = (int64_t)fy, x0 = (int64_t)fx;
+    float v = 0;
+    for (int dy = 0; dy < 2; dy++)
+        for (int dx = 0; dx < 2; dx++) {
+            int64_t yy = y0 + dy, xx = x0 + dx;
+            if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+            v += (dy ? ly : 1 - ly) * (dx ? lx : 1 - lx) * plane[yy * W + xx];
+        }
+    return v;
+}
+
+int lp_k_deform_conv(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *O = lp_in(k, 2), *B = lp_in(k, 3);
+    const lp_tensor *Mk = lp_in(k, 4);
+    int rc = check_types(k, X, W, B);
+    if (rc) return rc;
+    if (X->rank != 4) return lp_kfail(k, "only 2-D deformable convolution is supported");
+    if (!O || O->dtype != X->dtype || (Mk && Mk->dtype != X->dtype))
+        return lp_kbad(k, "offset (and mask) must be given, of X's type");
+    int64_t group = lp_attr_int(k->node, "group", 1), og = lp_attr_int(k->node, "offset_group", 1);
+    int64_t N = X->dims[0], C = X->dims[1], H = X->dims[2], Wd = X->dims[3];
+    int64_t M = W->dims[0], Cg = W->dims[1];
+    if (group < 1 || og < 1 || C != Cg * group || M % group || C % og)
+        return lp_kbad(k, "channels, group and offset_group do not agree");
+    lp_window w;
+    if ((rc = lp_window_init(k, &w, 2, X->dims + 2, W->dims + 2, false))) return rc;
+    int64_t KH = w.k[1], KW = w.k[2], K = KH * KW, OH = w.out[1], OW = w.out[2], P = OH * OW;
+    if (O->rank != 4 || O->dims[0] != N || O->dims[1] != og * 2 * K || O->dims[2] != OH ||
+        O->dims[3] != OW)
+        return lp_kbad(k, "offset must be [%lld, %lld, %lld, %lld]", (long long)N,
+                       (long long)(og * 2 * K), (long long)OH, (long long)OW);
+    if (Mk && (Mk->numel != N * og * K * P))
+        return lp_kbad(k, "mask must be [%lld, %lld, %lld, %lld]", (long long)N,
+                       (long long)(og * K), (long long)OH, (long long)OW);
+    if (B && B->numel != M) return lp_kbad(k, "B needs %lld values", (long long)M);
+    int64_t dims[4] = {N, M, OH, OW};
+    lp_tensor *Y = lp_out(k, 0, X->dtype, 4, dims);
+    if (!Y) return LP_EFAIL;
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[7] = {conv ? X->numel : 0, conv ? W->numel : 0, conv && B ? B->numel : 0,
+                       conv ? Y->numel : 0, conv ? O->numel : 0, conv && Mk ? Mk->numel : 0,
+                       Cg * K * P};
+    float *a[7];
+    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
+    const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *off = lp_nn_floats(O, a[4]);
+    const float *mask = Mk ? lp_nn_floats(Mk, a[5]) : NULL;
+    float *y = conv ? a[3] : Y->data, *col = a[6];
+    const int64_t Mg = M / group, cpo = C / og;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t g = 0; g < group; g++) {
+            float *dst = col;
+            for (int64_t ci = 0; ci < Cg; ci++) {
+                int64_t c = g * Cg + ci, o = c / cpo;
+                const float *plane = x + (n * C + c) * H * Wd;
+                for (int64_t q = 0; q < K; q++, dst += P) {
+                    const float *dy = off + ((n * og + o) * K + q) * 2 * P, *dx = dy + P;
+                    const float *mq = mask ? mask + ((n * og + o) * K + q) * P : NULL;
+                    int64_t kh = q / KW, kw = q % KW;
+                    for (int64_t p = 0; p < P; p++) {
+                        int64_t oh = p / OW, ow = p % OW;
+                        float py = (float)(oh * w.s[1] - w.pb[1] + kh * w.d[1]) + dy[p];
+                        float px = (float)(ow * w.s[2] - w.pb[2] + kw * w.d[2]) + dx[p];
+                        float v = bilinear(plane, H, Wd, py, px);
+                        dst[p] = mq ? v * mq[p] : v;
+                    }
+                }
+            }
+            float *yg = y + (n * M + g * Mg) * P;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)P, (int)(Cg * K),
+                        1.0f, wt + g * Mg * Cg * K, (int)(Cg * K), col, (int)P, 0.0f, yg, (int)P);
+            lp_epilogue_rows(NULL, b, NULL, yg, g * Mg, Mg, P);
+        }
+    if (conv) lp_nn_store(Y, y, Y->numel);
+    return LP_OK;
+}
+
+/* ---- CausalConvWithState ---- */
+
+int lp_k_causal_conv_with_state(lp_kctx *k) {
+    const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *B = lp_in(k, 2), *S = lp_in(k, 3);
+    if (!X || !W) return lp_kfail(k, "inputs input and weight are required");
+    if (!lp_nn_float_type(X->dtype) || W->dtype != X->dtype || (B && B->dtype != X->dtype) ||
+        (S && S->dtype != X->dtype))
+        return lp_kbad(k, "inputs must share one float type");
+    if (X->rank != 3 || W->rank != 3 || W->dims[0] != X->dims[1] || W->dims[1] != 1 ||
+        W->dims[2] < 1)
+        return lp_kbad(k, "needs input [N, C, L] and weight [C, 1, k]");
+    const char *act = lp_attr_string(k->node, "activation", "none");
+    bool silu = !strcmp(act, "silu") || !strcmp(act, "swish");
+    if (!silu && strcmp(act, "none")) return lp_kfail(k, "unknown activation '%s'", act);
+    int64_t N = X->dims[0], C = X->dims[1], L = X->dims[2], KS = W->dims[2], H = KS - 1;
+    if (B && B->numel != C) return lp_kbad(k, "bias needs %lld values", (long long)C);
+    if (S && (S->rank != 3 || S->dims[0] != N || S->dims[1] != C || S->dims[2] != H))
+        return lp_kbad(k, "past_state must be [%lld, %lld, %lld]", (long long)N, (long long)C,
+                       (long long)H);
+    lp_tensor *Y = lp_out(k, 0, X->dtype, 3, X->dims);
+    int64_t sd[3] = {N, C, H};
+    lp_tensor *P = lp_out(k, 1, X->dtype, 3, sd);
+    if (!Y || !P) return LP_EFAIL;
+    int64_t lens[7] = {X->numel, W->numel, B ? B->numel : 0, S ? S->numel : 0, Y->numel,
+                       P->numel, H + L};
+    float *a[7];
+    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]), *w = lp_nn_floats(W, a[1]);
+    const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *st = S ? lp_nn_floats(S, a[3]) : NULL;
+    float *y = a[4], *ps = a[5], *seq = a[6];
+    for (int64_t i = 0; i < N * C; i++) {
+        /* the state then the input, as one sequence */
+        for (int64_t t = 0; t < H; t++) seq[t] = st ? st[i * H + t] : 0.0f;
+        memcpy(seq + H, x + i * L, (size_t)L * sizeof *seq);
+        const float *wk = w + (i % C) * KS;
+        for (int64_t t = 0; t < L; t++) {
+            float acc = b ? b[i % C] : 0.0f;
+            for (int64_t j = 0; j < KS; j++) acc += wk[j] * seq[t + j];
+            y[i * L + t] = silu ? acc / (1.0f + expf(-acc)) : acc;
+        }
+        memcpy(ps + i * H, seq + L, (size_t)H * sizeof *ps);
+    }
+    lp_nn_store(Y, y, Y->numel);
+    lp_nn_store(P, ps, P->numel);
     return LP_OK;
 }

@@ -20,8 +20,8 @@
 #define EI_MAX_IN 16
 
 typedef struct ei_term {
-    int n;                 /* dimensions named */
-    int lab[LP_MAX_RANK];  /* label per dimension */
+    int n;                /* dimensions named */
+    int lab[LP_MAX_RANK]; /* label per dimension */
 } ei_term;
 
 typedef struct ei_plan {
@@ -39,8 +39,8 @@ static int letter_label(char ch) {
 
 /* Parses one term [s, e) against a rank (-1 for the output, whose ellipsis
 ** takes all `ell` broadcast labels); fills t and the term's ellipsis count. */
-static int parse_term(lp_kctx *k, const char *s, const char *e, int rank, int ell_total,
-                      ei_term *t, int *ell_out) {
+static int parse_term(lp_kctx *k, const char *s, const char *e, int rank, int ell_total, ei_term *t,
+                      int *ell_out) {
     int letters = 0, dots = 0;
     for (const char *p = s; p < e; p++) {
         if (*p == '.') {
@@ -56,8 +56,8 @@ static int parse_term(lp_kctx *k, const char *s, const char *e, int rank, int el
     }
     int ell = rank < 0 ? (dots ? ell_total : 0) : rank - letters;
     if (rank >= 0 && (ell < 0 || (ell > 0 && !dots)))
-        return lp_kbad(k, "equation term '%.*s' does not match an operand of rank %d", (int)(e - s), s,
-                       rank);
+        return lp_kbad(k, "equation term '%.*s' does not match an operand of rank %d", (int)(e - s),
+                       s, rank);
     if (letters + ell > LP_MAX_RANK) return lp_kbad(k, "equation term has too many dimensions");
     t->n = 0;
     for (const char *p = s; p < e; p++) {
@@ -73,7 +73,8 @@ static int parse_term(lp_kctx *k, const char *s, const char *e, int rank, int el
     return LP_OK;
 }
 
-static int make_plan(lp_kctx *k, const char *eq, const lp_tensor *const *ins, int n_in, ei_plan *pl) {
+static int make_plan(lp_kctx *k, const char *eq, const lp_tensor *const *ins, int n_in,
+                     ei_plan *pl) {
     char buf[512];
     size_t len = 0;
     for (const char *p = eq; *p; p++)
@@ -119,10 +120,13 @@ static int make_plan(lp_kctx *k, const char *eq, const lp_tensor *const *ins, in
             int64_t s = ins[i]->dims[d];
             pl->used[l] = true;
             if (l < EI_LETTERS) letter_count[l]++;
-            if (pl->size[l] < 0 || pl->size[l] == 1) pl->size[l] = s;
+            if (pl->size[l] < 0 || pl->size[l] == 1)
+                pl->size[l] = s;
             else if (s != pl->size[l] && s != 1)
                 return lp_kbad(k, "label '%c' has sizes %lld and %lld",
-                               l < 26 ? 'a' + l : l < EI_LETTERS ? 'A' + l - 26 : '.',
+                               l < 26           ? 'a' + l
+                               : l < EI_LETTERS ? 'A' + l - 26
+                                                : '.',
                                (long long)pl->size[l], (long long)s);
         }
     if (arrow) {
@@ -142,9 +146,10 @@ static int make_plan(lp_kctx *k, const char *eq, const lp_tensor *const *ins, in
         pl->out.n = 0;
         for (int j = 0; j < ell_total; j++) pl->out.lab[pl->out.n++] = EI_LETTERS + j;
         static const int alpha[EI_LETTERS] = {
-            26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
-            48, 49, 50, 51, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17,
-            18, 19, 20, 21, 22, 23, 24, 25}; /* 'A'..'Z' sort before 'a'..'z' */
+            26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+            44, 45, 46, 47, 48, 49, 50, 51, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,
+            10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25}; /* 'A'..'Z' sort before
+                                                                                'a'..'z' */
         for (int j = 0; j < EI_LETTERS; j++)
             if (letter_count[alpha[j]] == 1) {
                 if (pl->out.n >= LP_MAX_RANK) return lp_kbad(k, "output has too many dimensions");
@@ -282,10 +287,14 @@ static int try_gemm(lp_kctx *k, const ei_plan *pl, const lp_tensor *a, const lp_
     /* walk labels in the output's order first so the result needs no permute when possible */
     for (int d = 0; d < pl->out.n; d++) {
         int l = pl->out.lab[d];
-        if (ca[l] && cb[l]) bat[nb++] = l, B *= pl->size[l];
-        else if (ca[l]) m[nm++] = l, M *= pl->size[l];
-        else if (cb[l]) n[nn++] = l, N *= pl->size[l];
-        else return 0;
+        if (ca[l] && cb[l])
+            bat[nb++] = l, B *= pl->size[l];
+        else if (ca[l])
+            m[nm++] = l, M *= pl->size[l];
+        else if (cb[l])
+            n[nn++] = l, N *= pl->size[l];
+        else
+            return 0;
     }
     for (int d = 0; d < ta->n; d++) {
         int l = ta->lab[d];
@@ -301,7 +310,8 @@ static int try_gemm(lp_kctx *k, const ei_plan *pl, const lp_tensor *a, const lp_
     /* label orders: A as [bat, M, K] or [bat, K, M]; B as [bat, K, N] or [bat, N, K] */
     int la1[LP_MAX_RANK], la2[LP_MAX_RANK], lb1[LP_MAX_RANK], lb2[LP_MAX_RANK], lo[LP_MAX_RANK];
     int na = 0, na2 = 0, nbb = 0, nb2 = 0, nlo = 0;
-    for (int j = 0; j < nb; j++) la1[na++] = la2[na2++] = lb1[nbb++] = lb2[nb2++] = lo[nlo++] = bat[j];
+    for (int j = 0; j < nb; j++)
+        la1[na++] = la2[na2++] = lb1[nbb++] = lb2[nb2++] = lo[nlo++] = bat[j];
     for (int j = 0; j < nm; j++) la1[na++] = m[j];
     for (int j = 0; j < nk; j++) la1[na++] = la2[na2++] = lb1[nbb++] = kk[j];
     for (int j = 0; j < nm; j++) la2[na2++] = m[j];
@@ -321,8 +331,8 @@ static int try_gemm(lp_kctx *k, const ei_plan *pl, const lp_tensor *a, const lp_
     int lda = (int)(trans_a ? M : K), ldb = (int)(trans_b ? K : N);
     for (int64_t i = 0; i < B; i++)
         cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                    trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, 1.0f, A + i * M * K,
-                    lda, Bm + i * K * N, ldb, 0.0f, C + i * M * N, (int)N);
+                    trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, 1.0f,
+                    A + i * M * K, lda, Bm + i * K * N, ldb, 0.0f, C + i * M * N, (int)N);
     if (!direct_out) {
         int64_t cd[LP_MAX_RANK];
         int perm[LP_MAX_RANK];
@@ -356,8 +366,10 @@ int lp_k_einsum(lp_kctx *k) {
     if (!rc && !y) rc = LP_EFAIL;
     if (!rc) {
         int done = n_in == 2 ? try_gemm(k, pl, ins[0], ins[1], y) : 0;
-        if (done < 0) rc = LP_EFAIL;
-        else if (!done) rc = run_general(k, pl, ins, y);
+        if (done < 0)
+            rc = LP_EFAIL;
+        else if (!done)
+            rc = run_general(k, pl, ins, y);
     }
     free(pl);
     return rc;

@@ -267,6 +267,12 @@ LP_EW_ZIP(ew_pow_LP_INT64, int64_t, uint64_t, lp_t, ipow(a, b))
 #define POW_TYPES(X, ...) LP_EW_FLOATS(X, __VA_ARGS__) X(LP_INT64, int64_t, uint64_t, __VA_ARGS__)
 LP_EW_TABLE(lp_ew_zip_fn, ew_pow, POW_TYPES)
 
+LP_EW_MAPS(ew_square, LP_EW_FLOATS, lp_t, v * v)
+LP_EW_TABLE(lp_ew_map_fn, ew_square, LP_EW_FLOATS)
+/* pow(x, 0.5): +0 for -0 and +inf for -inf, where sqrt differs */
+LP_EW_MAPS(ew_sqrt_pos, LP_EW_FLOATS, lp_t, v == -(lp_t)INFINITY ? (lp_t)INFINITY : sqrt(v) + 0)
+LP_EW_TABLE(lp_ew_map_fn, ew_sqrt_pos, LP_EW_FLOATS)
+
 /* Pow(T, T1): the exponent is converted to the base's compute type first
 ** (int64 for integer pairs, double for an integer base with a float exponent). */
 int lp_k_pow(lp_kctx *k) {
@@ -282,6 +288,14 @@ int lp_k_pow(lp_kctx *k) {
     if (rc) return rc;
     lp_tensor *y = lp_out(k, 0, a->dtype, rank, dims);
     if (!y) return LP_EFAIL;
+    if (y->numel == 0) return LP_OK;
+    /* x^2 and x^0.5, common in norms, without pow() */
+    if (b.numel == 1 && y->numel == a->numel && (lp_dtype_is_float(b.dtype) || lp_dtype_is_int(b.dtype))) {
+        double e = lp_get_f64(&b, 0);
+        bool fa = a->dtype == LP_FLOAT || a->dtype == LP_DOUBLE || lp_ew_via_float(a->dtype);
+        if (fa && e == 2) return lp_ew_map(k, ew_square_tab, a, y, NULL);
+        if (fa && e == 0.5) return lp_ew_map(k, ew_sqrt_pos_tab, a, y, NULL);
+    }
     if (a->dtype == b.dtype && ew_pow_tab[a->dtype]) return lp_ew_zip(k, ew_pow_tab, a, &b, y, NULL);
     if (!lp_dtype_is_float(a->dtype) && !lp_dtype_is_int(a->dtype)) return bad_type(k, a->dtype);
     if (!lp_dtype_is_float(b.dtype) && !lp_dtype_is_int(b.dtype)) return bad_type(k, b.dtype);
@@ -379,25 +393,45 @@ int lp_k_greater_or_equal(lp_kctx *k) { return lp_ew_zip_op(k, ew_ge_tab, LP_BOO
 
 typedef struct { uint64_t lo, hi; } u128;
 
+/* c, x and z each run along the row (stride 1) or repeat one element (0). */
+/* A bit mask instead of a branch, so the loop vectorizes across widths. */
+#define WHERE_LOOP(T, IX, IZ)                                                                       \
+    for (int64_t i = 0; i < n; i++) {                                                              \
+        T m_ = (T)0 - (T)(c[i] != 0);                                                              \
+        y_[i] = (T)((x_[IX] & m_) | (z_[IZ] & (T)~m_));                                            \
+    }
 #define WHERE_ROW(T)                                                                               \
     do {                                                                                           \
         const T *x_ = (const T *)x + ox, *z_ = (const T *)z + oz;                                  \
         T *y_ = (T *)y + oy;                                                                       \
-        if (sc && sx && sz)                                                                        \
-            for (int64_t i = 0; i < n; i++) y_[i] = c[i] ? x_[i] : z_[i];                          \
-        else                                                                                       \
-            for (int64_t i = 0; i < n; i++) y_[i] = c[i * sc] ? x_[i * sx] : z_[i * sz];           \
+        if (!sc) {                                                                                 \
+            const T *src = c[0] ? x_ : z_;                                                         \
+            if (c[0] ? sx : sz) memcpy(y_, src, (size_t)n * sizeof(T));                            \
+            else for (int64_t i = 0; i < n; i++) y_[i] = src[0];                                   \
+        } else if (sx && sz) {                                                                     \
+            WHERE_LOOP(T, i, i);                                                                    \
+        } else if (sx) {                                                                           \
+            WHERE_LOOP(T, i, 0);                                                                    \
+        } else if (sz) {                                                                           \
+            WHERE_LOOP(T, 0, i);                                                                    \
+        } else {                                                                                   \
+            WHERE_LOOP(T, 0, 0);                                                                    \
+        }                                                                                          \
     } while (0)
 
-static void where_row(size_t size, const uint8_t *c, int64_t sc, const void *x, int64_t ox,
-                      int64_t sx, const void *z, int64_t oz, int64_t sz, void *y, int64_t oy,
-                      int64_t n) {
+LP_EW_CLONES static void where_row(size_t size, const uint8_t *c, int64_t sc, const void *x,
+                                   int64_t ox, int64_t sx, const void *z, int64_t oz, int64_t sz,
+                                   void *y, int64_t oy, int64_t n) {
     switch (size) {
     case 1: WHERE_ROW(uint8_t); break;
     case 2: WHERE_ROW(uint16_t); break;
     case 4: WHERE_ROW(uint32_t); break;
     case 8: WHERE_ROW(uint64_t); break;
-    default: WHERE_ROW(u128); break;
+    default: /* 16 bytes (complex128): a plain select */
+        for (int64_t i = 0; i < n; i++)
+            ((u128 *)y)[oy + i] = c[i * sc] ? ((const u128 *)x)[ox + i * sx]
+                                            : ((const u128 *)z)[oz + i * sz];
+        break;
     }
 }
 
@@ -510,9 +544,9 @@ FLOAT_MATH(floor, floor(v))
 FLOAT_MATH(ceil, ceil(v))
 FLOAT_MATH(round, nearbyint(v)) /* ties to even in the default rounding mode */
 FLOAT_MATH(sqrt, sqrt(v))
-FLOAT_MATH(exp, exp(v))
-FLOAT_MATH(log, log(v))
-FLOAT_MATH(erf, erf(v))
+FLOAT_MATH(exp, LP_EXP(v))
+FLOAT_MATH(log, LP_LOG(v))
+FLOAT_MATH(erf, LP_ERF(v))
 FLOAT_MATH(sin, sin(v))
 FLOAT_MATH(cos, cos(v))
 FLOAT_MATH(tan, tan(v))

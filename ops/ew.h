@@ -26,6 +26,25 @@
 #include <stdint.h>
 #include <tgmath.h>
 
+/* The build's -O2 vectorizes only loops that need no runtime checks or
+** remainder; these loops are the point of this header, so the files that
+** include it get the full vectorizer (GCC; clang vectorizes at -O2), and
+** may compute both arms of a select. (sqrt also needs -fno-math-errno,
+** which only works from the command line: the Makefile sets it.) */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")
+#endif
+
+/* Each loop is also compiled for AVX2, picked at load time when the CPU
+** has it (GCC function multi-versioning on x86-64 Linux). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define LP_EW_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define LP_EW_CLONES
+#endif
+
+#include "ops/ew_math.h" /* after the pragma: its inline functions must share the options */
+
 /* What a loop may read besides its operands: attributes, a count, bounds. */
 typedef struct lp_ew_param {
     double alpha, beta, gamma;
@@ -68,7 +87,7 @@ typedef void (*lp_ew_zip_fn)(const void *a, const void *b, void *y, int64_t n, i
 
 /* y[i] = EXPR(v = x[i]); TY is the output C type (`lp_t` for the input's). */
 #define LP_EW_MAP(NAME, T, U, TY, EXPR)                                                            \
-    static void NAME(const void *x_, void *y_, int64_t n, const lp_ew_param *p) {                  \
+    LP_EW_CLONES static void NAME(const void *x_, void *y_, int64_t n, const lp_ew_param *p) {                  \
         typedef T lp_t;                                                                            \
         typedef U lp_u;                                                                            \
         const lp_t *x = x_;                                                                        \
@@ -82,7 +101,7 @@ typedef void (*lp_ew_zip_fn)(const void *a, const void *b, void *y, int64_t n, i
 
 /* y[i] = EXPR(a, b) for the three row layouts. */
 #define LP_EW_ZIP(NAME, T, U, TY, EXPR)                                                            \
-    static void NAME(const void *a_, const void *b_, void *y_, int64_t n, int kind,                \
+    LP_EW_CLONES static void NAME(const void *a_, const void *b_, void *y_, int64_t n, int kind,                \
                      const lp_ew_param *p) {                                                       \
         typedef T lp_t;                                                                            \
         typedef U lp_u;                                                                            \

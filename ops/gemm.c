@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+LP_NN_VECTORIZE
+
 /* ---- one matrix product, any supported type ---- */
 
 /* Integer products wrap modulo 2^64 before narrowing, as the ONNX reference

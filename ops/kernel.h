@@ -64,8 +64,11 @@ int lp_kfail(lp_kctx *k, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* Same, for bad input data (a wrong shape or type given by the user). */
 int lp_kbad(lp_kctx *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Runs a subgraph of this node (If/Loop/Scan bodies) with the given inputs,
-** in the scope of the current frame. Outputs are moved into outs[0..n). */
+/* Runs a subgraph of this node (If/Loop/Scan bodies) with the given inputs
+** (borrowed for the call; NULL for an omitted one), in the scope of the
+** current frame. Its g->n_outputs outputs are moved into outs[], owned by
+** the caller from then on (give them back with lp_value_release). A
+** subgraph cannot run inside itself: each graph has one plan. */
 int lp_run_subgraph(lp_kctx *k, const lp_graph *g, lp_rvalue **ins, int n_ins, lp_rvalue *outs);
 /* Frees a value the kernel owns (such as a subgraph's output), its tensor
 ** buffer going back to the session's pool. */

@@ -44,25 +44,26 @@ int lp_kbad(lp_kctx *k, const char *fmt, ...) {
     return rc;
 }
 
+/* Where an omitted output goes. Each output index has its own, so a kernel
+** may hold several omitted outputs at once without one freeing another. */
+#define N_DUMMIES 32
+static _Thread_local lp_rvalue dummies[N_DUMMIES];
+
+static lp_rvalue *dummy_for(int i) {
+    lp_rvalue *d = &dummies[i >= 0 && i < N_DUMMIES ? i : N_DUMMIES - 1];
+    lp_rvalue_clear(d);
+    return d;
+}
+
 lp_rvalue *lp_out_value(lp_kctx *k, int i) {
-    static _Thread_local lp_rvalue dummy;
-    if (!lp_out_wanted(k, i)) {
-        lp_rvalue_clear(&dummy);
-        return &dummy;
-    }
+    if (!lp_out_wanted(k, i)) return dummy_for(i);
     lp_frame_release(k->sess, k->out[i]);
     return k->out[i];
 }
 
 lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *dims) {
-    static _Thread_local lp_rvalue dummy;
-    lp_rvalue *v;
-    if (!lp_out_wanted(k, i)) {
-        lp_rvalue_clear(&dummy);
-        v = &dummy;
-    } else {
-        v = k->out[i];
-    }
+    bool wanted = lp_out_wanted(k, i);
+    lp_rvalue *v = wanted ? k->out[i] : dummy_for(i);
     if (rank < 0 || rank > LP_MAX_RANK) {
         lp_kfail(k, "output %d would have rank %d, beyond the %d supported", i, rank, LP_MAX_RANK);
         return NULL;
@@ -76,7 +77,7 @@ lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *di
                 lp_dims_str(rank, dims, buf, sizeof buf, true));
         return NULL;
     }
-    if (dtype == LP_STRING || v == &dummy) {
+    if (dtype == LP_STRING || !wanted) {
         lp_rvalue_clear(v);
         v->kind = LP_RV_TENSOR;
         if (lp_tensor_alloc(&v->t, dtype, rank, dims, k->err)) return NULL;

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+LP_NN_VECTORIZE
+
 int lp_window_ints(lp_kctx *k, const char *name, int nd, int64_t dflt, int64_t *v) {
     int off = LP_WIN_DIMS - nd, n = 0;
     for (int i = 0; i < LP_WIN_DIMS; i++) v[i] = i < off ? 1 : dflt;

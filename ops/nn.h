@@ -15,6 +15,15 @@
 
 #include "ops/kernel.h"
 
+/* The build's -O2 gives GCC's "very cheap" vectoriser, which leaves a loop
+** scalar whenever its trip count is unknown: these kernels' inner loops are
+** just that. Each nn source says LP_NN_VECTORIZE once, after its includes. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LP_NN_VECTORIZE _Pragma("GCC optimize(\"vect-cost-model=dynamic\")")
+#else
+#define LP_NN_VECTORIZE
+#endif
+
 #define LP_WIN_DIMS 3
 
 typedef struct lp_window {

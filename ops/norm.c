@@ -7,10 +7,14 @@
 ** float views of the inputs (nn.h). Most reduce over a contiguous block:
 ** an "outer x inner" split of the tensor at some axis.
 */
+#include "ops/fuse.h"
 #include "ops/nn.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+LP_NN_VECTORIZE
 
 /* The element type the file declares for output i, else dflt. */
 static lp_dtype declared_out(lp_kctx *k, int i, lp_dtype dflt) {
@@ -41,6 +45,54 @@ static void moments(const float *x, int64_t n, int64_t stride, double *mean, dou
 
 /* ---- BatchNormalization ---- */
 
+/* Training mode: the attribute from opset 14, the outputs asked for before. */
+static bool bn_training(const lp_node *n) {
+    if (n->opset >= 14) return lp_attr_int(n, "training_mode", 0) != 0;
+    if (n->opset < 7 && lp_attr_int(n, "is_test", 0)) return false;
+    for (int i = 1; i < n->n_outputs; i++)
+        if (n->outputs[i] >= 0) return true;
+    return false;
+}
+
+typedef struct bn_state {
+    lp_epilogue ep; /* y = clamp(x * scale + shift), with what was fused after */
+} bn_state;
+
+void lp_k_batch_normalization_release(void *p) {
+    bn_state *st = p;
+    if (!st) return;
+    lp_epilogue_free(&st->ep);
+    free(st);
+}
+
+/* With constant statistics (inference), scale and shift are made once, and
+** per-channel Mul/Add and a Relu/Clip after it are folded in. */
+int lp_k_batch_normalization_prepare(lp_kctx *k) {
+    const lp_tensor *S = lp_in(k, 1), *B = lp_in(k, 2), *Mn = lp_in(k, 3), *V = lp_in(k, 4);
+    if (!S || !B || !Mn || !V || bn_training(k->node) || !lp_attr_int(k->node, "spatial", 1))
+        return LP_OK;
+    int64_t C = S->numel;
+    const lp_tensor *p[4] = {S, B, Mn, V};
+    for (int i = 0; i < 4; i++)
+        if (p[i]->dtype != LP_FLOAT || p[i]->numel != C) return LP_OK;
+    const float *s = S->data, *b = B->data, *mean = Mn->data, *var = V->data;
+    double eps = lp_attr_float(k->node, "epsilon", 1e-5f);
+    bn_state *st = lp_xcalloc(1, sizeof *st);
+    lp_epilogue_init(&st->ep, NULL, C);
+    st->ep.scale = lp_xmalloc((size_t)(C ? C : 1) * sizeof(float));
+    st->ep.shift = lp_xmalloc((size_t)(C ? C : 1) * sizeof(float));
+    for (int64_t c = 0; c < C; c++) {
+        float sc = (float)(s[c] / sqrt((double)var[c] + eps));
+        st->ep.scale[c] = sc;
+        st->ep.shift[c] = b[c] - mean[c] * sc;
+    }
+    const lp_type *xt = &k->graph->values[k->node->inputs[0]].type;
+    if (xt->kind == LP_KIND_TENSOR && xt->rank >= 2) lp_fuse_channel_affine(k, &st->ep, xt->rank);
+    lp_fuse_activation(k, &st->ep);
+    k->state = st;
+    return LP_OK;
+}
+
 int lp_k_batch_normalization(lp_kctx *k) {
     const lp_tensor *X = lp_in(k, 0), *S = lp_in(k, 1), *B = lp_in(k, 2);
     const lp_tensor *Mn = lp_in(k, 3), *V = lp_in(k, 4);
@@ -51,63 +103,88 @@ int lp_k_batch_normalization(lp_kctx *k) {
     int64_t N = X->dims[0], C = X->dims[1], inner = N && C ? X->numel / (N * C) : 0;
     double eps = lp_attr_float(k->node, "epsilon", 1e-5f);
     float momentum = lp_attr_float(k->node, "momentum", 0.9f);
-    /* training: the attribute from opset 14, the number of outputs before */
-    bool training = k->opset >= 14 ? lp_attr_int(k->node, "training_mode", 0) != 0
-                                   : lp_out_wanted(k, 1) || lp_out_wanted(k, 2);
-    if (k->opset < 7 && lp_attr_int(k->node, "is_test", 0)) training = false;
+    bool training = bn_training(k->node);
     /* spatial=0 (before opset 9): one statistic per activation, not per channel */
     int64_t per = S->numel == C ? 1 : inner;
     if (S->numel != C * per || B->numel != C * per || Mn->numel != C * per || V->numel != C * per)
         return lp_kbad(k, "scale, B, mean and var need %lld values", (long long)C);
     if (training && per != 1) return lp_kfail(k, "training mode needs spatial statistics");
+    const bn_state *st = k->state;
+    if (st && st->ep.channels != C)
+        return lp_kbad(k, "X has %lld channels, the statistics %lld", (long long)C,
+                       (long long)st->ep.channels);
     lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, X->dims);
     if (!Y) return LP_EFAIL;
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[8] = {conv ? X->numel : 0, conv ? Y->numel : 0, S->numel, B->numel,
-                       Mn->numel, V->numel, C, C};
-    float *a[8];
-    if (!lp_nn_scratch(k, 8, lens, a)) return LP_EFAIL;
-    const float *x = lp_nn_floats(X, a[0]), *s = lp_nn_floats(S, a[2]);
-    const float *b = lp_nn_floats(B, a[3]), *mean = lp_nn_floats(Mn, a[4]);
-    const float *var = lp_nn_floats(V, a[5]), *in_mean = mean, *in_var = var;
+    int64_t np = C * per;
+    int64_t lens[10] = {conv ? X->numel : 0, conv ? Y->numel : 0, np, np, np, np, C, C, np, np};
+    float *a[10];
+    if (!lp_nn_scratch(k, 10, lens, a)) return LP_EFAIL;
+    const float *x = lp_nn_floats(X, a[0]);
     float *y = conv ? a[1] : Y->data;
-    if (training) {
-        /* batch statistics over N and the spatial dims, per channel */
-        float *bm = a[6], *bv = a[7];
-        for (int64_t c = 0; c < C; c++) {
-            double sum = 0, sq = 0, cnt = (double)(N * inner);
-            for (int64_t n = 0; n < N; n++) {
-                const float *r = x + (n * C + c) * inner;
-                for (int64_t i = 0; i < inner; i++) sum += r[i];
+    const float *scale, *shift;
+    float lo = -INFINITY, hi = INFINITY;
+    if (st) {
+        scale = st->ep.scale;
+        shift = st->ep.shift;
+        if (st->ep.clamp) lo = st->ep.lo, hi = st->ep.hi;
+    } else {
+        const float *s = lp_nn_floats(S, a[2]), *b = lp_nn_floats(B, a[3]);
+        const float *mean = lp_nn_floats(Mn, a[4]), *var = lp_nn_floats(V, a[5]);
+        if (training) {
+            /* batch statistics over N and the spatial dims, per channel */
+            float *bm = a[6], *bv = a[7];
+            for (int64_t c = 0; c < C; c++) {
+                double sum = 0, sq = 0, cnt = (double)(N * inner);
+                for (int64_t n = 0; n < N; n++)
+                    for (int64_t i = 0; i < inner; i++) sum += x[(n * C + c) * inner + i];
+                double m = cnt > 0 ? sum / cnt : 0;
+                for (int64_t n = 0; n < N; n++)
+                    for (int64_t i = 0; i < inner; i++) {
+                        double d = x[(n * C + c) * inner + i] - m;
+                        sq += d * d;
+                    }
+                bm[c] = (float)m;
+                bv[c] = (float)(cnt > 0 ? sq / cnt : 0);
             }
-            double m = cnt > 0 ? sum / cnt : 0;
-            for (int64_t n = 0; n < N; n++) {
-                const float *r = x + (n * C + c) * inner;
-                for (int64_t i = 0; i < inner; i++) sq += (r[i] - m) * (r[i] - m);
+            /* running mean and var, then the batch's own (opset < 14 only) */
+            const float *outs[4][2] = {{mean, bm}, {var, bv}, {bm, bm}, {bv, bv}};
+            for (int o = 1; o <= 4; o++) {
+                if (!lp_out_wanted(k, o)) continue;
+                lp_tensor *T = lp_out(k, o, Mn->dtype, 1, &C);
+                if (!T) return LP_EFAIL;
+                float m = o <= 2 ? momentum : 0.0f;
+                for (int64_t c = 0; c < C; c++)
+                    lp_store_f64(T->dtype, T->data, (size_t)c,
+                                 outs[o - 1][0][c] * m + outs[o - 1][1][c] * (1 - m));
             }
-            bm[c] = (float)m;
-            bv[c] = (float)(cnt > 0 ? sq / cnt : 0);
+            mean = bm;
+            var = bv;
         }
-        mean = bm;
-        var = bv;
-        for (int o = 1; o <= 4; o++) {
-            if (!lp_out_wanted(k, o)) continue;
-            lp_tensor *T = lp_out(k, o, Mn->dtype, 1, &C);
-            if (!T) return LP_EFAIL;
-            const float *in = o == 1 ? in_mean : o == 2 ? in_var : o == 3 ? bm : bv;
-            float m = o <= 2 ? momentum : 0.0f;
-            const float *cur = o == 1 || o == 3 ? bm : bv;
-            for (int64_t c = 0; c < C; c++)
-                lp_store_f64(T->dtype, T->data, (size_t)c, in[c] * m + cur[c] * (1 - m));
+        float *sc = a[8], *sh = a[9];
+        for (int64_t p = 0; p < np; p++) {
+            sc[p] = (float)(s[p] / sqrt((double)var[p] + eps));
+            sh[p] = b[p] - mean[p] * sc[p];
         }
+        scale = sc;
+        shift = sh;
     }
     for (int64_t n = 0; n < N; n++)
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t i = 0; i < inner; i++) {
-                int64_t p = c * per + (per == 1 ? 0 : i), at = (n * C + c) * inner + i;
-                float sc = (float)(s[p] / sqrt((double)var[p] + eps));
-                y[at] = (x[at] - mean[p]) * sc + b[p];
+        for (int64_t c = 0; c < C; c++) {
+            const float *r = x + (n * C + c) * inner;
+            float *w = y + (n * C + c) * inner;
+            if (per == 1) {
+                float sc = scale[c], sh = shift[c];
+                for (int64_t i = 0; i < inner; i++) {
+                    float v = r[i] * sc + sh;
+                    v = v < lo ? lo : v;
+                    w[i] = v > hi ? hi : v;
+                }
+            } else {
+                const float *sc = scale + c * inner, *sh = shift + c * inner;
+                for (int64_t i = 0; i < inner; i++) w[i] = r[i] * sc[i] + sh[i];
             }
+        }
     if (conv) lp_nn_store(Y, y, Y->numel);
     return LP_OK;
 }

@@ -15,6 +15,8 @@
 #include <math.h>
 #include <string.h>
 
+LP_NN_VECTORIZE
+
 enum { POOL_MAX, POOL_AVG, POOL_LP };
 
 /* Kernel taps kk in [0, K) with lo <= start + kk*d < hi: [*a, *b). */
@@ -43,6 +45,35 @@ typedef struct pool_args {
     bool include_pad;       /* AveragePool */
 } pool_args;
 
+/* The common 3-wide, stride-2 row of MaxPool or AveragePool (ResNet,
+** SqueezeNet, ShuffleNet, Inception): inside the row one pass with the
+** three taps at hand, at the edges the taps checked one by one. */
+static void row_3s2(bool max, const float *row, int64_t pw, int64_t IW, float *o, int64_t OW) {
+    int64_t lo = 0, hi = OW;
+    while (lo < OW && 2 * lo - pw < 0) lo++;            /* a tap before the row */
+    while (hi > lo && 2 * (hi - 1) - pw + 2 >= IW) hi--; /* a tap after it */
+    for (int64_t ow = 0; ow < OW; ow++) {
+        if (ow >= lo && ow < hi) continue;
+        for (int64_t kw = 0; kw < 3; kw++) {
+            int64_t iw = 2 * ow - pw + kw;
+            if (iw < 0 || iw >= IW) continue;
+            if (!max) o[ow] += row[iw];
+            else if (row[iw] > o[ow]) o[ow] = row[iw];
+        }
+    }
+    const float *s = row + 2 * lo - pw;
+    if (!max) {
+        for (int64_t j = 0; j < hi - lo; j++) o[lo + j] += s[2 * j] + s[2 * j + 1] + s[2 * j + 2];
+        return;
+    }
+    for (int64_t j = 0; j < hi - lo; j++) {
+        float a = s[2 * j], b = s[2 * j + 1], c = s[2 * j + 2];
+        float m = a > b ? a : b;
+        m = c > m ? c : m;
+        o[lo + j] = m > o[lo + j] ? m : o[lo + j];
+    }
+}
+
 /* One channel plane: x is the input grid, y the output grid. cnt/cnt_pad
 ** are column_counts over the input and over the padded extent. */
 static void pool_plane(const lp_window *w, const pool_args *pa, const float *x, float *y,
@@ -60,6 +91,10 @@ static void pool_plane(const lp_window *w, const pool_args *pa, const float *x, 
         for (int64_t kd = d0; kd < d1; kd++)
             for (int64_t kh = h0; kh < h1; kh++) {
                 const float *row = x + ((sd + kd * w->d[0]) * IH + sh + kh * w->d[1]) * IW;
+                if (pa->kind != POOL_LP && w->k[2] == 3 && dw == 1 && sw == 2) {
+                    row_3s2(pa->kind == POOL_MAX, row, w->pb[2], IW, o, OW);
+                    continue;
+                }
                 for (int64_t kw = 0; kw < w->k[2]; kw++) {
                     int64_t base = kw * dw - w->pb[2], lo, hi;
                     tap_range(base, OW, sw, 0, IW, &lo, &hi); /* output columns in range */

@@ -17,17 +17,31 @@
 #include <string.h>
 
 typedef enum {
-    R_SUM, R_MEAN, R_MAX, R_MIN, R_PROD, R_L1, R_L2, R_LOGSUM, R_LOGSUMEXP, R_SUMSQ
+    R_SUM,
+    R_MEAN,
+    R_MAX,
+    R_MIN,
+    R_PROD,
+    R_L1,
+    R_L2,
+    R_LOGSUM,
+    R_LOGSUMEXP,
+    R_SUMSQ
 } rkind;
 
 typedef enum { C_ADD, C_MUL, C_MAX, C_MIN } rcomb;
 
 static rcomb comb_of(rkind r) {
     switch (r) {
-    case R_MAX: case R_LOGSUMEXP: return C_MAX; /* LogSumExp's first pass finds the max */
-    case R_MIN: return C_MIN;
-    case R_PROD: return C_MUL;
-    default: return C_ADD;
+    case R_MAX:
+    case R_LOGSUMEXP:
+        return C_MAX; /* LogSumExp's first pass finds the max */
+    case R_MIN:
+        return C_MIN;
+    case R_PROD:
+        return C_MUL;
+    default:
+        return C_ADD;
     }
 }
 
@@ -49,8 +63,8 @@ static void make_view(const lp_tensor *x, const bool *red, rview *v) {
     for (int d = 0; d < x->rank; d++) {
         if (x->dims[d] == 1) continue;
         int p = v->r - 1;
-        if (p >= 0 && (v->os[p] == 0) == (os[d] == 0) &&
-            v->os[p] == os[d] * x->dims[d] && v->xs[p] == xs[d] * x->dims[d]) {
+        if (p >= 0 && (v->os[p] == 0) == (os[d] == 0) && v->os[p] == os[d] * x->dims[d] &&
+            v->xs[p] == xs[d] * x->dims[d]) {
             v->n[p] *= x->dims[d];
             v->os[p] = os[d];
             v->xs[p] = xs[d];
@@ -69,15 +83,21 @@ static void make_view(const lp_tensor *x, const bool *red, rview *v) {
     }
 }
 
-/* Calls run(ctx, x offset, out offset, count, out stride) for every innermost run. */
-typedef void (*run_fn)(void *ctx, int64_t xo, int64_t oo, int64_t n, int64_t ostride);
+/* Calls run() once per block of the two innermost axes: `rows` runs of n
+** elements (contiguous in x, out stride os), run j starting rxs / ros further on. */
+typedef void (*run_fn)(void *ctx, int64_t xo, int64_t oo, int64_t n, int64_t os, int64_t rows,
+                       int64_t rxs, int64_t ros);
 
 static void walk(const rview *v, run_fn run, void *ctx) {
     int r = v->r;
+    if (r == 1) {
+        run(ctx, 0, 0, v->n[0], v->os[0], 1, 0, 0);
+        return;
+    }
     int64_t idx[LP_MAX_RANK] = {0}, xo = 0, oo = 0;
     for (;;) {
-        run(ctx, xo, oo, v->n[r - 1], v->os[r - 1]);
-        int d = r - 2;
+        run(ctx, xo, oo, v->n[r - 1], v->os[r - 1], v->n[r - 2], v->xs[r - 2], v->os[r - 2]);
+        int d = r - 3;
         for (; d >= 0; d--) {
             xo += v->xs[d];
             oo += v->os[d];
@@ -95,16 +115,92 @@ static void walk(const rview *v, run_fn run, void *ctx) {
 typedef struct fctx {
     const lp_tensor *x;
     rkind kind;
-    int pass;        /* LogSumExp: 0 finds the max, 1 sums exp(x - max) */
-    double *acc;     /* one per output element */
+    int pass;    /* LogSumExp: 0 finds the max, 1 sums exp(x - max) */
+    double *acc; /* one per output element */
     const double *shift;
     double buf[512]; /* a converted stretch of the input */
 } fctx;
 
-static void frun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os) {
+/* float input read in place: the loops for one map of the elements */
+#define F32_LOOPS(MAP)                                                                             \
+    do {                                                                                           \
+        if (os == 0) {                                                                             \
+            double s = a[0];                                                                       \
+            switch (cb) {                                                                          \
+            case C_ADD: {                                                                          \
+                /* four partial sums: the adds need not wait on each other */                      \
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                             \
+                int64_t i = 0;                                                                     \
+                for (; i + 4 <= n; i += 4) {                                                       \
+                    s0 += MAP(x[i]);                                                               \
+                    s1 += MAP(x[i + 1]);                                                           \
+                    s2 += MAP(x[i + 2]);                                                           \
+                    s3 += MAP(x[i + 3]);                                                           \
+                }                                                                                  \
+                for (; i < n; i++) s0 += MAP(x[i]);                                                \
+                s += (s0 + s1) + (s2 + s3);                                                        \
+                break;                                                                             \
+            }                                                                                      \
+            case C_MUL:                                                                            \
+                for (int64_t i = 0; i < n; i++) s *= MAP(x[i]);                                    \
+                break;                                                                             \
+            case C_MAX:                                                                            \
+                for (int64_t i = 0; i < n; i++) s = (x[i] > s || isnan(x[i])) ? x[i] : s;          \
+                break;                                                                             \
+            case C_MIN:                                                                            \
+                for (int64_t i = 0; i < n; i++) s = (x[i] < s || isnan(x[i])) ? x[i] : s;          \
+                break;                                                                             \
+            }                                                                                      \
+            a[0] = s;                                                                              \
+        } else {                                                                                   \
+            switch (cb) {                                                                          \
+            case C_ADD:                                                                            \
+                for (int64_t i = 0; i < n; i++) a[i] += MAP(x[i]);                                 \
+                break;                                                                             \
+            case C_MUL:                                                                            \
+                for (int64_t i = 0; i < n; i++) a[i] *= MAP(x[i]);                                 \
+                break;                                                                             \
+            case C_MAX:                                                                            \
+                for (int64_t i = 0; i < n; i++)                                                    \
+                    if (x[i] > a[i] || isnan(x[i])) a[i] = isnan(a[i]) ? a[i] : x[i];              \
+                break;                                                                             \
+            case C_MIN:                                                                            \
+                for (int64_t i = 0; i < n; i++)                                                    \
+                    if (x[i] < a[i] || isnan(x[i])) a[i] = isnan(a[i]) ? a[i] : x[i];              \
+                break;                                                                             \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+#define MAP_ID(v) ((double)(v))
+#define MAP_ABS(v) fabs((double)(v))
+#define MAP_SQ(v) ((double)(v) * (double)(v))
+
+static void frun_one(fctx *c, int64_t xo, int64_t oo, int64_t n, int64_t os);
+
+static void frun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os, int64_t rows, int64_t rxs,
+                 int64_t ros) {
     fctx *c = vc;
-    size_t esz = lp_dtype_size(c->x->dtype);
     rcomb cb = c->pass ? C_ADD : comb_of(c->kind);
+    if (c->x->dtype == LP_FLOAT && !c->pass) {
+        for (int64_t row = 0; row < rows; row++) {
+            const float *x = (const float *)c->x->data + xo + row * rxs;
+            double *a = c->acc + oo + row * ros;
+            if (c->kind == R_L1)
+                F32_LOOPS(MAP_ABS);
+            else if (c->kind == R_L2 || c->kind == R_SUMSQ)
+                F32_LOOPS(MAP_SQ);
+            else
+                F32_LOOPS(MAP_ID);
+        }
+        return;
+    }
+    for (int64_t row = 0; row < rows; row++) frun_one(c, xo + row * rxs, oo + row * ros, n, os);
+}
+
+/* Any numeric input: converted to double a stretch at a time. */
+static void frun_one(fctx *c, int64_t xo, int64_t oo, int64_t n, int64_t os) {
+    rcomb cb = c->pass ? C_ADD : comb_of(c->kind);
+    size_t esz = lp_dtype_size(c->x->dtype);
     for (int64_t done = 0; done < n;) {
         int64_t m = n - done < 512 ? n - done : 512;
         double *b = c->buf;
@@ -114,7 +210,8 @@ static void frun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os) {
         case R_L1:
             for (int64_t i = 0; i < m; i++) b[i] = fabs(b[i]);
             break;
-        case R_L2: case R_SUMSQ:
+        case R_L2:
+        case R_SUMSQ:
             for (int64_t i = 0; i < m; i++) b[i] *= b[i];
             break;
         case R_LOGSUMEXP:
@@ -123,22 +220,35 @@ static void frun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os) {
                 for (int64_t i = 0; i < m; i++) b[i] = exp(b[i] - sh[i * os]);
             }
             break;
-        default: break;
+        default:
+            break;
         }
         double *a = c->acc + oo + done * os;
         if (os == 0) {
             double s = a[0];
             switch (cb) {
-            case C_ADD: for (int64_t i = 0; i < m; i++) s += b[i]; break;
-            case C_MUL: for (int64_t i = 0; i < m; i++) s *= b[i]; break;
-            case C_MAX: for (int64_t i = 0; i < m; i++) s = (b[i] > s || isnan(b[i])) ? b[i] : s; break;
-            case C_MIN: for (int64_t i = 0; i < m; i++) s = (b[i] < s || isnan(b[i])) ? b[i] : s; break;
+            case C_ADD:
+                for (int64_t i = 0; i < m; i++) s += b[i];
+                break;
+            case C_MUL:
+                for (int64_t i = 0; i < m; i++) s *= b[i];
+                break;
+            case C_MAX:
+                for (int64_t i = 0; i < m; i++) s = (b[i] > s || isnan(b[i])) ? b[i] : s;
+                break;
+            case C_MIN:
+                for (int64_t i = 0; i < m; i++) s = (b[i] < s || isnan(b[i])) ? b[i] : s;
+                break;
             }
             a[0] = s;
         } else {
             switch (cb) {
-            case C_ADD: for (int64_t i = 0; i < m; i++) a[i] += b[i]; break;
-            case C_MUL: for (int64_t i = 0; i < m; i++) a[i] *= b[i]; break;
+            case C_ADD:
+                for (int64_t i = 0; i < m; i++) a[i] += b[i];
+                break;
+            case C_MUL:
+                for (int64_t i = 0; i < m; i++) a[i] *= b[i];
+                break;
             case C_MAX:
                 for (int64_t i = 0; i < m; i++)
                     if (b[i] > a[i] || isnan(b[i])) a[i] = isnan(a[i]) ? a[i] : b[i];
@@ -162,23 +272,35 @@ typedef struct ictx {
     uint64_t *acc;
 } ictx;
 
-static void irun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os) {
+static void irun(void *vc, int64_t xo, int64_t oo, int64_t n, int64_t os, int64_t rows, int64_t rxs,
+                 int64_t ros) {
     ictx *c = vc;
-    const uint64_t *x = (const uint64_t *)c->x->data + xo;
-    uint64_t *a = c->acc + oo;
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t v = x[i], *p = a + i * os;
-        switch (c->kind) {
-        case R_PROD: *p *= v; break;
-        case R_MAX: case R_MIN: {
-            bool gt = c->is_unsigned ? v > *p : (int64_t)v > (int64_t)*p;
-            bool lt = c->is_unsigned ? v < *p : (int64_t)v < (int64_t)*p;
-            if (c->kind == R_MAX ? gt : lt) *p = v;
-            break;
-        }
-        case R_L1: *p += (!c->is_unsigned && (int64_t)v < 0) ? 0 - v : v; break;
-        case R_SUMSQ: *p += v * v; break;
-        default: *p += v; break;
+    for (int64_t row = 0; row < rows; row++) {
+        const uint64_t *x = (const uint64_t *)c->x->data + xo + row * rxs;
+        uint64_t *a = c->acc + oo + row * ros;
+        for (int64_t i = 0; i < n; i++) {
+            uint64_t v = x[i], *p = a + i * os;
+            switch (c->kind) {
+            case R_PROD:
+                *p *= v;
+                break;
+            case R_MAX:
+            case R_MIN: {
+                bool gt = c->is_unsigned ? v > *p : (int64_t)v > (int64_t)*p;
+                bool lt = c->is_unsigned ? v < *p : (int64_t)v < (int64_t)*p;
+                if (c->kind == R_MAX ? gt : lt) *p = v;
+                break;
+            }
+            case R_L1:
+                *p += (!c->is_unsigned && (int64_t)v < 0) ? 0 - v : v;
+                break;
+            case R_SUMSQ:
+                *p += v * v;
+                break;
+            default:
+                *p += v;
+                break;
+            }
         }
     }
 }
@@ -205,11 +327,16 @@ static double f_init(rkind r, lp_dtype t) {
     double lo, hi;
     type_range(t, &lo, &hi);
     switch (r) {
-    case R_PROD: return 1;
-    case R_MAX: return lo;
-    case R_LOGSUMEXP: return -INFINITY;
-    case R_MIN: return hi;
-    default: return 0;
+    case R_PROD:
+        return 1;
+    case R_MAX:
+        return lo;
+    case R_LOGSUMEXP:
+        return -INFINITY;
+    case R_MIN:
+        return hi;
+    default:
+        return 0;
     }
 }
 
@@ -254,8 +381,10 @@ static int reduce_common(lp_kctx *k, rkind kind) {
     int64_t count = 1; /* elements per output */
     for (int d = 0; d < r; d++) {
         if (red[d]) count *= x->dims[d];
-        if (!red[d]) dims[orank++] = x->dims[d];
-        else if (keep) dims[orank++] = 1;
+        if (!red[d])
+            dims[orank++] = x->dims[d];
+        else if (keep)
+            dims[orank++] = 1;
     }
     lp_tensor *y = lp_out(k, 0, x->dtype, orank, dims);
     if (!y) return LP_EFAIL;
@@ -270,7 +399,7 @@ static int reduce_common(lp_kctx *k, rkind kind) {
         bool uns = x->dtype == LP_UINT64;
         uint64_t *acc = lp_scratch(k, (size_t)(m ? m : 1) * sizeof *acc);
         if (!acc) return lp_kfail(k, "out of memory");
-        uint64_t init = kind == R_PROD ? 1
+        uint64_t init = kind == R_PROD  ? 1
                         : kind == R_MAX ? (uns ? 0 : (uint64_t)INT64_MIN)
                         : kind == R_MIN ? (uns ? UINT64_MAX : (uint64_t)INT64_MAX)
                                         : 0;
@@ -283,7 +412,8 @@ static int reduce_common(lp_kctx *k, rkind kind) {
                 out[i] = count == 0 ? 0
                          : uns      ? acc[i] / (uint64_t)count
                                     : (uint64_t)((int64_t)acc[i] / count);
-            else out[i] = acc[i];
+            else
+                out[i] = acc[i];
         }
         return LP_OK;
     }
@@ -310,27 +440,56 @@ static int reduce_common(lp_kctx *k, rkind kind) {
     for (int64_t i = 0; i < m; i++) {
         double a = acc[i];
         switch (kind) {
-        case R_MEAN: a = a / (double)count; break;
-        case R_L2: a = sqrt(a); break;
-        case R_LOGSUM: a = log(a); break;
-        default: break;
+        case R_MEAN:
+            a = a / (double)count;
+            break;
+        case R_L2:
+            a = sqrt(a);
+            break;
+        case R_LOGSUM:
+            a = log(a);
+            break;
+        default:
+            break;
         }
-        if (x->dtype == LP_FLOAT) ((float *)y->data)[i] = (float)a;
-        else store_safe(x->dtype, y->data, i, a);
+        if (x->dtype == LP_FLOAT)
+            ((float *)y->data)[i] = (float)a;
+        else
+            store_safe(x->dtype, y->data, i, a);
     }
     return LP_OK;
 }
 
-int lp_k_reduce_sum(lp_kctx *k) { return reduce_common(k, R_SUM); }
-int lp_k_reduce_mean(lp_kctx *k) { return reduce_common(k, R_MEAN); }
-int lp_k_reduce_max(lp_kctx *k) { return reduce_common(k, R_MAX); }
-int lp_k_reduce_min(lp_kctx *k) { return reduce_common(k, R_MIN); }
-int lp_k_reduce_prod(lp_kctx *k) { return reduce_common(k, R_PROD); }
-int lp_k_reduce_l1(lp_kctx *k) { return reduce_common(k, R_L1); }
-int lp_k_reduce_l2(lp_kctx *k) { return reduce_common(k, R_L2); }
-int lp_k_reduce_log_sum(lp_kctx *k) { return reduce_common(k, R_LOGSUM); }
-int lp_k_reduce_log_sum_exp(lp_kctx *k) { return reduce_common(k, R_LOGSUMEXP); }
-int lp_k_reduce_sum_square(lp_kctx *k) { return reduce_common(k, R_SUMSQ); }
+int lp_k_reduce_sum(lp_kctx *k) {
+    return reduce_common(k, R_SUM);
+}
+int lp_k_reduce_mean(lp_kctx *k) {
+    return reduce_common(k, R_MEAN);
+}
+int lp_k_reduce_max(lp_kctx *k) {
+    return reduce_common(k, R_MAX);
+}
+int lp_k_reduce_min(lp_kctx *k) {
+    return reduce_common(k, R_MIN);
+}
+int lp_k_reduce_prod(lp_kctx *k) {
+    return reduce_common(k, R_PROD);
+}
+int lp_k_reduce_l1(lp_kctx *k) {
+    return reduce_common(k, R_L1);
+}
+int lp_k_reduce_l2(lp_kctx *k) {
+    return reduce_common(k, R_L2);
+}
+int lp_k_reduce_log_sum(lp_kctx *k) {
+    return reduce_common(k, R_LOGSUM);
+}
+int lp_k_reduce_log_sum_exp(lp_kctx *k) {
+    return reduce_common(k, R_LOGSUMEXP);
+}
+int lp_k_reduce_sum_square(lp_kctx *k) {
+    return reduce_common(k, R_SUMSQ);
+}
 
 /* ---- ArgMax / ArgMin ---- */
 
@@ -369,8 +528,10 @@ static int arg_common(lp_kctx *k, bool want_max) {
     for (int d = 0; d < x->rank; d++) {
         if (d < axis) outer *= x->dims[d];
         if (d > axis) inner *= x->dims[d];
-        if (d != axis) dims[r++] = x->dims[d];
-        else if (keep) dims[r++] = 1;
+        if (d != axis)
+            dims[r++] = x->dims[d];
+        else if (keep)
+            dims[r++] = 1;
     }
     lp_tensor *y = lp_out(k, 0, LP_INT64, r, dims);
     if (!y) return LP_EFAIL;
@@ -393,8 +554,12 @@ static int arg_common(lp_kctx *k, bool want_max) {
     return LP_OK;
 }
 
-int lp_k_arg_max(lp_kctx *k) { return arg_common(k, true); }
-int lp_k_arg_min(lp_kctx *k) { return arg_common(k, false); }
+int lp_k_arg_max(lp_kctx *k) {
+    return arg_common(k, true);
+}
+int lp_k_arg_min(lp_kctx *k) {
+    return arg_common(k, false);
+}
 
 /* ---- CumSum / CumProd ---- */
 
@@ -420,7 +585,8 @@ int lp_k_arg_min(lp_kctx *k) { return arg_common(k, false); }
 static int cum_common(lp_kctx *k, bool prod) {
     const lp_tensor *x = lp_in(k, 0), *at = lp_in(k, 1);
     if (!x || !at) return lp_kbad(k, "inputs x and axis are required");
-    if (at->numel != 1 || !lp_dtype_is_int(at->dtype)) return lp_kbad(k, "axis must be an integer scalar");
+    if (at->numel != 1 || !lp_dtype_is_int(at->dtype))
+        return lp_kbad(k, "axis must be an integer scalar");
     int64_t a = lp_get_i64(at, 0);
     int axis = lp_norm_axis(a, x->rank);
     if (axis < 0 || x->rank == 0)
@@ -467,5 +633,9 @@ static int cum_common(lp_kctx *k, bool prod) {
     }
 }
 
-int lp_k_cum_sum(lp_kctx *k) { return cum_common(k, false); }
-int lp_k_cum_prod(lp_kctx *k) { return cum_common(k, true); }
+int lp_k_cum_sum(lp_kctx *k) {
+    return cum_common(k, false);
+}
+int lp_k_cum_prod(lp_kctx *k) {
+    return cum_common(k, true);
+}

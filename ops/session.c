@@ -441,6 +441,8 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
             s->profile[i].total_ms += now_ms() - t0;
             s->profile[i].calls++;
         }
+        if (s->opts.on_node && p == s->main && !st->skip && rc == LP_OK)
+            s->opts.on_node(s->opts.on_node_ctx, st->node, st->out, st->n_out);
         for (int f = 0; f < st->n_frees; f++) lp_frame_release(s, &p->frame.vals[st->frees[f]]);
     }
     if (rc == LP_OK && outs) {

@@ -14,6 +14,10 @@ typedef struct lp_session_opts {
     int threads;  /* 0: leave OpenBLAS's default */
     bool profile; /* time every node */
     bool no_fuse; /* keep the graph as written (no BN folding, no fused activations) */
+    /* Called after every node of the main graph runs (not for folded or
+    ** fused ones), for tracing values; NULL for none. */
+    void (*on_node)(void *ctx, const lp_node *node, lp_rvalue *const *outs, int n_outs);
+    void *on_node_ctx;
 } lp_session_opts;
 
 /* Resolves every node (subgraphs and functions included) to a kernel; a

@@ -37,7 +37,8 @@ int lp_k_reshape(lp_kctx *k) {
         int cnt;
         const int64_t *s = lp_attr_ints(k->node, "shape", &cnt);
         if (!s) return lp_kbad(k, "attribute 'shape' is missing");
-        if (cnt > LP_MAX_RANK) return lp_kbad(k, "shape has %d values, beyond rank %d", cnt, LP_MAX_RANK);
+        if (cnt > LP_MAX_RANK)
+            return lp_kbad(k, "shape has %d values, beyond rank %d", cnt, LP_MAX_RANK);
         memcpy(shape, s, (size_t)cnt * sizeof *s);
         n = cnt;
     } else {
@@ -107,8 +108,10 @@ static int read_axes(lp_kctx *k, int64_t *axes, int *n, bool *given) {
         *given = true;
         return LP_OK;
     }
-    *given = lp_in(k, 1) != NULL;
-    return lp_input_ints(k, 1, "axes", axes, LP_MAX_RANK, n);
+    int rc = lp_input_ints(k, 1, "axes", axes, LP_MAX_RANK, n);
+    /* an empty axes input counts as none given, as onnxruntime reads it */
+    *given = *n > 0;
+    return rc;
 }
 
 int lp_k_squeeze(lp_kctx *k) {
@@ -145,7 +148,7 @@ int lp_k_unsqueeze(lp_kctx *k) {
     bool given;
     int rc = read_axes(k, axes, &n, &given);
     if (rc) return rc;
-    if (!given) return lp_kbad(k, "axes are missing");
+    if (!given && k->opset < 13) return lp_kbad(k, "axes are missing");
     int r = x->rank + n;
     if (r > LP_MAX_RANK) return lp_kbad(k, "the result would have rank %d", r);
     rc = lp_norm_axes(k, axes, n, r, "axes");
@@ -199,7 +202,8 @@ int lp_k_expand(lp_kctx *k) {
     if (rc) return rc;
     shape.rank = n;
     for (int i = 0; i < n; i++)
-        if (shape.dims[i] < 0) return lp_kbad(k, "shape value %lld is negative", (long long)shape.dims[i]);
+        if (shape.dims[i] < 0)
+            return lp_kbad(k, "shape value %lld is negative", (long long)shape.dims[i]);
     const lp_tensor *both[2] = {x, &shape};
     int rank;
     int64_t dims[LP_MAX_RANK], sstr[LP_MAX_RANK], dstr[LP_MAX_RANK];
@@ -218,7 +222,8 @@ int lp_k_expand(lp_kctx *k) {
 int lp_k_identity(lp_kctx *k) {
     if (k->n_in < 1 || !k->in[0]) return lp_kbad(k, "input is missing");
     const lp_rvalue *v = k->in[0];
-    if (v->kind == LP_RV_TENSOR && !v->optional_none) return copy_as(k, &v->t, v->t.rank, v->t.dims);
+    if (v->kind == LP_RV_TENSOR && !v->optional_none)
+        return copy_as(k, &v->t, v->t.rank, v->t.dims);
     /* sequences, maps and optionals are copied whole */
     return lp_rvalue_copy(lp_out_value(k, 0), v, k->err);
 }
@@ -304,11 +309,14 @@ int lp_k_constant_of_shape(lp_kctx *k) {
     for (int i = 0; i < n; i++)
         if (dims[i] < 0) return lp_kbad(k, "shape value %lld is negative", (long long)dims[i]);
     const lp_tensor *v = lp_attr_tensor(k->node, "value");
-    if (v && v->numel != 1) return lp_kbad(k, "'value' has %lld elements, not 1", (long long)v->numel);
+    if (v && v->numel != 1)
+        return lp_kbad(k, "'value' has %lld elements, not 1", (long long)v->numel);
     lp_tensor *y = lp_out(k, 0, v ? v->dtype : LP_FLOAT, n, dims);
     if (!y) return LP_EFAIL;
-    if (v) lp_fill_elems(y, 0, v->data, y->numel);
-    else lp_zero_elems(y, 0, y->numel);
+    if (v)
+        lp_fill_elems(y, 0, v->data, y->numel);
+    else
+        lp_zero_elems(y, 0, y->numel);
     return LP_OK;
 }
 
@@ -336,10 +344,17 @@ int lp_k_range(lp_kctx *k) {
         for (int64_t i = 0; i < n; i++) {
             int64_t v = (int64_t)((uint64_t)s + (uint64_t)i * (uint64_t)d);
             switch (dt) {
-            case LP_INT64: ((int64_t *)y->data)[i] = v; break;
-            case LP_INT32: ((int32_t *)y->data)[i] = (int32_t)v; break;
-            case LP_INT16: ((int16_t *)y->data)[i] = (int16_t)v; break;
-            default: lp_store_f64(dt, y->data, (size_t)i, (double)v);
+            case LP_INT64:
+                ((int64_t *)y->data)[i] = v;
+                break;
+            case LP_INT32:
+                ((int32_t *)y->data)[i] = (int32_t)v;
+                break;
+            case LP_INT16:
+                ((int16_t *)y->data)[i] = (int16_t)v;
+                break;
+            default:
+                lp_store_f64(dt, y->data, (size_t)i, (double)v);
             }
         }
         return LP_OK;
@@ -398,7 +413,8 @@ int lp_k_trilu(lp_kctx *k) {
     int64_t off = 0;
     const lp_tensor *kt = lp_in(k, 1);
     if (kt) {
-        if (kt->numel != 1 || !lp_dtype_is_int(kt->dtype)) return lp_kbad(k, "k must be an integer scalar");
+        if (kt->numel != 1 || !lp_dtype_is_int(kt->dtype))
+            return lp_kbad(k, "k must be an integer scalar");
         off = lp_get_i64(kt, 0);
     }
     bool upper = lp_attr_int(k->node, "upper", 1) != 0;
@@ -440,7 +456,8 @@ int lp_k_depth_to_space(lp_kctx *k) {
     int rc = block_args(k, &x, &b);
     if (rc) return rc;
     int64_t N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3];
-    if (C % (b * b)) return lp_kbad(k, "channels %lld are not a multiple of blocksize^2", (long long)C);
+    if (C % (b * b))
+        return lp_kbad(k, "channels %lld are not a multiple of blocksize^2", (long long)C);
     bool crd = !strcmp(lp_attr_string(k->node, "mode", "DCR"), "CRD");
     int64_t c = C / (b * b);
     int64_t out[4] = {N, c, H * b, W * b};
@@ -464,7 +481,8 @@ int lp_k_space_to_depth(lp_kctx *k) {
     int rc = block_args(k, &x, &b);
     if (rc) return rc;
     int64_t N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3];
-    if (H % b || W % b) return lp_kbad(k, "height and width must be multiples of blocksize %lld", (long long)b);
+    if (H % b || W % b)
+        return lp_kbad(k, "height and width must be multiples of blocksize %lld", (long long)b);
     int64_t out[4] = {N, C * b * b, H / b, W / b};
     lp_tensor *y = lp_out(k, 0, x->dtype, 4, out);
     if (!y) return LP_EFAIL;

@@ -44,11 +44,14 @@ int lp_k_slice(lp_kctx *k) {
         const int64_t *e = lp_attr_ints(k->node, "ends", &ne);
         const int64_t *a = lp_attr_ints(k->node, "axes", &na);
         if (!s || !e) return lp_kbad(k, "attributes starts and ends are required");
-        if (ns > LP_MAX_RANK || ne > LP_MAX_RANK || na > LP_MAX_RANK) return lp_kbad(k, "too many axes");
+        if (ns > LP_MAX_RANK || ne > LP_MAX_RANK || na > LP_MAX_RANK)
+            return lp_kbad(k, "too many axes");
         memcpy(starts, s, (size_t)ns * sizeof *s);
         memcpy(ends, e, (size_t)ne * sizeof *e);
-        if (a) memcpy(axes, a, (size_t)na * sizeof *a);
-        else na = -1;
+        if (a)
+            memcpy(axes, a, (size_t)na * sizeof *a);
+        else
+            na = -1;
     } else {
         if (!lp_in(k, 1) || !lp_in(k, 2)) return lp_kbad(k, "starts and ends are required");
         int rc = lp_input_ints(k, 1, "starts", starts, LP_MAX_RANK, &ns);
@@ -131,19 +134,35 @@ int lp_k_gather(lp_kctx *k) {
     int64_t n = x->dims[axis], outer = 1, inner = 1;
     for (int d = 0; d < axis; d++) outer *= x->dims[d];
     for (int d = axis + 1; d < x->rank; d++) inner *= x->dims[d];
-    for (int64_t j = 0; j < ind->numel; j++) {
-        int64_t i = 0;
-        if ((rc = fix_index(k, lp_get_i64(ind, j), n, "indices", j, &i))) return rc;
+    int64_t m = ind->numel;
+    int64_t *at = lp_scratch(k, (size_t)(m + 1) * sizeof *at); /* checked, non-negative */
+    if (!at) return lp_kfail(k, "out of memory");
+    for (int64_t j = 0; j < m; j++) {
+        int64_t v = ind->dtype == LP_INT64 ? ((const int64_t *)ind->data)[j]
+                                           : ((const int32_t *)ind->data)[j];
+        if ((rc = fix_index(k, v, n, "indices", j, &at[j]))) return rc;
     }
     lp_tensor *y = lp_out(k, 0, x->dtype, rank, dims);
     if (!y) return LP_EFAIL;
-    int64_t m = ind->numel;
-    for (int64_t o = 0; o < outer; o++)
-        for (int64_t j = 0; j < m; j++) {
-            int64_t i = lp_get_i64(ind, j);
-            if (i < 0) i += n;
-            lp_copy_elems(y, (o * m + j) * inner, x, (o * n + i) * inner, inner);
+    size_t esz = lp_dtype_size(x->dtype);
+    if (inner == 1 && x->dtype != LP_STRING && (esz == 4 || esz == 8)) {
+        /* one element per index: a typed loop, not a call per element */
+        for (int64_t o = 0; o < outer; o++) {
+            if (esz == 4) {
+                const uint32_t *src = (const uint32_t *)x->data + o * n;
+                uint32_t *dst = (uint32_t *)y->data + o * m;
+                for (int64_t j = 0; j < m; j++) dst[j] = src[at[j]];
+            } else {
+                const uint64_t *src = (const uint64_t *)x->data + o * n;
+                uint64_t *dst = (uint64_t *)y->data + o * m;
+                for (int64_t j = 0; j < m; j++) dst[j] = src[at[j]];
+            }
         }
+        return LP_OK;
+    }
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < m; j++)
+            lp_copy_elems(y, (o * m + j) * inner, x, (o * n + at[j]) * inner, inner);
     return LP_OK;
 }
 
@@ -243,7 +262,8 @@ int lp_k_gather_nd(lp_kctx *k) {
     if (b < 0 || b >= x->rank || b >= ind->rank)
         return lp_kbad(k, "batch_dims %lld is out of range", (long long)b);
     if (q < 1 || b + q > x->rank)
-        return lp_kbad(k, "index tuples of length %lld do not fit data of rank %d", (long long)q, x->rank);
+        return lp_kbad(k, "index tuples of length %lld do not fit data of rank %d", (long long)q,
+                       x->rank);
     for (int d = 0; d < b; d++)
         if (x->dims[d] != ind->dims[d]) return lp_kbad(k, "batch dimension %d differs", d);
     int64_t dims[LP_MAX_RANK];
@@ -271,7 +291,8 @@ int lp_k_gather_nd(lp_kctx *k) {
     }
     lp_tensor *y = rc ? NULL : lp_out(k, 0, x->dtype, r, dims);
     if (!rc && !y) rc = LP_EFAIL;
-    for (int64_t t = 0; !rc && t < batches * per; t++) lp_copy_elems(y, t * slice, x, off[t], slice);
+    for (int64_t t = 0; !rc && t < batches * per; t++)
+        lp_copy_elems(y, t * slice, x, off[t], slice);
     free(off);
     return rc;
 }
@@ -287,7 +308,8 @@ int lp_k_scatter_nd(lp_kctx *k) {
     if (upd->dtype != x->dtype) return lp_kbad(k, "updates have a different type than the data");
     if (ind->rank < 1) return lp_kbad(k, "indices must have rank 1 or more");
     int64_t q = ind->dims[ind->rank - 1];
-    if (q > x->rank) return lp_kbad(k, "index tuples of length %lld exceed rank %d", (long long)q, x->rank);
+    if (q > x->rank)
+        return lp_kbad(k, "index tuples of length %lld exceed rank %d", (long long)q, x->rank);
     /* updates: indices.shape[:-1] + data.shape[q:] */
     bool ok = upd->rank == ind->rank - 1 + x->rank - q;
     for (int d = 0; ok && d < ind->rank - 1; d++) ok = upd->dims[d] == ind->dims[d];
@@ -312,9 +334,11 @@ int lp_k_scatter_nd(lp_kctx *k) {
     if (!rc) {
         lp_copy_elems(y, 0, x, 0, x->numel);
         for (int64_t t = 0; t < n; t++) {
-            if (c == LP_COMB_NONE) lp_copy_elems(y, off[t], upd, t * slice, slice);
+            if (c == LP_COMB_NONE)
+                lp_copy_elems(y, off[t], upd, t * slice, slice);
             else
-                for (int64_t e = 0; e < slice; e++) lp_combine_elem(c, y, off[t] + e, upd, t * slice + e);
+                for (int64_t e = 0; e < slice; e++)
+                    lp_combine_elem(c, y, off[t] + e, upd, t * slice + e);
         }
     }
     free(off);
@@ -330,10 +354,12 @@ int lp_k_tensor_scatter(lp_kctx *k) {
     int r = past->rank;
     int64_t a = lp_attr_int(k->node, "axis", -2);
     int axis = lp_norm_axis(a, r);
-    if (axis <= 0) return lp_kbad(k, "axis %lld must name a dimension other than the batch", (long long)a);
+    if (axis <= 0)
+        return lp_kbad(k, "axis %lld must name a dimension other than the batch", (long long)a);
     const char *ms = lp_attr_string(k->node, "mode", "linear");
     bool circular = !strcmp(ms, "circular");
-    if (!circular && strcmp(ms, "linear")) return lp_kbad(k, "mode '%s' is not linear or circular", ms);
+    if (!circular && strcmp(ms, "linear"))
+        return lp_kbad(k, "mode '%s' is not linear or circular", ms);
     if (upd->dtype != past->dtype || upd->rank != r)
         return lp_kbad(k, "update must have the cache's type and rank");
     for (int d = 0; d < r; d++)
@@ -349,8 +375,8 @@ int lp_k_tensor_scatter(lp_kctx *k) {
     for (int64_t bi = 0; wi && bi < batch; bi++) {
         int64_t w = lp_get_i64(wi, bi);
         if (w < 0 || (!circular && w + len > maxlen))
-            return lp_kbad(k, "write index %lld for batch %lld does not fit the cache", (long long)w,
-                           (long long)bi);
+            return lp_kbad(k, "write index %lld for batch %lld does not fit the cache",
+                           (long long)w, (long long)bi);
     }
     lp_tensor *y = lp_out(k, 0, past->dtype, r, past->dims);
     if (!y) return LP_EFAIL;
@@ -418,7 +444,8 @@ int lp_k_one_hot(lp_kctx *k) {
     if (vals->numel != 2) return lp_kbad(k, "values must hold two values [off, on]");
     if (!lp_dtype_is_numeric(ind->dtype)) return lp_kbad(k, "indices must be numeric");
     int64_t depth = lp_get_i64(dep, 0);
-    if (depth < 1 || depth > ((int64_t)1 << 32)) return lp_kbad(k, "depth %lld is out of range", (long long)depth);
+    if (depth < 1 || depth > ((int64_t)1 << 32))
+        return lp_kbad(k, "depth %lld is out of range", (long long)depth);
     int r = ind->rank + 1;
     if (r > LP_MAX_RANK) return lp_kbad(k, "the result would have rank %d", r);
     int64_t a = lp_attr_int(k->node, "axis", -1);

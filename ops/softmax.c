@@ -17,7 +17,7 @@ typedef enum { SM_SOFT, SM_LOG, SM_HARD } sm_kind;
 ** Columns are processed side by side (row by row through memory), with the
 ** running max and sum of each column in `tmp` (2 * inner values). */
 #define SOFTMAX_BLOCK(T, EXP, LOG)                                                                 \
-    static void block_##T(const T *x, T *y, int64_t n, int64_t inner, sm_kind kind, T *tmp) {   \
+    static void block_##T(const T *x, T *y, int64_t n, int64_t inner, sm_kind kind, T *tmp) {      \
         T *mx = tmp, *sum = tmp + inner;                                                           \
         for (int64_t i = 0; i < inner; i++) {                                                      \
             mx[i] = x[i];                                                                          \
@@ -63,9 +63,12 @@ static int softmax_common(lp_kctx *k, sm_kind kind) {
         return lp_kbad(k, "axis %lld is out of range for rank %d", (long long)a, r);
     int64_t outer = 1, n = 1, inner = 1;
     for (int d = 0; d < r; d++) {
-        if (d < axis) outer *= x->dims[d];
-        else if (d == axis || coerce) n *= x->dims[d];
-        else inner *= x->dims[d];
+        if (d < axis)
+            outer *= x->dims[d];
+        else if (d == axis || coerce)
+            n *= x->dims[d];
+        else
+            inner *= x->dims[d];
     }
     lp_tensor *y = lp_out(k, 0, x->dtype, r, x->dims);
     if (!y) return LP_EFAIL;
@@ -89,7 +92,8 @@ static int softmax_common(lp_kctx *k, sm_kind kind) {
     size_t esz = lp_dtype_size(x->dtype);
     bool wide = x->dtype == LP_DOUBLE, narrow = x->dtype != LP_FLOAT && !wide;
     /* scratch: a column max and sum, and for half types a float copy of the block in and out */
-    size_t need = (size_t)(2 * inner + (narrow ? 2 * blk : 0)) * (wide ? sizeof(double) : sizeof(float));
+    size_t need =
+        (size_t)(2 * inner + (narrow ? 2 * blk : 0)) * (wide ? sizeof(double) : sizeof(float));
     void *tmp = lp_scratch(k, need);
     if (!tmp) return lp_kfail(k, "out of memory");
     for (int64_t o = 0; o < outer; o++) {
@@ -109,6 +113,12 @@ static int softmax_common(lp_kctx *k, sm_kind kind) {
     return LP_OK;
 }
 
-int lp_k_softmax(lp_kctx *k) { return softmax_common(k, SM_SOFT); }
-int lp_k_log_softmax(lp_kctx *k) { return softmax_common(k, SM_LOG); }
-int lp_k_hardmax(lp_kctx *k) { return softmax_common(k, SM_HARD); }
+int lp_k_softmax(lp_kctx *k) {
+    return softmax_common(k, SM_SOFT);
+}
+int lp_k_log_softmax(lp_kctx *k) {
+    return softmax_common(k, SM_LOG);
+}
+int lp_k_hardmax(lp_kctx *k) {
+    return softmax_common(k, SM_HARD);
+}

@@ -26,8 +26,8 @@ typedef struct tk_item {
     static int name(const void *pa, const void *pb) {                                              \
         const tk_item *a = pa, *b = pb;                                                            \
         int c = (a->v.field > b->v.field) - (a->v.field < b->v.field);                             \
-        if (c == 0 && a->v.field != b->v.field) /* NaN */                                         \
-            c = (int)isnan((double)a->v.field) - (int)isnan((double)b->v.field);                    \
+        if (c == 0 && a->v.field != b->v.field) /* NaN */                                          \
+            c = (int)isnan((double)a->v.field) - (int)isnan((double)b->v.field);                   \
         if (desc) c = -c;                                                                          \
         if (c) return c;                                                                           \
         return (a->idx > b->idx) - (a->idx < b->idx);                                              \
@@ -38,6 +38,37 @@ TK_CMP(cmp_s_asc, s, 0)
 TK_CMP(cmp_s_desc, s, 1)
 TK_CMP(cmp_u_asc, u, 0)
 TK_CMP(cmp_u_desc, u, 1)
+
+typedef int (*tk_cmp_fn)(const void *, const void *);
+
+static void sift_down(tk_item *h, int64_t n, int64_t i, tk_cmp_fn cmp) {
+    for (;;) {
+        int64_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && cmp(&h[l], &h[w]) > 0) w = l;
+        if (r < n && cmp(&h[r], &h[w]) > 0) w = r;
+        if (w == i) return;
+        tk_item t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
+/* Puts the best kk of n items first, in order: a heap of the kept ones with
+** the worst at the root when kk is small, a full sort otherwise. */
+static void select_best(tk_item *items, int64_t n, int64_t kk, tk_cmp_fn cmp) {
+    if (kk * 4 >= n) {
+        qsort(items, (size_t)n, sizeof *items, cmp);
+        return;
+    }
+    for (int64_t i = kk / 2 - 1; i >= 0; i--) sift_down(items, kk, i, cmp);
+    for (int64_t j = kk; j < n; j++)
+        if (cmp(&items[j], &items[0]) < 0) {
+            items[0] = items[j];
+            sift_down(items, kk, 0, cmp);
+        }
+    qsort(items, (size_t)kk, sizeof *items, cmp);
+}
 
 int lp_k_top_k(lp_kctx *k) {
     const lp_tensor *x = lp_in(k, 0);
@@ -59,49 +90,47 @@ int lp_k_top_k(lp_kctx *k) {
         return lp_kbad(k, "axis %lld is out of range for rank %d", (long long)a, x->rank);
     int64_t n = x->dims[axis];
     if (kk < 0 || kk > n)
-        return lp_kbad(k, "k = %lld is outside [0, %lld] for axis %d", (long long)kk, (long long)n, axis);
+        return lp_kbad(k, "k = %lld is outside [0, %lld] for axis %d", (long long)kk, (long long)n,
+                       axis);
     bool largest = k->opset < 11 || lp_attr_int(k->node, "largest", 1) != 0;
     int64_t dims[LP_MAX_RANK], outer = 1, inner = 1;
     memcpy(dims, x->dims, sizeof dims);
     dims[axis] = kk;
     for (int d = 0; d < axis; d++) outer *= x->dims[d];
     for (int d = axis + 1; d < x->rank; d++) inner *= x->dims[d];
-    lp_tensor *vals = lp_out(k, 0, x->dtype, x->rank, dims);
-    if (!vals) return LP_EFAIL;
-    lp_tensor *inds = lp_out(k, 1, LP_INT64, x->rank, dims);
-    if (!inds) return LP_EFAIL;
-    if (kk == 0 || vals->numel == 0) return LP_OK;
+    /* omitted outputs share one dummy: only wanted ones are made and written */
+    lp_tensor *vals = NULL, *inds = NULL;
+    if (lp_out_wanted(k, 0) && !(vals = lp_out(k, 0, x->dtype, x->rank, dims))) return LP_EFAIL;
+    if (lp_out_wanted(k, 1) && !(inds = lp_out(k, 1, LP_INT64, x->rank, dims))) return LP_EFAIL;
+    if (kk == 0 || lp_shape_numel(x->rank, dims) == 0 || (!vals && !inds)) return LP_OK;
 
     int which = x->dtype == LP_INT64 ? 1 : x->dtype == LP_UINT64 ? 2 : 0;
-    int (*cmp)(const void *, const void *) =
-        which == 1 ? (largest ? cmp_s_desc : cmp_s_asc)
-        : which == 2 ? (largest ? cmp_u_desc : cmp_u_asc)
-                     : (largest ? cmp_f_desc : cmp_f_asc);
+    tk_cmp_fn cmp = which == 1   ? (largest ? cmp_s_desc : cmp_s_asc)
+                    : which == 2 ? (largest ? cmp_u_desc : cmp_u_asc)
+                                 : (largest ? cmp_f_desc : cmp_f_asc);
     tk_item *items = lp_scratch(k, (size_t)n * sizeof *items);
     if (!items) return lp_kfail(k, "out of memory");
-    int64_t *out_i = inds->data;
+    int64_t *out_i = inds ? inds->data : NULL;
     for (int64_t o = 0; o < outer; o++)
         for (int64_t i = 0; i < inner; i++) {
             int64_t base = o * n * inner + i;
             for (int64_t j = 0; j < n; j++) {
                 int64_t p = base + j * inner;
-                if (which == 1) items[j].v.s = ((const int64_t *)x->data)[p];
-                else if (which == 2) items[j].v.u = ((const uint64_t *)x->data)[p];
-                else items[j].v.f = lp_get_f64(x, p);
+                if (x->dtype == LP_FLOAT)
+                    items[j].v.f = ((const float *)x->data)[p];
+                else if (which == 1)
+                    items[j].v.s = ((const int64_t *)x->data)[p];
+                else if (which == 2)
+                    items[j].v.u = ((const uint64_t *)x->data)[p];
+                else
+                    items[j].v.f = lp_get_f64(x, p);
                 items[j].idx = j;
             }
-            if (kk == 1) {
-                int64_t best = 0;
-                for (int64_t j = 1; j < n; j++)
-                    if (cmp(&items[j], &items[best]) < 0) best = j;
-                items[0] = items[best];
-            } else {
-                qsort(items, (size_t)n, sizeof *items, cmp);
-            }
+            select_best(items, n, kk, cmp);
             int64_t obase = o * kk * inner + i;
             for (int64_t j = 0; j < kk; j++) {
-                lp_copy_elems(vals, obase + j * inner, x, base + items[j].idx * inner, 1);
-                out_i[obase + j * inner] = items[j].idx;
+                if (vals) lp_copy_elems(vals, obase + j * inner, x, base + items[j].idx * inner, 1);
+                if (inds) out_i[obase + j * inner] = items[j].idx;
             }
         }
     return LP_OK;
@@ -188,19 +217,20 @@ int lp_k_unique(lp_kctx *k) {
     } else {
         dims[0] = u;
     }
-    lp_tensor *y = lp_out(k, 0, x->dtype, r, dims);
-    lp_tensor *yi = y ? lp_out(k, 1, LP_INT64, 1, &u) : NULL;
-    lp_tensor *yinv = yi ? lp_out(k, 2, LP_INT64, 1, &n) : NULL;
-    lp_tensor *ycnt = yinv ? lp_out(k, 3, LP_INT64, 1, &u) : NULL;
-    if (!ycnt) rc = LP_EFAIL;
+    /* omitted outputs share one dummy: only wanted ones are made and written */
+    lp_tensor *y = NULL, *yi = NULL, *yinv = NULL, *ycnt = NULL;
+    if (lp_out_wanted(k, 0) && !(y = lp_out(k, 0, x->dtype, r, dims))) rc = LP_EFAIL;
+    if (!rc && lp_out_wanted(k, 1) && !(yi = lp_out(k, 1, LP_INT64, 1, &u))) rc = LP_EFAIL;
+    if (!rc && lp_out_wanted(k, 2) && !(yinv = lp_out(k, 2, LP_INT64, 1, &n))) rc = LP_EFAIL;
+    if (!rc && lp_out_wanted(k, 3) && !(ycnt = lp_out(k, 3, LP_INT64, 1, &u))) rc = LP_EFAIL;
     for (int64_t p = 0; !rc && p < u; p++) {
         int64_t g = ids[p];
-        for (int64_t o = 0; o < c.outer; o++)
+        for (int64_t o = 0; y && o < c.outer; o++)
             lp_copy_elems(y, (o * u + p) * c.inner, x, (o * n + first[g]) * c.inner, c.inner);
-        ((int64_t *)yi->data)[p] = first[g];
-        ((int64_t *)ycnt->data)[p] = count[g];
+        if (yi) ((int64_t *)yi->data)[p] = first[g];
+        if (ycnt) ((int64_t *)ycnt->data)[p] = count[g];
     }
-    for (int64_t i = 0; !rc && i < n; i++) ((int64_t *)yinv->data)[i] = rank[group[i]];
+    for (int64_t i = 0; !rc && yinv && i < n; i++) ((int64_t *)yinv->data)[i] = rank[group[i]];
     free(rank);
     free(buf);
     return rc;

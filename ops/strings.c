@@ -323,7 +323,10 @@ static int escape_char(char c) {
 ** newline, as in RE2), (?:...) groups, a leading (?i), and lazy
 ** quantifiers (the same as greedy ones for a full match). Refused: other
 ** (?...) groups, \p{..} classes, \x and octal escapes, backreferences.
-** POSIX matching is leftmost-longest, which a full match does not notice. */
+** POSIX matching is leftmost-longest, which a full match does not notice.
+** Matching runs in the C.UTF-8 locale, so `.` and [...] take whole code
+** points; unlike RE2, a string with invalid UTF-8 fails where the bad byte
+** would have to match. */
 static int to_posix(const char *p, lp_buf *out, int *flags, char *why, size_t why_n) {
     *flags = REG_EXTENDED | REG_NOSUB;
     if (!strncmp(p, "(?i)", 4)) {

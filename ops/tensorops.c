@@ -78,33 +78,90 @@ void lp_contig_strides(int rank, const int64_t *dims, int64_t *strides) {
         for (int64_t i = 0; i < n; i++) d_[i * ds] = s_[i * ss];                                   \
     } while (0)
 
+#define FILL_LOOP(T)                                                                               \
+    do {                                                                                           \
+        T v_, *d_ = (T *)dp;                                                                       \
+        memcpy(&v_, sp, sizeof v_);                                                                \
+        for (int64_t i = 0; i < n; i++) d_[i] = v_;                                                \
+    } while (0)
+
 static void copy_run(char *dp, int64_t ds, const char *sp, int64_t ss, int64_t n, size_t esz) {
     if (ds == 1 && ss == 1) {
         memcpy(dp, sp, (size_t)n * esz);
         return;
     }
+    if (ds == 1 && ss == 0) { /* a broadcast: one value repeated */
+        switch (esz) {
+        case 1:
+            memset(dp, *sp, (size_t)n);
+            return;
+        case 2:
+            FILL_LOOP(uint16_t);
+            return;
+        case 4:
+            FILL_LOOP(uint32_t);
+            return;
+        case 8:
+            FILL_LOOP(uint64_t);
+            return;
+        default:
+            break;
+        }
+    }
     switch (esz) {
-    case 1: RUN_LOOP(uint8_t); break;
-    case 2: RUN_LOOP(uint16_t); break;
-    case 4: RUN_LOOP(uint32_t); break;
-    case 8: RUN_LOOP(uint64_t); break;
+    case 1:
+        RUN_LOOP(uint8_t);
+        break;
+    case 2:
+        RUN_LOOP(uint16_t);
+        break;
+    case 4:
+        RUN_LOOP(uint32_t);
+        break;
+    case 8:
+        RUN_LOOP(uint64_t);
+        break;
     default:
         for (int64_t i = 0; i < n; i++)
             memcpy(dp + i * ds * (int64_t)esz, sp + i * ss * (int64_t)esz, esz);
     }
 }
 
-/* Two axes walked in 32x32 tiles: a has source stride 1, b has destination stride 1. */
+/* Two axes walked in tiles: a has source stride 1, b has destination stride 1,
+** so both sides touch few cache lines per tile. */
+#define TILE_LOOP(T)                                                                               \
+    do {                                                                                           \
+        T *d_ = (T *)dp;                                                                           \
+        const T *s_ = (const T *)sp;                                                               \
+        for (int64_t a = a0; a < a1; a++)                                                          \
+            for (int64_t b = b0; b < b1; b++) d_[a * dsa + b] = s_[a + b * ssb];                   \
+    } while (0)
+
 static void copy_tiles(char *dp, const char *sp, int64_t na, int64_t dsa, int64_t nb, int64_t ssb,
                        size_t esz) {
-    enum { TILE = 32 };
+    enum { TILE = 64 };
     for (int64_t a0 = 0; a0 < na; a0 += TILE) {
         int64_t a1 = a0 + TILE < na ? a0 + TILE : na;
         for (int64_t b0 = 0; b0 < nb; b0 += TILE) {
             int64_t b1 = b0 + TILE < nb ? b0 + TILE : nb;
-            for (int64_t a = a0; a < a1; a++)
-                copy_run(dp + (a * dsa + b0) * (int64_t)esz, 1, sp + (a + b0 * ssb) * (int64_t)esz,
-                         ssb, b1 - b0, esz);
+            switch (esz) {
+            case 1:
+                TILE_LOOP(uint8_t);
+                break;
+            case 2:
+                TILE_LOOP(uint16_t);
+                break;
+            case 4:
+                TILE_LOOP(uint32_t);
+                break;
+            case 8:
+                TILE_LOOP(uint64_t);
+                break;
+            default:
+                for (int64_t a = a0; a < a1; a++)
+                    copy_run(dp + (a * dsa + b0) * (int64_t)esz, 1,
+                             sp + (a + b0 * ssb) * (int64_t)esz, ssb, b1 - b0, esz);
+            }
         }
     }
 }
@@ -162,8 +219,8 @@ void lp_strided_copy(lp_tensor *dst, int64_t doff, const int64_t *dstr, const lp
             for (int64_t i = 0; i < n[r - 1]; i++)
                 set_str(&d[dpos + i * ds[r - 1]], s[spos + i * ss[r - 1]]);
         } else if (tiled >= 0) {
-            copy_tiles(dbase + dpos * (int64_t)esz, sbase + spos * (int64_t)esz, n[r - 2], ds[r - 2],
-                       n[r - 1], ss[r - 1], esz);
+            copy_tiles(dbase + dpos * (int64_t)esz, sbase + spos * (int64_t)esz, n[r - 2],
+                       ds[r - 2], n[r - 1], ss[r - 1], esz);
         } else {
             copy_run(dbase + dpos * (int64_t)esz, ds[r - 1], sbase + spos * (int64_t)esz, ss[r - 1],
                      n[r - 1], esz);
@@ -203,8 +260,8 @@ int lp_input_ints(lp_kctx *k, int i, const char *what, int64_t *out, int max, in
         return lp_kbad(k, "%s must be int64 or int32, not %s", what, lp_dtype_name(t->dtype));
     if (t->rank > 1) return lp_kbad(k, "%s must be 1-D, not rank %d", what, t->rank);
     if (t->numel > max)
-        return lp_kbad(k, "%s has %lld values, more than the %d allowed", what,
-                       (long long)t->numel, max);
+        return lp_kbad(k, "%s has %lld values, more than the %d allowed", what, (long long)t->numel,
+                       max);
     for (int64_t j = 0; j < t->numel; j++) out[j] = lp_get_i64(t, j);
     *n = (int)t->numel;
     return LP_OK;
@@ -215,7 +272,8 @@ int lp_norm_axes(lp_kctx *k, int64_t *axes, int n, int rank, const char *what) {
     for (int i = 0; i < n; i++) {
         int64_t a = axes[i];
         if (a < -rank || a >= rank)
-            return lp_kbad(k, "%s value %lld is out of range for rank %d", what, (long long)a, rank);
+            return lp_kbad(k, "%s value %lld is out of range for rank %d", what, (long long)a,
+                           rank);
         if (a < 0) a += rank;
         if (seen & (1u << a)) return lp_kbad(k, "%s repeats axis %lld", what, (long long)a);
         seen |= 1u << a;
@@ -263,7 +321,9 @@ void lp_to_f64(lp_dtype t, const void *src, double *dst, int64_t n) {
 
 void lp_from_f32(lp_dtype t, const float *src, void *dst, int64_t n) {
     switch (t) {
-    case LP_FLOAT: memcpy(dst, src, (size_t)n * sizeof *src); return;
+    case LP_FLOAT:
+        memcpy(dst, src, (size_t)n * sizeof *src);
+        return;
     case LP_DOUBLE:
         for (int64_t i = 0; i < n; i++) ((double *)dst)[i] = src[i];
         return;
@@ -283,7 +343,9 @@ void lp_from_f64(lp_dtype t, const double *src, void *dst, int64_t n) {
     case LP_FLOAT:
         for (int64_t i = 0; i < n; i++) ((float *)dst)[i] = (float)src[i];
         return;
-    case LP_DOUBLE: memcpy(dst, src, (size_t)n * sizeof *src); return;
+    case LP_DOUBLE:
+        memcpy(dst, src, (size_t)n * sizeof *src);
+        return;
     default:
         for (int64_t i = 0; i < n; i++) lp_store_f64(t, dst, (size_t)i, src[i]);
     }
@@ -307,11 +369,20 @@ int lp_combine_attr(lp_kctx *k, lp_combine *out) {
         T *d = (T *)dst->data + di;                                                                \
         T s = ((const T *)src->data)[si];                                                          \
         switch (c) {                                                                               \
-        case LP_COMB_ADD: *d = (T)(*d + s); break;                                                 \
-        case LP_COMB_MUL: *d = (T)(*d * s); break;                                                 \
-        case LP_COMB_MAX: *d = s > *d ? s : *d; break;                                             \
-        case LP_COMB_MIN: *d = s < *d ? s : *d; break;                                             \
-        default: *d = s;                                                                           \
+        case LP_COMB_ADD:                                                                          \
+            *d = (T)(*d + s);                                                                      \
+            break;                                                                                 \
+        case LP_COMB_MUL:                                                                          \
+            *d = (T)(*d * s);                                                                      \
+            break;                                                                                 \
+        case LP_COMB_MAX:                                                                          \
+            *d = s > *d ? s : *d;                                                                  \
+            break;                                                                                 \
+        case LP_COMB_MIN:                                                                          \
+            *d = s < *d ? s : *d;                                                                  \
+            break;                                                                                 \
+        default:                                                                                   \
+            *d = s;                                                                                \
         }                                                                                          \
         return;                                                                                    \
     }
@@ -329,7 +400,10 @@ void lp_combine_elem(lp_combine c, lp_tensor *dst, int64_t di, const lp_tensor *
         return;
     }
     /* integer arithmetic wraps, as numpy's does; unsigned math avoids UB */
-    case LP_INT32: case LP_INT64: case LP_INT8: case LP_INT16:
+    case LP_INT32:
+    case LP_INT64:
+    case LP_INT8:
+    case LP_INT16:
         if (c == LP_COMB_ADD || c == LP_COMB_MUL) {
             int64_t a = lp_load_i64(dst->dtype, dst->data, (size_t)di);
             int64_t b = lp_load_i64(src->dtype, src->data, (size_t)si);
@@ -339,14 +413,18 @@ void lp_combine_elem(lp_combine c, lp_tensor *dst, int64_t di, const lp_tensor *
             return;
         }
         break;
-    default: break;
+    default:
+        break;
     }
     switch (dst->dtype) {
         LP_PLAIN_NUMERIC(COMBINE)
     default: {
         double a = lp_load_f64(dst->dtype, dst->data, (size_t)di);
         double b = lp_load_f64(src->dtype, src->data, (size_t)si);
-        double r = c == LP_COMB_ADD ? a + b : c == LP_COMB_MUL ? a * b : c == LP_COMB_MAX ? fmax(a, b) : fmin(a, b);
+        double r = c == LP_COMB_ADD   ? a + b
+                   : c == LP_COMB_MUL ? a * b
+                   : c == LP_COMB_MAX ? fmax(a, b)
+                                      : fmin(a, b);
         lp_store_f64(dst->dtype, dst->data, (size_t)di, r);
     }
     }

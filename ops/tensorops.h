@@ -65,7 +65,13 @@ void lp_to_f64(lp_dtype t, const void *src, double *dst, int64_t n);
 void lp_from_f64(lp_dtype t, const double *src, void *dst, int64_t n);
 
 /* How two elements combine in Scatter*, as the `reduction` attribute says. */
-typedef enum lp_combine { LP_COMB_NONE, LP_COMB_ADD, LP_COMB_MUL, LP_COMB_MAX, LP_COMB_MIN } lp_combine;
+typedef enum lp_combine {
+    LP_COMB_NONE,
+    LP_COMB_ADD,
+    LP_COMB_MUL,
+    LP_COMB_MAX,
+    LP_COMB_MIN
+} lp_combine;
 /* Parses the `reduction` attribute; fails on an unknown value. */
 int lp_combine_attr(lp_kctx *k, lp_combine *out);
 /* dst[di] = combine(dst[di], src[si]) for numeric tensors of the same dtype. */

@@ -10,7 +10,6 @@
 ** handler below.
 */
 #include "tui/app.h"
-#include "model/shape.h"
 #include "tui/cli.h"
 #include "tui/meta_form.h"
 #include "tui/screen.h"
@@ -88,7 +87,6 @@ void lp_app_error(lp_app *a, const char *fmt, ...) {
     va_start(ap, fmt);
     set_message(a, LP_ROLE_ERROR, fmt, ap);
     va_end(ap);
-    beep();
 }
 
 const char *lp_app_shape(const lp_type *t, char *buf, size_t n) {
@@ -109,6 +107,17 @@ void lp_app_select_node(lp_app *a, lp_graph *g, int node) {
 }
 
 void lp_app_run(lp_app *a, lp_job *job) { lp_worker_submit(a->worker, job); }
+
+static void draw(lp_app *a);
+
+void lp_app_busy_now(lp_app *a, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->busy, sizeof a->busy, fmt, ap);
+    va_end(ap);
+    draw(a);
+    a->busy[0] = 0;
+}
 
 /* ---- overlays ---- */
 
@@ -208,11 +217,20 @@ static void add_help_rows(const lp_binding *keys, const lp_binding *skip, char *
             if (shadowed) continue;
             lp_key_name(q->key, one, sizeof one);
             if (strlen(names) + strlen(one) + 2 >= sizeof names) break;
+            /* Enter, \r and KEY_ENTER share a name: list it once */
+            bool listed = false;
+            for (char *at = names; (at = strstr(at, one)); at += strlen(one))
+                if ((at == names || at[-1] == ' ') && (at[strlen(one)] == ' ' || !at[strlen(one)]))
+                    listed = true;
+            if (listed) continue;
             if (names[0]) strcat(names, " ");
             strcat(names, one);
         }
+        /* pad by columns, not bytes: arrows are several bytes wide */
         char row[256];
-        snprintf(row, sizeof row, "  %-14s %s", names, b->help ? b->help : lp_request_help(b->req));
+        int pad = 14 - lp_text_width(names);
+        snprintf(row, sizeof row, "  %s%*s %s", names, pad > 0 ? pad : 0, "",
+                 b->help ? b->help : lp_request_help(b->req));
         *lines = lp_xrealloc(*lines, (size_t)(*n + 1) * sizeof **lines);
         (*lines)[(*n)++] = lp_xstrdup(row);
     }
@@ -646,6 +664,7 @@ static void draw(lp_app *a) {
 
 typedef struct load_job {
     lp_job job;
+    bool finished;
     const char *path;
     lp_package *pkg;
     lp_counts counts;
@@ -653,18 +672,16 @@ typedef struct load_job {
 
 static void load_run(lp_job *j) {
     load_job *lj = (load_job *)j;
-    lp_job_progress(j, "reading and parsing");
+    lp_job_progress(j, "reading, parsing and inferring shapes");
     j->rc = lp_package_open(lj->path, &lj->pkg, &j->err);
     if (j->rc) return;
-    lp_job_progress(j, "inferring shapes of %d nodes", lj->pkg->model->graph->n_nodes);
-    lp_model_infer_shapes(lj->pkg->model);
-    lp_job_progress(j, "counting parameters and MACs");
+    lp_job_progress(j, "counting the parameters and MACs of %d nodes", lj->pkg->model->graph->n_nodes);
     lp_model_count(lj->pkg->model, &lj->counts);
 }
 
 static void load_done(void *owner, lp_job *j) {
     (void)owner;
-    j->title = NULL; /* marks it finished for the wait loop */
+    ((load_job *)j)->finished = true;
 }
 
 static double now_s(void) {
@@ -687,14 +704,14 @@ static int load_model(lp_worker *w, const char *path, load_job *lj) {
     char stage[256] = "opening";
     static const char spin[] = "|/-\\";
     int k = 0;
-    while (lj->job.title) {
+    while (!lj->finished) {
         struct pollfd p = {.fd = lp_worker_fd(w), .events = POLLIN};
         poll(&p, 1, 100);
         char progress[256] = "";
         lp_worker_pump(w, NULL, progress, sizeof progress);
         if (progress[0]) snprintf(stage, sizeof stage, "%s", progress);
         double dt = now_s() - t0;
-        if (tty && lj->job.title && dt > 0.15) {
+        if (tty && !lj->finished && dt > 0.15) {
             fprintf(stderr, "\r\033[Kloupe: %c opening %s: %s (%.1f s)", spin[k++ % 4], path, stage,
                     dt);
             fflush(stderr);
@@ -743,9 +760,13 @@ static void run_loop(lp_app *a) {
         int n = poll(fds, 2, timeout);
         if (n < 0 && errno != EINTR) break;
         if (fds[1].revents & POLLIN) lp_worker_pump(a->worker, a, a->busy, sizeof a->busy);
-        /* read every key waiting (and a resize, which arrives as a key) */
-        int key;
-        while (!a->quit && (key = getch()) != ERR) handle_key(a, key);
+        /* read every key waiting (and a resize, which arrives as a key); the
+        ** frame is redrawn between keys so sizes a key depends on are current */
+        int key, n_keys = 0;
+        while (!a->quit && (key = getch()) != ERR) {
+            if (n_keys++) draw(a);
+            handle_key(a, key);
+        }
         if (fds[0].revents & (POLLHUP | POLLERR)) break; /* the terminal went away */
     }
 }

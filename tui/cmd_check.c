@@ -34,6 +34,7 @@ typedef struct case_list {
 } case_list;
 
 static double tol_rel = 1e-3, tol_abs = 1e-5;
+static bool no_fuse;
 
 static bool is_dir(const char *p) {
     struct stat st;
@@ -162,7 +163,7 @@ static int run_case(const check_case *c, char *why, size_t n) {
         return 1;
     }
     lp_session *s = NULL;
-    lp_session_opts opts = {.threads = 1};
+    lp_session_opts opts = {.threads = 1, .no_fuse = no_fuse};
     rc = lp_session_create(m, &opts, &s, &err);
     if (rc) {
         snprintf(why, n, "%s", err.msg);
@@ -273,7 +274,8 @@ static void usage(FILE *f) {
                "  --timeout S     seconds per case before it counts as FAIL (default 120)\n"
                "  --rtol X        relative tolerance (default 1e-3)\n"
                "  --atol X        absolute tolerance (default 1e-5)\n"
-               "  -q, --quiet     print only failures and the summary\n");
+               "  -q, --quiet     print only failures and the summary\n"
+               "  --no-fuse       run the graph as written: no constant folding, no fusion\n");
 }
 
 int cmd_check(int argc, char **argv) {
@@ -281,7 +283,8 @@ int cmd_check(int argc, char **argv) {
         {"tsv", required_argument, 0, 't'},  {"jobs", required_argument, 0, 'j'},
         {"timeout", required_argument, 0, 'T'}, {"rtol", required_argument, 0, 'r'},
         {"atol", required_argument, 0, 'a'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+        {"no-fuse", no_argument, 0, 'F'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *tsv = NULL;
     int jobs = 2, quiet = 0;
     double timeout = 120;
@@ -295,6 +298,7 @@ int cmd_check(int argc, char **argv) {
         case 'r': tol_rel = atof(optarg); break;
         case 'a': tol_abs = atof(optarg); break;
         case 'q': quiet = 1; break;
+        case 'F': no_fuse = true; break;
         case 'h': usage(stdout); return 0;
         default: return lp_cli_usage("check", "unknown option");
         }

@@ -29,6 +29,8 @@ static void usage(FILE *f) {
             "  --out DIR          write output K as DIR/output_K.pb (graph output order),\n"
             "                     and the inputs as DIR/input_K.pb: a test_data_set\n"
             "  --values N         how many values to show per output (default 8)\n"
+            "  --no-fuse          run the graph as written: no constant folding, no fusion\n"
+            "  --trace            print every node's outputs (shape, min, max, mean) on stderr\n"
             "  --json             print the result as JSON\n");
 }
 
@@ -36,6 +38,28 @@ static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* --trace: one line per node with its outputs' shapes and statistics. */
+static void trace_node(void *ctx, const lp_node *n, lp_rvalue *const *outs, int n_outs) {
+    (void)ctx;
+    char label[256];
+    fprintf(stderr, "%-32s %-20s", lp_node_label(n, label, sizeof label), n->op_type);
+    for (int i = 0; i < n_outs; i++) {
+        if (!outs[i]) continue;
+        if (outs[i]->kind != LP_RV_TENSOR) {
+            fprintf(stderr, "  (%s)", outs[i]->kind == LP_RV_SEQUENCE ? "sequence" : "value");
+            continue;
+        }
+        const lp_tensor *t = &outs[i]->t;
+        char dims[128];
+        lp_tensor_stats st;
+        lp_tensor_stats_compute(t, &st);
+        fprintf(stderr, "  %s[%s] min %.6g max %.6g mean %.6g", lp_dtype_short(t->dtype),
+                lp_dims_str(t->rank, t->dims, dims, sizeof dims, true), st.min, st.max, st.mean);
+        if (st.nans || st.infs) fprintf(stderr, " nan %lld inf %lld", (long long)st.nans, (long long)st.infs);
+    }
+    fputc('\n', stderr);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -73,9 +97,10 @@ int cmd_run(int argc, char **argv) {
         {"threads", required_argument, 0, 't'}, {"repeat", required_argument, 0, 'n'},
         {"out", required_argument, 0, 'o'},    {"values", required_argument, 0, 'v'},
         {"json", no_argument, 0, 'j'},         {"help", no_argument, 0, 'h'},
+        {"no-fuse", no_argument, 0, 'F'},      {"trace", no_argument, 0, 'T'},
         {0, 0, 0, 0}};
     char **given = NULL;
-    int n_given = 0, random = 0, json = 0, threads = 0, repeat = 0, show = 8;
+    int n_given = 0, random = 0, json = 0, no_fuse = 0, trace = 0, threads = 0, repeat = 0, show = 8;
     uint64_t seed = 42;
     int64_t batch = 1;
     const char *out_dir = NULL;
@@ -95,6 +120,8 @@ int cmd_run(int argc, char **argv) {
         case 'o': out_dir = optarg; break;
         case 'v': show = atoi(optarg); break;
         case 'j': json = 1; break;
+        case 'F': no_fuse = 1; break;
+        case 'T': trace = 1; break;
         case 'h': usage(stdout); free(given); return 0;
         default: free(given); return lp_cli_usage("run", "unknown option");
         }
@@ -120,7 +147,8 @@ int cmd_run(int argc, char **argv) {
     lp_rvalue *ins = NULL;
     rc = lp_cli_inputs(m, given, n_given, random, seed, batch, &ins);
     if (!rc) {
-        lp_session_opts opts = {.threads = threads};
+        lp_session_opts opts = {.threads = threads, .no_fuse = no_fuse,
+                                .on_node = trace ? trace_node : NULL};
         rc = lp_session_create(m, &opts, &s, &err);
         if (rc) rc = lp_cli_error(&err);
     }

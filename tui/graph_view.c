@@ -14,13 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if __has_include("viz/render.h")
+#if __has_include("viz/layout.h")
+#include "model/write.h"
+#include "viz/layout.h"
 #include "viz/render.h"
-#define HAVE_VIZ_RENDER 1
+#define HAVE_VIZ 1
 #else
-#define HAVE_VIZ_RENDER 0
+#define HAVE_VIZ 0
 #endif
 
+#if !HAVE_VIZ
 #define CHAR_W 7.0  /* points per character of a label */
 #define LINE_H 14.0 /* points per label line */
 #define GAP_X 21.0
@@ -44,6 +47,7 @@ static int add_box(lp_gview *v, int node, int value) {
     v->boxes = lp_xrealloc(v->boxes, (size_t)(v->n_boxes + 1) * sizeof *v->boxes);
     lp_gbox *b = &v->boxes[v->n_boxes];
     memset(b, 0, sizeof *b);
+    b->graph = v->graph;
     b->node = node;
     b->value = value;
     return v->n_boxes++;
@@ -141,7 +145,7 @@ static void layered(lp_gview *v, const lp_graph *g) {
     (void)g;
 }
 
-int lp_gview_build(const lp_graph *g, lp_gview **out, lp_error *err) {
+static int fallback_build(const lp_graph *g, lp_gview **out, lp_error *err) {
     (void)err;
     lp_gview *v = lp_xcalloc(1, sizeof *v);
     v->graph = g;
@@ -188,6 +192,81 @@ int lp_gview_build(const lp_graph *g, lp_gview **out, lp_error *err) {
     return LP_OK;
 }
 
+#endif
+
+#if HAVE_VIZ
+/* The Graphviz layout `loupe render` draws, copied into the screen's terms.
+** A subgraph is laid out as the neighbourhood of a node, as deep as it goes
+** (`loupe render --around`). */
+static int viz_build(const lp_graph *g, int around, lp_gview **out, lp_error *err) {
+    const lp_model *m = g->model;
+    lp_viz_opts o = {.subgraphs = -1};
+    char id[256];
+    if (g->parent) {
+        if (g->n_nodes == 0) return lp_fail(err, LP_EINPUT, "%s: the subgraph has no nodes", g->path);
+        if (around < 0 || around >= g->n_nodes) around = 0;
+        o.around = lp_viz_node_id(&g->nodes[around], id, sizeof id);
+        o.depth = g->n_nodes + 2;
+    }
+    lp_layout *l;
+    int rc = lp_layout_model(m, &o, &l, err);
+    if (rc) return rc;
+    lp_gview *v = lp_xcalloc(1, sizeof *v);
+    v->graph = g;
+    v->width = l->width;
+    v->height = l->height;
+    v->box_of_node = lp_xcalloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), sizeof *v->box_of_node);
+    for (int i = 0; i < g->n_nodes; i++) v->box_of_node[i] = -1;
+    v->boxes = lp_xcalloc((size_t)(l->n_boxes > 0 ? l->n_boxes : 1), sizeof *v->boxes);
+    for (int i = 0; i < l->n_boxes; i++) {
+        const lp_lbox *lb = &l->boxes[i];
+        lp_gbox *b = &v->boxes[v->n_boxes++];
+        b->x = lb->x, b->y = lb->y, b->w = lb->w, b->h = lb->h;
+        b->graph = lb->box->graph;
+        b->node = lb->box->kind == LP_BOX_NODE ? lb->box->node : -1;
+        b->value = lb->box->kind == LP_BOX_NODE ? -1 : lb->box->value;
+        b->lines = lp_xcalloc((size_t)(lb->box->n_lines > 0 ? lb->box->n_lines : 1), sizeof *b->lines);
+        for (int k = 0; k < lb->box->n_lines; k++) b->lines[b->n_lines++] = lp_xstrdup(lb->box->lines[k].text);
+        if (b->graph == g && b->node >= 0 && b->node < g->n_nodes) v->box_of_node[b->node] = i;
+    }
+    v->edges = lp_xcalloc((size_t)(l->n_edges > 0 ? l->n_edges : 1), sizeof *v->edges);
+    for (int i = 0; i < l->n_edges; i++) {
+        const lp_ledge *le = &l->edges[i];
+        lp_gedge *e = &v->edges[v->n_edges++];
+        e->from = le->from;
+        e->to = le->to;
+        e->pts = lp_xcalloc((size_t)(le->n_points > 0 ? le->n_points : 1) * 2, sizeof *e->pts);
+        for (int k = 0; k < le->n_points; k++) {
+            e->pts[2 * k] = le->points[k].x;
+            e->pts[2 * k + 1] = le->points[k].y;
+        }
+        e->n_pts = le->n_points;
+        if (le->has_label && le->edge->label) {
+            v->labels = lp_xrealloc(v->labels, (size_t)(v->n_labels + 1) * sizeof *v->labels);
+            v->labels[v->n_labels++] = (lp_gedge_label){le->label_at.x, le->label_at.y, lp_xstrdup(le->edge->label)};
+        }
+    }
+    v->clusters = lp_xcalloc((size_t)(l->n_clusters > 0 ? l->n_clusters : 1), sizeof *v->clusters);
+    for (int i = 0; i < l->n_clusters; i++) {
+        const lp_lcluster *lc = &l->clusters[i];
+        v->clusters[v->n_clusters++] = (lp_gcluster){lc->x, lc->y, lc->w, lc->h,
+                                                     lp_xstrdup(lc->cluster->title ? lc->cluster->title : "")};
+    }
+    lp_layout_free(l);
+    *out = v;
+    return LP_OK;
+}
+#endif
+
+int lp_gview_build(const lp_graph *g, int around, lp_gview **out, lp_error *err) {
+#if HAVE_VIZ
+    return viz_build(g, around, out, err);
+#else
+    (void)around;
+    return fallback_build(g, out, err);
+#endif
+}
+
 void lp_gview_free(lp_gview *v) {
     if (!v) return;
     for (int i = 0; i < v->n_boxes; i++) {
@@ -195,6 +274,10 @@ void lp_gview_free(lp_gview *v) {
         free(v->boxes[i].lines);
     }
     for (int i = 0; i < v->n_edges; i++) free(v->edges[i].pts);
+    for (int i = 0; i < v->n_labels; i++) free(v->labels[i].text);
+    for (int i = 0; i < v->n_clusters; i++) free(v->clusters[i].title);
+    free(v->labels);
+    free(v->clusters);
     free(v->boxes);
     free(v->edges);
     free(v->box_of_node);
@@ -217,8 +300,13 @@ char *lp_gview_svg_path(const char *model_path) {
 }
 
 int lp_gview_export_svg(const lp_model *m, const char *path, lp_error *err) {
-#if HAVE_VIZ_RENDER
-    return lp_render_file(m, path, "svg", NULL, err);
+#if HAVE_VIZ
+    lp_viz_opts o = {.subgraphs = -1};
+    lp_buf svg = {0};
+    int rc = lp_render_model(m, &o, "svg", &svg, err);
+    if (rc == LP_OK) rc = lp_write_file_safe(path, svg.data, svg.len, 0, NULL, err);
+    lp_buf_free(&svg);
+    return rc;
 #else
     (void)m;
     return lp_fail(err, LP_EUNSUPPORTED, "%s: exporting SVG needs viz/render.h, not in this build", path);

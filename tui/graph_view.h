@@ -11,6 +11,7 @@
 
 typedef struct lp_gbox {
     double x, y, w, h; /* top-left corner and size, in points */
+    const lp_graph *graph; /* the graph of node or value (an expanded subgraph's, too) */
     int node;          /* index in graph->nodes, or -1 for a graph input/output */
     int value;         /* the value a graph input/output box shows, else -1 */
     char **lines;      /* label lines, the first is the title */
@@ -23,6 +24,17 @@ typedef struct lp_gedge {
     int from, to; /* box indices */
 } lp_gedge;
 
+typedef struct lp_gedge_label {
+    double x, y; /* centre, in points */
+    char *text;  /* "1×64×56×56 f32" */
+} lp_gedge_label;
+
+/* A subgraph drawn inside its node: a frame with a title. */
+typedef struct lp_gcluster {
+    double x, y, w, h;
+    char *title;
+} lp_gcluster;
+
 typedef struct lp_gview {
     const lp_graph *graph;
     double width, height; /* bounding box, in points */
@@ -30,11 +42,17 @@ typedef struct lp_gview {
     int n_boxes;
     lp_gedge *edges;
     int n_edges;
+    lp_gedge_label *labels;
+    int n_labels;
+    lp_gcluster *clusters;
+    int n_clusters;
     int *box_of_node; /* graph->n_nodes entries: box index, or -1 */
 } lp_gview;
 
-/* Lays out g. Safe on a worker thread: reads g only. */
-int lp_gview_build(const lp_graph *g, lp_gview **out, lp_error *err);
+/* Lays out g: the main graph whole (subgraphs inside their nodes when the
+** model is small enough), a subgraph as the neighbourhood of node `around`.
+** Safe on a worker thread: reads the model only. */
+int lp_gview_build(const lp_graph *g, int around, lp_gview **out, lp_error *err);
 void lp_gview_free(lp_gview *v);
 
 /* Writes the model's graph as SVG to path, exactly as `loupe render` does. */

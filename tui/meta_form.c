@@ -7,6 +7,7 @@
 ** "Changed" and "dirty" compare with a copy of what was last saved.
 */
 #include "tui/meta_form.h"
+#include "model/package.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -14,13 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#if __has_include("model/package.h")
-#include "model/package.h"
-#define HAVE_PACKAGE_API 1
-#else
-#define HAVE_PACKAGE_API 0
-#endif
 
 /* ---- the OML fields ---- */
 
@@ -72,8 +66,6 @@ struct lp_meta_form {
     int n_problems;
 };
 
-bool lp_meta_form_can_edit(void) { return HAVE_PACKAGE_API; }
-
 /* ---- snapshots ---- */
 
 static snapshot take(const lp_package *p) {
@@ -103,16 +95,11 @@ static bool same(const snapshot *a, const snapshot *b) {
 }
 
 static void set_labels(lp_package *p, char **labels, int n, bool has) {
-#if HAVE_PACKAGE_API
     lp_package_set_labels(p, (const char *const *)labels, has ? n : -1);
-#else
-    (void)p, (void)labels, (void)n, (void)has;
-#endif
 }
 
 static void restore(lp_meta_form *f, const snapshot *s) {
     lp_package *p = f->pkg;
-#if HAVE_PACKAGE_API
     if (s->meta) {
         lp_error err;
         lp_package_set_metadata(p, cJSON_Parse(s->meta), &err);
@@ -120,7 +107,6 @@ static void restore(lp_meta_form *f, const snapshot *s) {
         cJSON_Delete(p->metadata);
         p->metadata = NULL;
     }
-#endif
     set_labels(p, s->labels, s->n_labels, s->has_labels);
 }
 
@@ -330,7 +316,6 @@ void lp_meta_form_end(lp_meta_form *f, bool keep) {
 }
 
 int lp_meta_form_set_text(lp_meta_form *f, const char *key, const char *text, lp_error *err) {
-#if HAVE_PACKAGE_API
     char copy[2048];
     snprintf(copy, sizeof copy, "%s", text);
     if (!*trim(copy)) {
@@ -344,23 +329,14 @@ int lp_meta_form_set_text(lp_meta_form *f, const char *key, const char *text, lp
     free(json);
     lp_meta_form_validate(f);
     return rc;
-#else
-    (void)f, (void)key, (void)text, (void)to_json;
-    return lp_fail(err, LP_EUNSUPPORTED, "editing metadata needs the package API, not in this build");
-#endif
 }
 
 int lp_meta_form_unset(lp_meta_form *f, const char *key, lp_error *err) {
-#if HAVE_PACKAGE_API
     if (!f->pkg->metadata || !cJSON_GetObjectItemCaseSensitive(f->pkg->metadata, key))
         return lp_fail(err, LP_EINPUT, "'%s' is not set", key);
     int rc = lp_package_unset(f->pkg, key, err);
     lp_meta_form_validate(f);
     return rc;
-#else
-    (void)f, (void)key;
-    return lp_fail(err, LP_EUNSUPPORTED, "editing metadata needs the package API, not in this build");
-#endif
 }
 
 bool lp_meta_form_undo(lp_meta_form *f) {
@@ -425,13 +401,14 @@ void lp_meta_form_label_move(lp_meta_form *f, int i, int to) {
     free(moved);
 }
 
+void lp_meta_form_labels_remove(lp_meta_form *f) { set_labels(f->pkg, NULL, 0, false); }
+
 /* ---- problems ---- */
 
 void lp_meta_form_validate(lp_meta_form *f) {
     free(f->problems);
     f->problems = NULL;
     f->n_problems = 0;
-#if HAVE_PACKAGE_API
     lp_problems ps = {0};
     lp_metadata_validate(f->pkg, &ps);
     f->problems = lp_xcalloc((size_t)(ps.n > 0 ? ps.n : 1), sizeof *f->problems);
@@ -446,7 +423,6 @@ void lp_meta_form_validate(lp_meta_form *f) {
             snprintf(q->text, sizeof q->text, "%s: %s", q->file, ps.items[i].message);
     }
     lp_problems_free(&ps);
-#endif
 }
 
 int lp_meta_form_problem_count(const lp_meta_form *f) { return f->n_problems; }
@@ -539,11 +515,7 @@ void lp_meta_form_diff(const lp_meta_form *f, char ***lines, int *n) {
     *lines = NULL;
     *n = 0;
     const lp_package *p = f->pkg;
-#if HAVE_PACKAGE_API
     char *now = p->metadata ? lp_metadata_print(p->metadata) : NULL;
-#else
-    char *now = p->metadata ? cJSON_Print(p->metadata) : NULL;
-#endif
     char **a, **b;
     int na = split_lines(p->metadata_text, &a), nb = split_lines(now, &b);
     int before = *n;
@@ -571,15 +543,10 @@ void lp_meta_form_diff(const lp_meta_form *f, char ***lines, int *n) {
 /* ---- saving ---- */
 
 char *lp_meta_form_target(const lp_meta_form *f) {
-#if HAVE_PACKAGE_API
     return lp_package_default_path(f->pkg);
-#else
-    return lp_xstrdup(f->pkg->path);
-#endif
 }
 
 int lp_meta_form_save(lp_meta_form *f, char *said, size_t n, lp_error *err) {
-#if HAVE_PACKAGE_API
     char *target = lp_package_default_path(f->pkg);
     char bak[4200];
     snprintf(bak, sizeof bak, "%s.bak", target);
@@ -596,10 +563,6 @@ int lp_meta_form_save(lp_meta_form *f, char *said, size_t n, lp_error *err) {
     }
     free(target);
     return rc;
-#else
-    (void)f, (void)said, (void)n;
-    return lp_fail(err, LP_EUNSUPPORTED, "saving packages needs the package API, not in this build");
-#endif
 }
 
 /* ---- life ---- */

@@ -36,9 +36,6 @@ typedef struct lp_meta_problem {
 
 typedef struct lp_meta_form lp_meta_form;
 
-/* False when this build lacks the package API: the form is then read-only. */
-bool lp_meta_form_can_edit(void);
-
 lp_meta_form *lp_meta_form_new(lp_package *p);
 void lp_meta_form_free(lp_meta_form *f);
 
@@ -74,6 +71,8 @@ void lp_meta_form_label_set(lp_meta_form *f, int i, const char *text);
 void lp_meta_form_label_insert(lp_meta_form *f, int at, const char *text);
 void lp_meta_form_label_delete(lp_meta_form *f, int i);
 void lp_meta_form_label_move(lp_meta_form *f, int i, int to);
+/* Removes label.txt from the package altogether. */
+void lp_meta_form_labels_remove(lp_meta_form *f);
 
 /* Problems, as of the last validate() (called after every change). */
 void lp_meta_form_validate(lp_meta_form *f);

@@ -107,6 +107,9 @@ void lp_app_pick(lp_app *a, const char *title, const char *const *items, int n, 
 ** leading '+' or '-' for diff colours when diff is true. */
 void lp_app_confirm(lp_app *a, const char *title, const char *const *lines, int n, bool diff,
                     const char *question, lp_confirm_fn on_done, void *ctx);
+/* For the rare short job that must run on the main thread (a save): shows
+** the progress line at once; it goes with the next frame. */
+void lp_app_busy_now(lp_app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Runs a job on the worker thread; its done() runs on the main thread. */
 void lp_app_run(lp_app *a, lp_job *job);
 

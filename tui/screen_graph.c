@@ -25,7 +25,9 @@ static const double zoom_factor[N_ZOOM] = {2.6, 1.6, 1.0}; /* cells shrink as th
 
 typedef struct layout_slot {
     const lp_graph *g;
+    int around; /* a subgraph not drawn inside its parent: the node it is laid out around */
     lp_gview *v;
+    double pc, ph; /* points per label character and per line, measured once */
     bool pending;
     char error[sizeof(((lp_error *)0)->msg)];
 } layout_slot;
@@ -35,6 +37,8 @@ typedef struct graph_st {
     int n_slots;
     int zoom;
     double cx, cy; /* the view's centre, in points */
+    const lp_graph *shown;  /* the layout drawn: its graph and node (see layout_slot) */
+    int shown_around;
     const lp_graph *seen_g; /* the selection last centred on */
     int seen_node;
     bool exporting;
@@ -45,67 +49,6 @@ typedef struct graph_st {
     unsigned char *covered;
     int cells_n;
 } graph_st;
-
-/* ---- layouts, made on the worker ---- */
-
-typedef struct layout_job {
-    lp_job job;
-    graph_st *s;
-    const lp_graph *g;
-    lp_gview *v;
-} layout_job;
-
-static void layout_run(lp_job *j) {
-    layout_job *lj = (layout_job *)j;
-    j->rc = lp_gview_build(lj->g, &lj->v, &j->err);
-}
-
-static void layout_done(void *owner, lp_job *j) {
-    layout_job *lj = (layout_job *)j;
-    lp_app *a = owner;
-    for (int i = 0; i < lj->s->n_slots; i++) {
-        layout_slot *slot = &lj->s->slots[i];
-        if (slot->g != lj->g) continue;
-        slot->pending = false;
-        if (j->rc) {
-            snprintf(slot->error, sizeof slot->error, "%s", j->err.msg);
-            if (a) lp_app_error(a, "layout failed: %s", j->err.msg);
-        } else {
-            slot->v = lj->v;
-            lj->v = NULL;
-            lj->s->seen_g = NULL; /* centre on the selection once drawn */
-        }
-    }
-    lp_gview_free(lj->v);
-    free(lj);
-}
-
-static layout_slot *layout_for(lp_app *a, graph_st *s, const lp_graph *g) {
-    for (int i = 0; i < s->n_slots; i++)
-        if (s->slots[i].g == g) return &s->slots[i];
-    if (s->n_slots == MAX_LAYOUTS) { /* forget the oldest finished one */
-        int k = 0;
-        while (k < s->n_slots && s->slots[k].pending) k++;
-        if (k == s->n_slots) return NULL;
-        lp_gview_free(s->slots[k].v);
-        memmove(&s->slots[k], &s->slots[k + 1], (size_t)(s->n_slots - k - 1) * sizeof *s->slots);
-        s->n_slots--;
-    }
-    layout_slot *slot = &s->slots[s->n_slots++];
-    memset(slot, 0, sizeof *slot);
-    slot->g = g;
-    slot->pending = true;
-    layout_job *lj = lp_xcalloc(1, sizeof *lj);
-    static char title[128];
-    snprintf(title, sizeof title, "laying out %d nodes", g->n_nodes);
-    lj->job.title = title;
-    lj->job.run = layout_run;
-    lj->job.done = layout_done;
-    lj->s = s;
-    lj->g = g;
-    lp_app_run(a, &lj->job);
-    return slot;
-}
 
 /* ---- scale ---- */
 
@@ -140,11 +83,83 @@ static void base_scale(const lp_gview *v, double *pc, double *ph) {
     free(h);
 }
 
-static void set_scale(graph_st *s, const lp_gview *v) {
-    double pc, ph;
-    base_scale(v, &pc, &ph);
-    s->sx = pc * zoom_factor[s->zoom];
-    s->sy = ph * zoom_factor[s->zoom];
+/* ---- layouts, made on the worker ---- */
+
+typedef struct layout_job {
+    lp_job job;
+    char title[128];
+    graph_st *s;
+    const lp_graph *g;
+    int around;
+    lp_gview *v;
+} layout_job;
+
+static void layout_run(lp_job *j) {
+    layout_job *lj = (layout_job *)j;
+    j->rc = lp_gview_build(lj->g, lj->around, &lj->v, &j->err);
+}
+
+static void layout_done(void *owner, lp_job *j) {
+    layout_job *lj = (layout_job *)j;
+    lp_app *a = owner;
+    for (int i = 0; i < lj->s->n_slots; i++) {
+        layout_slot *slot = &lj->s->slots[i];
+        if (slot->g != lj->g || slot->around != lj->around) continue;
+        slot->pending = false;
+        if (j->rc) {
+            snprintf(slot->error, sizeof slot->error, "%s", j->err.msg);
+            if (a) lp_app_error(a, "layout failed: %s", j->err.msg);
+        } else {
+            slot->v = lj->v;
+            lj->v = NULL;
+            base_scale(slot->v, &slot->pc, &slot->ph);
+            lj->s->seen_g = NULL; /* centre on the selection once drawn */
+        }
+    }
+    lp_gview_free(lj->v);
+    free(lj);
+}
+
+static layout_slot *find_slot(graph_st *s, const lp_graph *g, int around) {
+    if (!g->parent) around = -1;
+    for (int i = 0; i < s->n_slots; i++)
+        if (s->slots[i].g == g && s->slots[i].around == around) return &s->slots[i];
+    return NULL;
+}
+
+/* The layout of g (around a node, for a subgraph), started when missing. */
+static layout_slot *layout_for(lp_app *a, graph_st *s, const lp_graph *g, int around) {
+    if (!g->parent) around = -1;
+    layout_slot *found = find_slot(s, g, around);
+    if (found) return found;
+    if (s->n_slots == MAX_LAYOUTS) { /* forget the oldest finished one */
+        int k = 0;
+        while (k < s->n_slots && s->slots[k].pending) k++;
+        if (k == s->n_slots) return NULL;
+        lp_gview_free(s->slots[k].v);
+        memmove(&s->slots[k], &s->slots[k + 1], (size_t)(s->n_slots - k - 1) * sizeof *s->slots);
+        s->n_slots--;
+    }
+    layout_slot *slot = &s->slots[s->n_slots++];
+    memset(slot, 0, sizeof *slot);
+    slot->g = g;
+    slot->around = around;
+    slot->pending = true;
+    layout_job *lj = lp_xcalloc(1, sizeof *lj);
+    snprintf(lj->title, sizeof lj->title, "laying out %d nodes", g->n_nodes);
+    lj->job.title = lj->title;
+    lj->job.run = layout_run;
+    lj->job.done = layout_done;
+    lj->s = s;
+    lj->g = g;
+    lj->around = around;
+    lp_app_run(a, &lj->job);
+    return slot;
+}
+
+static void set_scale(graph_st *s, const layout_slot *slot) {
+    s->sx = slot->pc * zoom_factor[s->zoom];
+    s->sy = slot->ph * zoom_factor[s->zoom];
 }
 
 static double left_pt(const graph_st *s) { return s->cx - s->canvas.w / 2.0 * s->sx; }
@@ -153,8 +168,8 @@ static double top_pt(const graph_st *s) { return s->cy - s->canvas.h / 2.0 * s->
 static void box_cells(const graph_st *s, const lp_gbox *b, int *x, int *y, int *w, int *h) {
     *x = (int)floor((b->x - left_pt(s)) / s->sx);
     *y = (int)floor((b->y - top_pt(s)) / s->sy);
-    *w = (int)lround(b->w / s->sx);
-    *h = (int)lround(b->h / s->sy);
+    *w = (int)floor(b->w / s->sx + 0.5 + 1e-6);
+    *h = (int)floor(b->h / s->sy + 0.5 + 1e-6);
     if (*w < 3) *w = 3;
     if (*h < 1) *h = 1;
 }
@@ -162,6 +177,14 @@ static void box_cells(const graph_st *s, const lp_gbox *b, int *x, int *y, int *
 static void centre_on(graph_st *s, const lp_gbox *b) {
     s->cx = b->x + b->w / 2;
     s->cy = b->y + b->h / 2;
+}
+
+/* Brings a box into view after a jump: centred across, in the upper third
+** down, since the graph goes on below it. */
+static void show_box(graph_st *s, const lp_gbox *b) {
+    s->cx = b->x + b->w / 2;
+    s->cy = b->y + s->canvas.h * s->sy / 6 + b->h / 2;
+    if (b->h / s->sy > s->canvas.h / 2) s->cy = b->y + b->h / 2;
 }
 
 static bool box_visible(const graph_st *s, const lp_gbox *b) {
@@ -192,7 +215,9 @@ static void rasterize(graph_st *s, double c0, double r0, double c1, double r1) {
     if (fabs(dc) * 2.2 < fabs(dr)) glyph = lp_g->v; /* cells are about twice as tall as wide */
     else if (fabs(dr) * 4.4 < fabs(dc)) glyph = lp_g->h;
     else glyph = (dc > 0) == (dr > 0) ? lp_g->diag_down : lp_g->diag_up;
-    int steps = (int)ceil(fmax(fabs(dc), fabs(dr)) * 2) + 1;
+    /* one cell per step along the longer axis: a line without doubled cells */
+    int steps = (int)ceil(fmax(fabs(dc), fabs(dr)));
+    if (steps < 1) steps = 1;
     if (steps > 4000) steps = 4000;
     for (int k = 0; k <= steps; k++) {
         double t = (double)k / steps;
@@ -293,10 +318,99 @@ static void draw_box(graph_st *s, const lp_gbox *b, bool selected) {
     }
 }
 
+/* Subgraphs drawn inside their node: a frame with the title, under the rest. */
+static void draw_clusters(graph_st *s, const lp_gview *v) {
+    double l = left_pt(s), t = top_pt(s);
+    for (int i = 0; i < v->n_clusters; i++) {
+        const lp_gcluster *c = &v->clusters[i];
+        int x = (int)floor((c->x - l) / s->sx), y = (int)floor((c->y - t) / s->sy);
+        int w = (int)floor(c->w / s->sx + 0.5), h = (int)floor(c->h / s->sy + 0.5);
+        if (w < 2 || h < 2 || x + w < 0 || y + h < 0 || x >= s->canvas.w || y >= s->canvas.h) continue;
+        for (int c2 = x; c2 < x + w; c2++) {
+            canvas_set(s, y, c2, lp_g->h);
+            canvas_set(s, y + h - 1, c2, lp_g->h);
+        }
+        for (int r2 = y; r2 < y + h; r2++) {
+            canvas_set(s, r2, x, lp_g->v);
+            canvas_set(s, r2, x + w - 1, lp_g->v);
+        }
+        canvas_set(s, y, x, lp_g->tl);
+        canvas_set(s, y, x + w - 1, lp_g->tr);
+        canvas_set(s, y + h - 1, x, lp_g->bl);
+        canvas_set(s, y + h - 1, x + w - 1, lp_g->br);
+    }
+}
+
+/* Cluster titles, written over their frame's top border once it is drawn. */
+static void draw_cluster_titles(graph_st *s, const lp_gview *v) {
+    double l = left_pt(s), t = top_pt(s);
+    for (int i = 0; i < v->n_clusters; i++) {
+        const lp_gcluster *c = &v->clusters[i];
+        int x = (int)floor((c->x - l) / s->sx), y = (int)floor((c->y - t) / s->sy);
+        int w = (int)floor(c->w / s->sx + 0.5);
+        if (y < 0 || y >= s->canvas.h || w < 8 || !c->title[0]) continue;
+        char title[256];
+        snprintf(title, sizeof title, " %s ", c->title);
+        cput(s, y, x + 2, w - 4, LP_ROLE_HEADER, title);
+    }
+}
+
+/* Tensor shapes beside the edges, where nothing else is drawn. */
+static void draw_labels(graph_st *s, const lp_gview *v) {
+    double l = left_pt(s), t = top_pt(s);
+    attrset(lp_role_attr(LP_ROLE_DIM));
+    for (int i = 0; i < v->n_labels; i++) {
+        const lp_gedge_label *lb = &v->labels[i];
+        int len = lp_text_width(lb->text);
+        int row = (int)floor((lb->y - t) / s->sy), col = (int)floor((lb->x - l) / s->sx) - len / 2;
+        if (row < 0 || row >= s->canvas.h || col < 0 || col + len > s->canvas.w) continue;
+        bool free_cells = true;
+        for (int k = 0; k < len && free_cells; k++)
+            free_cells = !s->covered[row * s->canvas.w + col + k] && !s->cells[row * s->canvas.w + col + k];
+        if (!free_cells) continue;
+        lp_put(s->canvas.y + row, s->canvas.x + col, len, LP_ROLE_DIM, lb->text);
+        for (int k = 0; k < len; k++) s->covered[row * s->canvas.w + col + k] = 1;
+    }
+    attrset(A_NORMAL);
+}
+
+/* The box of node `node` of graph g in v (an expanded subgraph's node is in
+** its parent's layout), or -1. */
+static int box_for(const lp_gview *v, const lp_graph *g, int node) {
+    if (!v || node < 0) return -1;
+    if (g == v->graph) return node < g->n_nodes ? v->box_of_node[node] : -1;
+    for (int i = 0; i < v->n_boxes; i++)
+        if (v->boxes[i].graph == g && v->boxes[i].node == node) return i;
+    return -1;
+}
+
+/* The layout to draw. The one on screen stays while it holds the selection;
+** else the whole model's, where subgraphs are drawn inside their node; else,
+** for a subgraph it folds, the subgraph's own around the selected node. */
+static layout_slot *shown_slot(lp_app *a, graph_st *s) {
+    const lp_graph *want = a->graph ? a->graph : a->model->graph;
+    int node = a->node;
+    layout_slot *cur = s->shown ? find_slot(s, s->shown, s->shown_around) : NULL;
+    if (cur && (cur->pending || cur->error[0] || box_for(cur->v, want, node) >= 0 || (cur->g == want && node < 0)))
+        return cur;
+    const lp_graph *root = want;
+    while (root->parent) root = root->parent;
+    layout_slot *rs = layout_for(a, s, root, -1);
+    if (rs && (rs->pending || rs->error[0] || want == root || box_for(rs->v, want, node) >= 0)) {
+        s->shown = root;
+        s->shown_around = -1;
+        return rs;
+    }
+    s->shown = want;
+    s->shown_around = node >= 0 ? node : 0;
+    return layout_for(a, s, want, s->shown_around);
+}
+
 static void gr_draw(lp_app *a, void *st, lp_rect r) {
     graph_st *s = st;
-    const lp_graph *g = a->graph ? a->graph : a->model->graph;
-    layout_slot *slot = layout_for(a, s, g);
+    layout_slot *slot = shown_slot(a, s);
+    const lp_graph *g = slot ? slot->g : a->model->graph;
+    const lp_graph *sg = a->graph ? a->graph : g; /* the selection's graph */
     char head[400];
     const char *where = g->path[0] ? g->path : "main graph";
     s->canvas = (lp_rect){r.y + 1, r.x, r.h - 1, r.w};
@@ -311,23 +425,24 @@ static void gr_draw(lp_app *a, void *st, lp_rect r) {
         return;
     }
     const lp_gview *v = slot->v;
-    set_scale(s, v);
+    set_scale(s, slot);
     /* centre on the selection when it changed elsewhere (or on first sight) */
-    if (s->seen_g != g || s->seen_node != a->node) {
-        int b = a->node >= 0 && a->node < g->n_nodes ? v->box_of_node[a->node] : -1;
-        if (s->seen_g != g && b < 0 && v->n_boxes) {
+    if (s->seen_g != sg || s->seen_node != a->node) {
+        int b = box_for(v, sg, a->node);
+        if (s->seen_g != sg && b < 0 && v->n_boxes) {
             s->cx = v->boxes[0].x + v->boxes[0].w / 2;
             s->cy = v->boxes[0].y + s->canvas.h / 2.0 * s->sy - s->sy;
         }
-        if (b >= 0 && (s->seen_g != g || !box_visible(s, &v->boxes[b]))) centre_on(s, &v->boxes[b]);
-        s->seen_g = g;
+        if (b >= 0 && (s->seen_g != sg || !box_visible(s, &v->boxes[b]))) show_box(s, &v->boxes[b]);
+        s->seen_g = sg;
         s->seen_node = a->node;
     }
     char sel[300] = "nothing selected";
-    if (a->node >= 0 && a->node < g->n_nodes) {
-        const lp_node *nd = &g->nodes[a->node];
+    if (a->node >= 0 && a->node < sg->n_nodes) {
+        const lp_node *nd = &sg->nodes[a->node];
         char label[256];
-        snprintf(sel, sizeof sel, "%d %s %s", a->node, nd->op_type, nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label));
+        snprintf(sel, sizeof sel, "%s%s%d %s %s", sg != g ? sg->path : "", sg != g ? " " : "", a->node,
+                 nd->op_type, nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label));
     }
     snprintf(head, sizeof head, "%s: %d nodes  zoom %d/%d  selected: %s", where, g->n_nodes, s->zoom + 1, N_ZOOM, sel);
     lp_put_fit(r.y, r.x + 1, r.w - 2, LP_ROLE_HEADER, head);
@@ -349,13 +464,16 @@ static void gr_draw(lp_app *a, void *st, lp_rect r) {
         for (int rr = y < 0 ? 0 : y; rr < y + h && rr < s->canvas.h; rr++)
             for (int cc = x < 0 ? 0 : x; cc < x + w && cc < s->canvas.w; cc++) s->covered[rr * s->canvas.w + cc] = 1;
     }
+    draw_clusters(s, v);
     draw_edges(s, v);
     attrset(lp_role_attr(LP_ROLE_EDGE));
     for (int rr = 0; rr < s->canvas.h; rr++)
         for (int cc = 0; cc < s->canvas.w; cc++)
             if (s->cells[rr * s->canvas.w + cc]) mvaddstr(s->canvas.y + rr, s->canvas.x + cc, s->cells[rr * s->canvas.w + cc]);
     attrset(A_NORMAL);
-    int selected_box = a->node >= 0 && a->node < g->n_nodes ? v->box_of_node[a->node] : -1;
+    draw_cluster_titles(s, v);
+    if (s->zoom == N_ZOOM - 1) draw_labels(s, v);
+    int selected_box = box_for(v, sg, a->node);
     for (int i = 0; i < v->n_boxes; i++)
         if (i != selected_box) draw_box(s, &v->boxes[i], false);
     if (selected_box >= 0) draw_box(s, &v->boxes[selected_box], true);
@@ -404,11 +522,11 @@ static void export_svg(lp_app *a, graph_st *s) {
     lp_app_run(a, &ej->job);
 }
 
+/* The layout on screen, or NULL while it is being made. */
 static const lp_gview *current_view(lp_app *a, graph_st *s) {
-    const lp_graph *g = a->graph ? a->graph : a->model->graph;
-    for (int i = 0; i < s->n_slots; i++)
-        if (s->slots[i].g == g) return s->slots[i].v;
-    return NULL;
+    (void)a;
+    layout_slot *slot = s->shown ? find_slot(s, s->shown, s->shown_around) : NULL;
+    return slot ? slot->v : NULL;
 }
 
 static void select_and_show(lp_app *a, graph_st *s, int node) {
@@ -416,8 +534,8 @@ static void select_and_show(lp_app *a, graph_st *s, int node) {
     if (node < 0 || node >= g->n_nodes) return;
     lp_app_select_node(a, a->graph, node);
     const lp_gview *v = current_view(a, s);
-    if (v && v->box_of_node[node] >= 0 && !box_visible(s, &v->boxes[v->box_of_node[node]]))
-        centre_on(s, &v->boxes[v->box_of_node[node]]);
+    int b = box_for(v, g, node);
+    if (b >= 0 && !box_visible(s, &v->boxes[b])) show_box(s, &v->boxes[b]);
     s->seen_g = g;
     s->seen_node = node;
 }
@@ -462,7 +580,7 @@ static int gr_request(lp_app *a, void *st, lp_request req) {
         break;
     }
     case LP_REQ_CENTER:
-        if (a->node >= 0 && v->box_of_node[a->node] >= 0) centre_on(s, &v->boxes[v->box_of_node[a->node]]);
+        if (box_for(v, a->graph, a->node) >= 0) centre_on(s, &v->boxes[box_for(v, a->graph, a->node)]);
         break;
     case LP_REQ_NEXT_NODE: select_and_show(a, s, a->node + 1 < a->graph->n_nodes ? a->node + 1 : a->node); break;
     case LP_REQ_PREV_NODE: select_and_show(a, s, a->node > 0 ? a->node - 1 : 0); break;
@@ -492,7 +610,7 @@ static int gr_mouse(lp_app *a, void *st, lp_rect r, const MEVENT *ev) {
         box_cells(s, &v->boxes[i], &x, &y, &w, &h);
         if (col >= x && col < x + w && row >= y && row < y + h) {
             if (v->boxes[i].node >= 0) {
-                lp_app_select_node(a, a->graph, v->boxes[i].node);
+                lp_app_select_node(a, (lp_graph *)v->boxes[i].graph, v->boxes[i].node);
                 s->seen_g = a->graph;
                 s->seen_node = a->node;
             } else {

@@ -174,6 +174,10 @@ static void save_answer(lp_app *a, void *ctx, bool yes) {
     }
     char said[1024];
     lp_error err = {0};
+    /* the package is being changed in place: saving stays on this thread */
+    char *target = lp_meta_form_target(a->form);
+    lp_app_busy_now(a, "saving %s", target);
+    free(target);
     if (lp_meta_form_save(a->form, said, sizeof said, &err)) lp_app_error(a, "not saved: %s", err.msg);
     else lp_app_message(a, "%s", said);
 }
@@ -190,8 +194,8 @@ static void save(lp_app *a) {
     char question[512];
     int errors = lp_meta_form_errors(a->form);
     if (errors)
-        snprintf(question, sizeof question, "%d problem%s remain. Write %s anyway? (y/n)", errors,
-                 errors == 1 ? "" : "s", target);
+        snprintf(question, sizeof question, "%d problem%s. Write %s anyway? (y/n)", errors,
+                 errors == 1 ? " remains" : "s remain", target);
     else
         snprintf(question, sizeof question, "Write %s? (y/n)", target);
     lp_app_confirm(a, "Save these changes", (const char *const *)lines, n, true, question, save_answer, NULL);
@@ -207,10 +211,6 @@ static void draw_problems(lp_app *a, lp_rect r) {
     char title[64];
     snprintf(title, sizeof title, "Problems (%d)", n);
     lp_box(r, n ? LP_ROLE_ERROR : LP_ROLE_BORDER, title);
-    if (!lp_meta_form_can_edit()) {
-        lp_put_fit(r.y + 1, r.x + 2, r.w - 4, LP_ROLE_WARN, "read-only: this build lacks the package API");
-        return;
-    }
     if (n == 0) {
         lp_put_fit(r.y + 1, r.x + 2, r.w - 4, LP_ROLE_OK, "none: the metadata passes validation");
         return;
@@ -238,13 +238,17 @@ static void draw_problems(lp_app *a, lp_rect r) {
     }
 }
 
-/* Rows the problems need when wrapped into width w. */
+/* Rows the problems need when wrapped into width w, as draw_problems wraps them. */
 static int problem_rows(lp_app *a, int w) {
     int rows = 0;
     for (int i = 0; i < lp_meta_form_problem_count(a->form); i++) {
         const lp_meta_problem *p = lp_meta_form_problem(a->form, i);
-        int len = lp_text_width(p->text) + 9;
-        rows += w > 2 ? 1 + (len > w ? (len - w + w - 3) / (w - 2) : 0) : 1;
+        char line[700];
+        snprintf(line, sizeof line, "%s %s", p->warning ? "warning:" : lp_g->cross_mark, p->text);
+        for (const char *at = line; *at; rows++) {
+            at += lp_wrap_next(at, w - (at != line) * 2);
+            while (*at == ' ') at++;
+        }
     }
     return rows;
 }
@@ -298,7 +302,7 @@ static void draw_form(lp_app *a, meta_st *s, lp_rect r) {
                  kind == LP_FIELD_CHOICE || kind == LP_FIELD_OUTPUT ? "picks" : "edits");
         help = buf;
     } else if (s->list.sel == label_head(a)) {
-        help = "a adds a label";
+        help = "a adds a label, d removes label.txt";
     } else if (s->list.sel > label_head(a)) {
         help = "Enter edits, a adds after, d deletes, K/J move up/down";
     }
@@ -325,12 +329,6 @@ static void mt_draw(lp_app *a, void *st, lp_rect r) {
 
 /* ---- requests ---- */
 
-static bool need_edit(lp_app *a) {
-    if (lp_meta_form_can_edit()) return true;
-    lp_app_error(a, "editing metadata needs the package API, which this build lacks");
-    return false;
-}
-
 static int mt_request(lp_app *a, void *st, lp_request req) {
     meta_st *s = st;
     s->list.n = n_items(a);
@@ -338,8 +336,7 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
     bool on_field = sel >= 0 && sel < head, on_label = sel > head;
     switch (req) {
     case LP_REQ_ENTER:
-        if (!need_edit(a)) return LP_HANDLED;
-        if (on_field) {
+                if (on_field) {
             lp_field_kind k = lp_meta_form_kind(a->form, sel);
             if (k == LP_FIELD_CHOICE || k == LP_FIELD_OUTPUT) open_picker(a, s, sel);
             else open_prompt(a, s, sel);
@@ -350,13 +347,11 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
         }
         return LP_HANDLED;
     case LP_REQ_ADD:
-        if (!need_edit(a)) return LP_HANDLED;
-        if (on_label) edit_label(a, s, sel - head, true);
+                if (on_label) edit_label(a, s, sel - head, true);
         else edit_label(a, s, lp_meta_form_labels(a->form) > 0 ? lp_meta_form_labels(a->form) : 0, true);
         return LP_HANDLED;
     case LP_REQ_DELETE:
-        if (!need_edit(a)) return LP_HANDLED;
-        if (on_field) {
+                if (on_field) {
             const char *key = lp_meta_form_key(a->form, sel);
             lp_error err = {0};
             lp_meta_form_begin(a->form);
@@ -370,11 +365,16 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
             lp_meta_form_label_delete(a->form, li);
             lp_meta_form_end(a->form, true);
             lp_app_message(a, "label %d deleted (u undoes)", li);
+        } else if (sel == head && lp_meta_form_labels(a->form) >= 0) {
+            lp_meta_form_begin(a->form);
+            lp_meta_form_labels_remove(a->form);
+            lp_meta_form_end(a->form, true);
+            lp_app_message(a, "label.txt removed from the package (u undoes)");
         }
         return LP_HANDLED;
     case LP_REQ_ITEM_UP:
     case LP_REQ_ITEM_DOWN:
-        if (!on_label || !need_edit(a)) return LP_HANDLED;
+        if (!on_label) return LP_HANDLED;
         {
             int li = sel - head - 1, to = li + (req == LP_REQ_ITEM_UP ? -1 : 1);
             if (to < 0 || to >= lp_meta_form_labels(a->form)) return LP_HANDLED;
@@ -389,7 +389,7 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
         else lp_app_message(a, "nothing to undo");
         return LP_HANDLED;
     case LP_REQ_SAVE:
-        if (need_edit(a)) save(a);
+        save(a);
         return LP_HANDLED;
     default: break;
     }

@@ -9,6 +9,7 @@
 ** is pushed on a history that Backspace walks back. The selected node is the
 ** app's (a->graph, a->node), shared with the Graph screen.
 */
+#include "model/describe.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
 
@@ -150,30 +151,6 @@ static bool selectable(const drow *r) {
     return r->kind == D_ATTR || r->kind == D_INPUT || r->kind == D_OUTPUT || r->kind == D_IMPLICIT;
 }
 
-static void list_ints(char *buf, size_t n, const int64_t *v, int count) {
-    size_t at = (size_t)snprintf(buf, n, "[");
-    for (int i = 0; i < count && at < n; i++) {
-        if (i == 16) {
-            at += (size_t)snprintf(buf + at, n - at, ", %s %d in all", lp_g->ellipsis, count);
-            break;
-        }
-        at += (size_t)snprintf(buf + at, n - at, "%s%lld", i ? ", " : "", (long long)v[i]);
-    }
-    if (at < n) snprintf(buf + at, n - at, "]");
-}
-
-static void list_floats(char *buf, size_t n, const float *v, int count) {
-    size_t at = (size_t)snprintf(buf, n, "[");
-    for (int i = 0; i < count && at < n; i++) {
-        if (i == 12) {
-            at += (size_t)snprintf(buf + at, n - at, ", %s %d in all", lp_g->ellipsis, count);
-            break;
-        }
-        at += (size_t)snprintf(buf + at, n - at, "%s%g", i ? ", " : "", (double)v[i]);
-    }
-    if (at < n) snprintf(buf + at, n - at, "]");
-}
-
 static void tensor_summary(const lp_tensor *t, char *buf, size_t n) {
     char dims[128];
     lp_dims_str(t->rank, t->dims, dims, sizeof dims, !lp_g->utf8);
@@ -216,42 +193,17 @@ static void add_tensor_values(nodes_st *s, const lp_tensor *t) {
 static void add_attr(nodes_st *s, const lp_node *nd, int i) {
     const lp_attr *at = &nd->attrs[i];
     char v[512];
-    const char *tname = lp_attr_type_name(at->type);
     lp_role role = LP_ROLE_NORMAL;
     if (at->ref) {
         snprintf(v, sizeof v, "= caller's attribute '%s'", at->ref);
+    } else if ((at->type == LP_ATTR_TENSOR || at->type == LP_ATTR_SPARSE_TENSOR) && at->t) {
+        tensor_summary(at->t, v, sizeof v);
+        role = LP_ROLE_SHAPE;
+    } else if (at->type == LP_ATTR_GRAPH) {
+        snprintf(v, sizeof v, "subgraph of %d nodes", at->g ? at->g->n_nodes : 0);
+        role = LP_ROLE_OP;
     } else {
-        switch (at->type) {
-        case LP_ATTR_FLOAT: snprintf(v, sizeof v, "%g", (double)at->f); break;
-        case LP_ATTR_INT: snprintf(v, sizeof v, "%lld", (long long)at->i); break;
-        case LP_ATTR_STRING: snprintf(v, sizeof v, "\"%s\"", at->s ? at->s : ""); break;
-        case LP_ATTR_INTS: list_ints(v, sizeof v, at->ints, at->n); break;
-        case LP_ATTR_FLOATS: list_floats(v, sizeof v, at->floats, at->n); break;
-        case LP_ATTR_STRINGS: {
-            size_t k = (size_t)snprintf(v, sizeof v, "[");
-            for (int j = 0; j < at->n && k < sizeof v; j++)
-                k += (size_t)snprintf(v + k, sizeof v - k, "%s\"%s\"", j ? ", " : "", at->strings[j]);
-            if (k < sizeof v) snprintf(v + k, sizeof v - k, "]");
-            break;
-        }
-        case LP_ATTR_TENSOR:
-        case LP_ATTR_SPARSE_TENSOR:
-            if (at->t) tensor_summary(at->t, v, sizeof v);
-            else snprintf(v, sizeof v, "?");
-            role = LP_ROLE_SHAPE;
-            break;
-        case LP_ATTR_TENSORS: snprintf(v, sizeof v, "%d tensors", at->n); break;
-        case LP_ATTR_GRAPH:
-            snprintf(v, sizeof v, "subgraph of %d nodes", at->g ? at->g->n_nodes : 0);
-            role = LP_ROLE_OP;
-            break;
-        case LP_ATTR_GRAPHS: snprintf(v, sizeof v, "%d subgraphs", at->n); break;
-        case LP_ATTR_TYPE_PROTO:
-            if (at->tp) lp_type_str(at->tp, v, sizeof v);
-            else snprintf(v, sizeof v, "type");
-            break;
-        default: snprintf(v, sizeof v, "(%s)", tname);
-        }
+        lp_attr_format(at, v, sizeof v, 16); /* as `loupe nodes` prints it */
     }
     drow *r = add(s, D_ATTR, i, role, at->name, "%s", v);
     if (at->type == LP_ATTR_GRAPH) snprintf(r->note, sizeof r->note, "Enter: go inside");
@@ -322,8 +274,8 @@ static void build_detail(lp_app *a, nodes_st *s) {
         a->graph->path[0] ? " in " : "", a->graph->path, nd->opset);
     if (nd->macs > 0 || nd->params > 0) {
         char m[32], p[32];
-        add(s, D_TEXT, -1, LP_ROLE_DIM, "counts", "%s MACs, %s params", lp_fmt_count((double)nd->macs, m, sizeof m),
-            lp_fmt_count((double)nd->params, p, sizeof p));
+        add(s, D_TEXT, -1, LP_ROLE_DIM, "counts", "%s MACs, %s params", lp_count_str((double)nd->macs, m, sizeof m),
+            lp_count_str((double)nd->params, p, sizeof p));
     }
     if (nd->function >= 0) add(s, D_TEXT, -1, LP_ROLE_NORMAL, "function", "%s", "model-local function");
     if (nd->doc && nd->doc[0]) add(s, D_TEXT, -1, LP_ROLE_DIM, "doc", "%s", nd->doc);
@@ -554,8 +506,21 @@ static void draw_list(lp_app *a, nodes_st *s, lp_rect r) {
     lp_list_fit(&s->list, h);
     int idx_w = 1;
     for (int n = g->n_nodes; n >= 10; n /= 10) idx_w++;
-    int op_w = w >= 60 ? 20 : w >= 44 ? 14 : 11;
-    int shape_w = w >= 60 ? 18 : w >= 44 ? 14 : 0;
+    /* columns as wide as the rows in view need, within limits */
+    int op_w = 2, shape_w = 6;
+    for (int i = 0; i < h && s->list.top + i < s->n_rows; i++) {
+        const lp_node *nd = &g->nodes[s->rows[s->list.top + i]];
+        int ow = lp_text_width(nd->op_type);
+        if (ow > op_w) op_w = ow;
+        if (nd->n_outputs && nd->outputs[0] >= 0) {
+            char shape[128];
+            int sw = lp_text_width(lp_app_shape(&g->values[nd->outputs[0]].type, shape, sizeof shape));
+            if (sw > shape_w) shape_w = sw;
+        }
+    }
+    int op_max = w >= 60 ? 20 : w >= 44 ? 14 : 9;
+    if (op_w > op_max) op_w = op_max;
+    if (shape_w > w * 38 / 100) shape_w = w * 38 / 100;
     int name_w = w - idx_w - op_w - shape_w - 3;
     int y0 = r.y + 1;
     lp_put(y0, x, w, LP_ROLE_HEADER, "");
@@ -622,12 +587,13 @@ static void draw_detail(lp_app *a, nodes_st *s, lp_rect r) {
         }
         cx += lp_put_fit(y, cx, label_w, sel || dimsel ? base : LP_ROLE_LABEL, d->label);
         cx = x + 1 + label_w + 1;
+        /* the type comes first; the note (producer, consumers) gets what is left */
+        int avail = w - (cx - x);
+        int text_w = lp_text_width(d->text);
+        if (text_w > avail) text_w = avail;
         int note_w = d->note[0] ? lp_text_width(d->note) : 0;
-        int text_w = w - (cx - x) - (note_w ? note_w + 1 : 0);
-        if (text_w < 10 && note_w) {
-            note_w = w - (cx - x) - 11;
-            text_w = 10;
-        }
+        if (note_w > avail - text_w - 2) note_w = avail - text_w - 2;
+        if (note_w < 4) note_w = 0;
         lp_put_fit(y, cx, text_w, sel || dimsel ? base : d->role, d->text);
         if (note_w > 0) lp_put_right(y, x + w - note_w, note_w, sel || dimsel ? base : LP_ROLE_DIM, d->note);
     }
@@ -795,9 +761,9 @@ static void nd_done(lp_app *a, void *st) {
 }
 
 static const lp_binding nd_keys[] = {
-    {'\n', LP_REQ_ENTER, "open the detail; there: follow an input or output, expand, go inside"},
-    {'\r', LP_REQ_ENTER, "open the detail; there: follow an input or output, expand, go inside"},
-    {KEY_ENTER, LP_REQ_ENTER, "open the detail; there: follow an input or output, expand, go inside"},
+    {'\n', LP_REQ_ENTER, "into the detail; there: follow an edge, expand, go inside"},
+    {'\r', LP_REQ_ENTER, "into the detail; there: follow an edge, expand, go inside"},
+    {KEY_ENTER, LP_REQ_ENTER, "into the detail; there: follow an edge, expand, go inside"},
     {KEY_BACKSPACE, LP_REQ_HISTORY_BACK, NULL},
     {127, LP_REQ_HISTORY_BACK, NULL},
     {LP_KEY_CTRL('h'), LP_REQ_HISTORY_BACK, NULL},

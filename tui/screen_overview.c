@@ -9,6 +9,7 @@
 ** Metadata screen may have changed them.
 */
 #include "tui/meta_form.h"
+#include "model/describe.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
 
@@ -35,6 +36,8 @@ typedef struct overview {
     int n_ops;
     int top; /* scroll */
     int page;
+    int built_w; /* the width the rows were wrapped for */
+    int op_w;    /* widest op type */
 } overview;
 
 static void add_row(overview *o, const char *label, lp_role role, const char *fmt, ...)
@@ -58,18 +61,22 @@ static void add_section(overview *o, const char *title) {
 
 /* Long text (a doc string) as several rows of at most width columns. */
 static void add_wrapped(overview *o, const char *label, const char *text, int width) {
-    char line[512];
-    int at = 0, first = 1;
-    for (const char *p = text;; p++) {
-        bool end = !*p || *p == '\n';
-        if (!end) line[at++] = *p;
-        if (end || at >= width || at >= (int)sizeof line - 1) {
-            line[at] = 0;
-            if (at || end) add_row(o, first ? label : "", LP_ROLE_NORMAL, "%s", line);
-            first = 0;
-            at = 0;
-            if (!*p) break;
-        }
+    bool first = true;
+    while (*text) {
+        const char *nl = strchr(text, '\n');
+        size_t para = nl ? (size_t)(nl - text) : strlen(text);
+        char line[4096];
+        snprintf(line, sizeof line, "%.*s", (int)(para < sizeof line ? para : sizeof line - 1), text);
+        const char *at = line;
+        do { /* one paragraph, broken at spaces */
+            int n = lp_wrap_next(at, width);
+            add_row(o, first ? label : "", LP_ROLE_NORMAL, "%.*s", n, at);
+            first = false;
+            at += n;
+            while (*at == ' ') at++;
+        } while (*at);
+        text += para;
+        if (*text == '\n') text++;
     }
 }
 
@@ -94,11 +101,17 @@ static void count_ops(overview *o, const lp_graph *g) {
 
 static void add_values(overview *o, const lp_graph *g, const int *ids, int n) {
     if (n == 0) add_row(o, "", LP_ROLE_DIM, "%s", "(none)");
+    int pad = 0;
+    for (int i = 0; i < n; i++) {
+        int len = lp_text_width(g->values[ids[i]].name);
+        if (len > pad) pad = len;
+    }
+    if (pad > 20) pad = 20;
     for (int i = 0; i < n; i++) {
         const lp_value *v = &g->values[ids[i]];
         char type[256];
         lp_type_str(&v->type, type, sizeof type);
-        add_row(o, "", LP_ROLE_SHAPE, "%-24s %s", v->name, type);
+        add_row(o, "", LP_ROLE_SHAPE, "%-*s  %s", pad, v->name, type);
     }
 }
 
@@ -112,16 +125,19 @@ static void free_rows(overview *o) {
     o->n_rows = 0;
 }
 
-static void build(lp_app *a, overview *o) {
+static void build(lp_app *a, overview *o, int width) {
     free_rows(o);
+    o->built_w = width;
+    int wrap = width - 14 > 20 ? width - 14 : 20;
     const lp_model *m = a->model;
     const lp_package *p = a->pkg;
     char b1[64], b2[64];
 
     add_row(o, "File", LP_ROLE_NORMAL, "%s", a->path);
     if (p->is_zip)
-        add_row(o, "Package", LP_ROLE_NORMAL, "OML package, model member %s", p->model_member);
-    add_row(o, "Size", LP_ROLE_NORMAL, "%s (%s bytes of ONNX)", lp_fmt_bytes((double)m->file_size, b1, sizeof b1),
+        add_row(o, "Package", LP_ROLE_NORMAL, "%s, %s%s", p->model_member,
+                p->metadata_text ? "metadata.json" : "no metadata.json", p->has_labels ? ", label.txt" : "");
+    add_row(o, "Size", LP_ROLE_NORMAL, "%s (%s bytes of ONNX)", lp_bytes_str((uint64_t)m->file_size, b1, sizeof b1),
             lp_fmt_grouped((int64_t)m->file_size, b2, sizeof b2));
     add_row(o, "IR version", LP_ROLE_NORMAL, "%lld", (long long)m->ir_version);
     char opsets[512] = "";
@@ -137,38 +153,28 @@ static void build(lp_app *a, overview *o) {
     if (m->domain[0] || m->model_version)
         add_row(o, "Domain", LP_ROLE_NORMAL, "%s  model version %lld", m->domain[0] ? m->domain : "-",
                 (long long)m->model_version);
-    if (m->doc[0]) add_wrapped(o, "Doc", m->doc, 200);
-    if (m->graph->doc[0] && strcmp(m->graph->doc, m->doc)) add_wrapped(o, "Graph doc", m->graph->doc, 200);
-    for (int i = 0; i < m->n_props; i++)
-        add_row(o, i ? "" : "Properties", LP_ROLE_NORMAL, "%s = %s", m->props[i].key, m->props[i].value);
-    if (m->n_functions) {
-        char fn[512] = "";
-        for (int i = 0; i < m->n_functions; i++) {
-            size_t at = strlen(fn);
-            snprintf(fn + at, sizeof fn - at, "%s%s", i ? ", " : "", m->functions[i].name);
-        }
-        add_row(o, "Functions", LP_ROLE_NORMAL, "%s", fn);
-    }
-
-    add_section(o, "Inputs");
-    add_values(o, m->graph, m->graph->inputs, m->graph->n_inputs);
-    add_section(o, "Outputs");
-    add_values(o, m->graph, m->graph->outputs, m->graph->n_outputs);
-
-    add_section(o, "Counts");
     const lp_counts *c = &a->counts;
     if (c->n_nodes_all > m->graph->n_nodes)
         add_row(o, "Nodes", LP_ROLE_NORMAL, "%d (%d with subgraphs)", m->graph->n_nodes, c->n_nodes_all);
     else
         add_row(o, "Nodes", LP_ROLE_NORMAL, "%d", m->graph->n_nodes);
-    add_row(o, "Parameters", LP_ROLE_NORMAL, "%s (%s)", lp_fmt_grouped(c->params, b1, sizeof b1),
-            lp_fmt_count((double)c->params, b2, sizeof b2));
-    add_row(o, "Weight bytes", LP_ROLE_NORMAL, "%s", lp_fmt_bytes((double)c->weight_bytes, b1, sizeof b1));
+    if (c->params >= 10000)
+        add_row(o, "Parameters", LP_ROLE_NORMAL, "%s (%s)", lp_fmt_grouped(c->params, b1, sizeof b1),
+                lp_count_str((double)c->params, b2, sizeof b2));
+    else
+        add_row(o, "Parameters", LP_ROLE_NORMAL, "%lld", (long long)c->params);
+    add_row(o, "Weight bytes", LP_ROLE_NORMAL, "%s", lp_bytes_str((uint64_t)c->weight_bytes, b1, sizeof b1));
     if (c->macs > 0)
         add_row(o, "MACs", LP_ROLE_NORMAL, "%s (%s)", lp_fmt_grouped(c->macs, b1, sizeof b1),
-                lp_fmt_count((double)c->macs, b2, sizeof b2));
+                lp_count_str((double)c->macs, b2, sizeof b2));
+    /* symbolic dims (a batch) leave MACs uncounted */
     else
-        add_row(o, "MACs", LP_ROLE_DIM, "%s", "unknown (no Conv/Gemm/MatMul with known shapes)");
+        add_row(o, "MACs", LP_ROLE_DIM, "%s", "0 (none, or shapes not fixed)");
+
+    add_section(o, "Inputs");
+    add_values(o, m->graph, m->graph->inputs, m->graph->n_inputs);
+    add_section(o, "Outputs");
+    add_values(o, m->graph, m->graph->outputs, m->graph->n_outputs);
 
     if (p->is_zip || p->metadata) {
         add_section(o, "Package");
@@ -200,16 +206,34 @@ static void build(lp_app *a, overview *o) {
             }
         }
     }
+    if (m->doc[0] || m->n_props || m->n_functions || m->graph->doc[0]) add_section(o, "About");
+    if (m->doc[0]) add_wrapped(o, "Doc", m->doc, wrap);
+    if (m->graph->doc[0] && strcmp(m->graph->doc, m->doc)) add_wrapped(o, "Graph doc", m->graph->doc, wrap);
+    for (int i = 0; i < m->n_props; i++)
+        add_row(o, i ? "" : "Properties", LP_ROLE_NORMAL, "%s = %s", m->props[i].key, m->props[i].value);
+    if (m->n_functions) {
+        char fn[512] = "";
+        for (int i = 0; i < m->n_functions; i++) {
+            size_t at = strlen(fn);
+            snprintf(fn + at, sizeof fn - at, "%s%s", i ? ", " : "", m->functions[i].name);
+        }
+        add_row(o, "Functions", LP_ROLE_NORMAL, "%s", fn);
+    }
+
 }
 
 static void ov_open(lp_app *a, void *st) {
     overview *o = st;
     count_ops(o, a->model->graph);
     qsort(o->ops, (size_t)o->n_ops, sizeof *o->ops, by_count);
-    build(a, o);
+    for (int i = 0; i < o->n_ops; i++)
+        if (lp_text_width(o->ops[i].op) > o->op_w) o->op_w = lp_text_width(o->ops[i].op);
+    if (o->op_w > 22) o->op_w = 22;
+    build(a, o, 80);
 }
 
-static void ov_enter(lp_app *a, void *st) { build(a, st); }
+/* The problems may have changed on the Metadata screen. */
+static void ov_enter(lp_app *a, void *st) { build(a, st, ((overview *)st)->built_w); }
 
 static void ov_done(lp_app *a, void *st) {
     overview *o = st;
@@ -223,7 +247,7 @@ static void draw_op_bar(const overview *o, int i, int y, int x, int w) {
     int max = o->ops[0].count;
     char count[16];
     snprintf(count, sizeof count, "%d", o->ops[i].count);
-    int name_w = w >= 50 ? 22 : 16;
+    int name_w = o->op_w + 1;
     lp_put_fit(y, x, name_w, LP_ROLE_OP, o->ops[i].op);
     lp_put_right(y, x + name_w, 6, LP_ROLE_NORMAL, count);
     int bar_w = w - name_w - 8;
@@ -245,9 +269,11 @@ static void draw_row(const row *r, int y, int x, int w) {
 
 static void ov_draw(lp_app *a, void *st, lp_rect r) {
     overview *o = st;
-    (void)a;
-    bool two = r.w >= 110 && o->n_ops > 0;
-    int left_w = two ? r.w * 11 / 20 : r.w - 2;
+    /* the op-type bars beside the facts when there is room, else below them */
+    int right_w = o->op_w + 8 + (r.w >= 110 ? 30 : 14);
+    bool two = r.w >= 78 && o->n_ops > 0;
+    int left_w = two ? r.w - right_w - 3 : r.w - 2;
+    if (left_w != o->built_w) build(a, o, left_w);
     int total = o->n_rows + (two ? 0 : o->n_ops + 3);
     if (two && o->n_ops + 2 > total) total = o->n_ops + 2;
     o->page = r.h;

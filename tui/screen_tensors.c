@@ -7,6 +7,7 @@
 ** Statistics of a large tensor are computed on the worker thread, so moving
 ** through the list never waits for them.
 */
+#include "model/describe.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
 
@@ -52,7 +53,7 @@ typedef struct tensors_st {
     int64_t index[LP_MAX_RANK];
     int64_t cr, cc;    /* cursor cell */
     int64_t top, left; /* first shown cell */
-    int cell_w, page_rows, page_cols, wrap_cols;
+    int cell_w, page_rows, page_cols, wrap_cols, lab_w;
     lp_rect list_r, grid_r;
 } tensors_st;
 
@@ -93,9 +94,8 @@ static void collect(lp_app *a, tensors_st *s) {
     s->list.n = s->n_rows;
 }
 
-static tensors_st *sorting; /* qsort has no context argument */
-
-static int compare(const void *x, const void *y) {
+static int compare(const void *x, const void *y, void *ctx) {
+    const tensors_st *sorting = ctx;
     const trow *a = &sorting->rows[*(const int *)x], *b = &sorting->rows[*(const int *)y];
     int c = 0;
     if (sorting->sort == SORT_SIZE) c = a->t->nbytes < b->t->nbytes ? 1 : a->t->nbytes > b->t->nbytes ? -1 : 0;
@@ -107,9 +107,7 @@ static int compare(const void *x, const void *y) {
 
 static void resort(tensors_st *s) {
     int keep = s->list.sel >= 0 && s->list.sel < s->n_rows ? s->order[s->list.sel] : -1;
-    sorting = s;
-    qsort(s->order, (size_t)s->n_rows, sizeof *s->order, compare);
-    sorting = NULL;
+    qsort_r(s->order, (size_t)s->n_rows, sizeof *s->order, compare, s);
     for (int i = 0; i < s->n_rows; i++)
         if (s->order[i] == keep) s->list.sel = i;
 }
@@ -199,6 +197,13 @@ static const tstats *stats_of(lp_app *a, tensors_st *s, int row) {
 
 /* ---- the value view ---- */
 
+/* A value as the grid shows it: floats to 4 significant digits (the
+** heading shows the cursor's value in full). */
+static void cell_text(const lp_tensor *t, int64_t i, char *buf, size_t n) {
+    if (lp_dtype_is_float(t->dtype)) snprintf(buf, n, "%.4g", lp_load_f64(t->dtype, t->data, (size_t)i));
+    else lp_tensor_format_value(t, i, buf, n);
+}
+
 static void view_reset(tensors_st *s, int row) {
     const lp_tensor *t = s->rows[row].t;
     s->view_for = row;
@@ -216,11 +221,11 @@ static void view_reset(tensors_st *s, int row) {
     int64_t n = t->numel < 4096 ? t->numel : 4096;
     for (int64_t i = 0; i < n; i++) {
         char v[64];
-        lp_tensor_format_value(t, i, v, sizeof v);
+        cell_text(t, i, v, sizeof v);
         int len = lp_text_width(v);
         if (len > w) w = len;
     }
-    if (t->dtype != LP_STRING && t->numel > n) w = w < 10 ? 10 : w;
+    if (lp_dtype_is_float(t->dtype) && t->numel > n) w = w < 9 ? 9 : w;
     s->cell_w = w > 18 ? 18 : w;
 }
 
@@ -283,20 +288,12 @@ static void cursor_index(const tensors_st *s, const lp_tensor *t, int64_t flat, 
     (void)s;
 }
 
-typedef struct view_ctx {
-    tensors_st *s;
-    const lp_tensor *t;
-} view_ctx;
-
-static view_ctx vctx;
-
 /* Parses "0, :, 3, :" (brackets optional): exactly two ':' (one for rank 1),
 ** every other entry an index within its axis. */
 static void view_done(lp_app *a, void *ctx, bool ok, const char *text) {
-    view_ctx *v = ctx;
-    if (!ok) return;
-    const lp_tensor *t = v->t;
-    tensors_st *s = v->s;
+    tensors_st *s = ctx;
+    if (!ok || current(s) < 0) return;
+    const lp_tensor *t = s->rows[current(s)].t;
     char buf[512];
     snprintf(buf, sizeof buf, "%s", text);
     char *p = buf;
@@ -360,8 +357,7 @@ static void open_view_prompt(lp_app *a, tensors_st *s, const lp_tensor *t) {
     }
     char spec[256];
     view_spec(s, t, spec, sizeof spec);
-    vctx = (view_ctx){s, t};
-    lp_app_prompt(a, "view (':' for the rows and columns axes):", spec, NULL, view_done, &vctx);
+    lp_app_prompt(a, "view (':' for the rows and columns axes):", spec, NULL, view_done, s);
 }
 
 /* Steps the last fixed axis's index (wrapping), to page through slices. */
@@ -408,7 +404,7 @@ static void draw_list(tensors_st *s, lp_rect r) {
         if (dt_w) lp_put(y, x + name_w + 1, dt_w, sel ? base : LP_ROLE_SHAPE, lp_dtype_name(t->t->dtype));
         lp_dims_str(t->t->rank, t->t->dims, dims, sizeof dims, !lp_g->utf8);
         lp_put_right(y, x + name_w + dt_w + 2, shape_w, sel ? base : LP_ROLE_SHAPE, dims);
-        lp_put_right(y, x + w - size_w, size_w, sel ? base : LP_ROLE_DIM, lp_fmt_bytes((double)t->t->nbytes, size, sizeof size));
+        lp_put_right(y, x + w - size_w, size_w, sel ? base : LP_ROLE_DIM, lp_bytes_str((uint64_t)t->t->nbytes, size, sizeof size));
     }
     if (s->n_rows == 0) lp_put(y0 + 1, x, w, LP_ROLE_DIM, "(no initializers or Constant tensors)");
     lp_scrollbar(y0 + 1, r.x + r.w - 2, h, s->n_rows, s->list.top, h);
@@ -443,7 +439,11 @@ static void draw_histogram(const tstats *st, int y, int x, int w, int h) {
 
 static void draw_grid(lp_app *a, tensors_st *s, const lp_tensor *t, lp_rect r) {
     (void)a;
-    int lab_w = 6;
+    /* row labels as wide as the largest one (for a wrapped rank-1 view, the offset) */
+    int64_t biggest = s->col_axis < 0 ? t->numel : (t->rank ? t->dims[s->row_axis] : 1);
+    int lab_w = 2;
+    for (int64_t v = biggest; v >= 100; v /= 10) lab_w++;
+    s->lab_w = lab_w;
     int cw = s->cell_w + 1;
     int cols = (r.w - lab_w - 1) / cw;
     if (cols < 1) cols = 1;
@@ -483,7 +483,7 @@ static void draw_grid(lp_app *a, tensors_st *s, const lp_tensor *t, lp_rect r) {
             int64_t e = element_at(s, t, row, s->left + c);
             if (e < 0) continue;
             char v[64];
-            lp_tensor_format_value(t, e, v, sizeof v);
+            cell_text(t, e, v, sizeof v);
             bool cur = s->grid && row == s->cr && s->left + c == s->cc;
             if (cur) lp_fill(y, r.x + lab_w + 1 + c * cw, s->cell_w, LP_ROLE_SELECTED);
             lp_put_right(y, r.x + lab_w + 1 + c * cw, s->cell_w, cur ? LP_ROLE_SELECTED : LP_ROLE_NORMAL, v);
@@ -506,7 +506,7 @@ static void draw_detail(lp_app *a, tensors_st *s, lp_rect r) {
     lp_dims_str(t->rank, t->dims, dims, sizeof dims, !lp_g->utf8);
     lp_putf(y++, x, w, LP_ROLE_SHAPE, "%s[%s]  %s element%s, %s%s%s", lp_dtype_name(t->dtype), dims,
             lp_fmt_grouped(t->numel, count, sizeof count), t->numel == 1 ? "" : "s",
-            lp_fmt_bytes((double)t->nbytes, bytes, sizeof bytes), tr->where[0] ? ", " : "", tr->where);
+            lp_bytes_str((uint64_t)t->nbytes, bytes, sizeof bytes), tr->where[0] ? ", " : "", tr->where);
     int grid_h = r.h - 2;
     if (!s->grid) {
         const tstats *st = stats_of(a, s, row);
@@ -516,8 +516,13 @@ static void draw_detail(lp_app *a, tensors_st *s, lp_rect r) {
         } else if (t->dtype == LP_STRING) {
             lp_putf(y++, x, w, LP_ROLE_NORMAL, "%lld strings", (long long)st->s.count);
         } else {
-            lp_putf(y++, x, w, LP_ROLE_NORMAL, "min %.6g  max %.6g  mean %.6g  std %.6g", st->s.min, st->s.max,
-                    st->s.mean, st->s.std);
+            if (w >= 56) {
+                lp_putf(y++, x, w, LP_ROLE_NORMAL, "min %.6g  max %.6g  mean %.6g  std %.6g", st->s.min,
+                        st->s.max, st->s.mean, st->s.std);
+            } else {
+                lp_putf(y++, x, w, LP_ROLE_NORMAL, "min %.6g  max %.6g", st->s.min, st->s.max);
+                lp_putf(y++, x, w, LP_ROLE_NORMAL, "mean %.6g  std %.6g", st->s.mean, st->s.std);
+            }
             lp_role bad = st->s.nans || st->s.infs ? LP_ROLE_ERROR : LP_ROLE_NORMAL;
             int used = lp_putf(y, x, w, LP_ROLE_NORMAL, "zeros %lld (%.1f%%)  ", (long long)st->s.zeros,
                                t->numel ? 100.0 * (double)st->s.zeros / (double)t->numel : 0.0);
@@ -670,10 +675,10 @@ static int tn_mouse(lp_app *a, void *st, lp_rect r, const MEVENT *ev) {
             s->cr += up ? -3 : 3;
             s->top += up ? -3 : 3;
             if (s->top < 0) s->top = 0;
-        } else if (lp_mouse_click(ev) && row >= 1 && col >= 7) {
+        } else if (lp_mouse_click(ev) && row >= 1 && col > s->lab_w) {
             s->grid = true;
             s->cr = s->top + row - 1;
-            s->cc = s->left + (col - 7) / (s->cell_w + 1);
+            s->cc = s->left + (col - s->lab_w - 1) / (s->cell_w + 1);
         }
         return LP_HANDLED;
     }

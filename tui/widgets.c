@@ -351,30 +351,6 @@ int lp_edit_draw(const lp_edit *e, int y, int x, int w, lp_role role) {
 
 /* ---- numbers ---- */
 
-const char *lp_fmt_bytes(double b, char *buf, size_t n) {
-    static const char *units[] = {"B", "KB", "MB", "GB", "TB"};
-    int u = 0;
-    while (b >= 1000 && u < 4) {
-        b /= 1000;
-        u++;
-    }
-    if (u == 0) snprintf(buf, n, "%.0f B", b);
-    else snprintf(buf, n, "%.*f %s", b < 10 ? 2 : b < 100 ? 1 : 0, b, units[u]);
-    return buf;
-}
-
-const char *lp_fmt_count(double v, char *buf, size_t n) {
-    static const char *units[] = {"", " K", " M", " G", " T"};
-    int u = 0;
-    while (fabs(v) >= 1000 && u < 4) {
-        v /= 1000;
-        u++;
-    }
-    if (u == 0) snprintf(buf, n, "%.0f", v);
-    else snprintf(buf, n, "%.*f%s", fabs(v) < 10 ? 2 : fabs(v) < 100 ? 1 : 0, v, units[u]);
-    return buf;
-}
-
 const char *lp_fmt_grouped(int64_t v, char *buf, size_t n) {
     char digits[32];
     snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));

@@ -74,11 +74,7 @@ int lp_edit_key(lp_edit *e, int key);
 /* Draws the text, scrolled so the cursor shows; returns the cursor's column. */
 int lp_edit_draw(const lp_edit *e, int y, int x, int w, lp_role role);
 
-/* "12.3 MB", "512 B" */
-const char *lp_fmt_bytes(double bytes, char *buf, size_t n);
-/* "1.2 K", "25.6 M", "4.1 G" */
-const char *lp_fmt_count(double v, char *buf, size_t n);
-/* "25,557,032" */
+/* "25,557,032" (sizes and counts in words: model/describe.h) */
 const char *lp_fmt_grouped(int64_t v, char *buf, size_t n);
 
 /* The mouse event's position relative to r, false when outside. */

@@ -315,3 +315,60 @@ TEST(rvalue_pb_round_trip) {
     lp_rvalue_clear(&item);
     lp_rvalue_clear(&seq);
 }
+
+/* A Loop in a Loop: the inner body reads w from the main graph and zero, a
+** value the outer body computes, so zero must stay alive (an implicit input
+** of the inner Loop) until the inner Loop has run. */
+TEST(nested_loops_capture_across_levels) {
+    lp_builder *inner = lp_build_new("inner");
+    lp_build_input(inner, "j", LP_INT64, "");
+    lp_build_input(inner, "c", LP_BOOL, "");
+    lp_build_input(inner, "a", LP_FLOAT, "");
+    lp_build_node(inner, "Add", "a,w", "t");
+    lp_build_node(inner, "Add", "t,zero", "a2");
+    lp_build_node(inner, "Identity", "c", "c2");
+    lp_build_output(inner, "c2", LP_BOOL, "");
+    lp_build_output(inner, "a2", LP_FLOAT, "");
+
+    lp_builder *outer = lp_build_new("outer");
+    lp_build_input(outer, "i", LP_INT64, "");
+    lp_build_input(outer, "c", LP_BOOL, "");
+    lp_build_input(outer, "acc", LP_FLOAT, "");
+    lp_build_node(outer, "Sub", "acc,acc", "zero");
+    lp_bnode *n = lp_build_node(outer, "Loop", "four,,acc", "acc2");
+    lp_build_attr_graph(outer, n, "body", inner);
+    lp_build_node(outer, "Identity", "c", "c2");
+    lp_build_output(outer, "c2", LP_BOOL, "");
+    lp_build_output(outer, "acc2", LP_FLOAT, "");
+
+    lp_builder *b = lp_build_new("main");
+    lp_build_opset(b, "", 16);
+    lp_build_input(b, "w", LP_FLOAT, "");
+    lp_build_init_i64(b, "three", 0, NULL, (int64_t[]){3});
+    lp_build_init_i64(b, "four", 0, NULL, (int64_t[]){4});
+    lp_build_init_f32(b, "a0", 0, NULL, (float[]){0.5f});
+    n = lp_build_node(b, "Loop", "three,,a0", "res");
+    lp_build_attr_graph(b, n, "body", outer);
+    lp_build_output(b, "res", LP_FLOAT, "");
+
+    lp_model *m;
+    lp_session *s = open_session(b, &m);
+    REQUIRE(s);
+    lp_rvalue in = {.kind = LP_RV_TENSOR};
+    lp_error err = {0};
+    REQUIRE(lp_tensor_alloc(&in.t, LP_FLOAT, 0, NULL, &err) == LP_OK);
+    for (int run = 0; run < 2; run++) {
+        *(float *)in.t.data = (float)(run + 1);
+        lp_rvalue *outs[1];
+        int rc = lp_session_run(s, &in, 1, outs, &err);
+        if (rc) fprintf(stderr, "  %s\n", err.msg);
+        REQUIRE(rc == LP_OK);
+        CHECK(fat(outs[0], 0) == 0.5f + 12 * (float)(run + 1));
+    }
+    lp_rvalue_clear(&in);
+    lp_session_free(s);
+    lp_model_free(m);
+    lp_build_free(b);
+    lp_build_free(outer);
+    lp_build_free(inner);
+}

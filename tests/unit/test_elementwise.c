@@ -3,8 +3,7 @@
 ** session on one-node models: broadcasting walks, integer edge cases (wrap,
 ** division by zero, Python mod), legacy broadcast, strings, small types.
 */
-#include "model/ir.h"
-#include "model/onnx_pb.h"
+#include "model/build.h"
 #include "ops/session.h"
 #include "test.h"
 
@@ -24,97 +23,26 @@ typedef struct {
 ** element types (0: the input is omitted) and writing y0 (type left open). */
 static lp_model *one_node(const char *op, int opset, int n_in, const int *types,
                           const attr_spec *attrs, int n_attrs) {
-    Onnx__ModelProto mp;
-    Onnx__GraphProto g;
-    Onnx__NodeProto node;
-    Onnx__OperatorSetIdProto os;
-    onnx__model_proto__init(&mp);
-    onnx__graph_proto__init(&g);
-    onnx__node_proto__init(&node);
-    onnx__operator_set_id_proto__init(&os);
-    os.domain = "";
-    os.version = opset;
-    os.has_version = 1;
-    Onnx__OperatorSetIdProto *osp = &os;
-    mp.opset_import = &osp;
-    mp.n_opset_import = 1;
-    mp.ir_version = 8;
-    mp.has_ir_version = 1;
-    mp.graph = &g;
-    g.name = "g";
-
-    char names[8][8];
-    char *in_names[8];
-    Onnx__ValueInfoProto vi[8], vo;
-    Onnx__ValueInfoProto *vip[8], *vop = &vo;
-    Onnx__TypeProto tp[8];
-    Onnx__TypeProto__Tensor tt[8];
-    int n_graph_in = 0;
+    lp_builder *b = lp_build_new("g");
+    lp_build_opset(b, "", opset);
+    char ins[64] = "", name[8];
     for (int i = 0; i < n_in; i++) {
-        snprintf(names[i], sizeof names[i], "x%d", i);
-        in_names[i] = types[i] ? names[i] : "";
-        if (!types[i]) continue;
-        onnx__value_info_proto__init(&vi[i]);
-        onnx__type_proto__init(&tp[i]);
-        onnx__type_proto__tensor__init(&tt[i]);
-        tt[i].elem_type = types[i];
-        tt[i].has_elem_type = 1;
-        tp[i].value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-        tp[i].tensor_type = &tt[i];
-        vi[i].name = names[i];
-        vi[i].type = &tp[i];
-        vip[n_graph_in++] = &vi[i];
+        snprintf(name, sizeof name, "x%d", i);
+        if (types[i]) lp_build_input(b, name, (lp_dtype)types[i], NULL);
+        snprintf(ins + strlen(ins), sizeof ins - strlen(ins), "%s%s", i ? "," : "",
+                 types[i] ? name : "");
     }
-    onnx__value_info_proto__init(&vo);
-    vo.name = "y0";
-    g.input = vip;
-    g.n_input = (size_t)n_graph_in;
-    g.output = &vop;
-    g.n_output = 1;
-
-    Onnx__AttributeProto ap[8], *app[8];
+    lp_build_output(b, "y0", LP_UNDEFINED, NULL);
+    lp_bnode *n = lp_build_node(b, op, ins, "y0");
     for (int i = 0; i < n_attrs; i++) {
-        onnx__attribute_proto__init(&ap[i]);
-        ap[i].name = (char *)attrs[i].name;
-        if (attrs[i].s) {
-            ap[i].type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
-            ap[i].s.data = (uint8_t *)attrs[i].s;
-            ap[i].s.len = strlen(attrs[i].s);
-            ap[i].has_s = 1;
-        } else if (attrs[i].is_float) {
-            ap[i].type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
-            ap[i].f = attrs[i].f;
-            ap[i].has_f = 1;
-        } else {
-            ap[i].type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
-            ap[i].i = attrs[i].i;
-            ap[i].has_i = 1;
-        }
-        ap[i].has_type = 1;
-        app[i] = &ap[i];
+        if (attrs[i].s) lp_build_attr_string(b, n, attrs[i].name, attrs[i].s);
+        else if (attrs[i].is_float) lp_build_attr_float(b, n, attrs[i].name, attrs[i].f);
+        else lp_build_attr_int(b, n, attrs[i].name, attrs[i].i);
     }
-    char *out_name = "y0";
-    node.op_type = (char *)op;
-    node.domain = "";
-    node.input = in_names;
-    node.n_input = (size_t)n_in;
-    node.output = &out_name;
-    node.n_output = 1;
-    node.attribute = app;
-    node.n_attribute = (size_t)n_attrs;
-    Onnx__NodeProto *np = &node;
-    g.node = &np;
-    g.n_node = 1;
-
-    size_t n = onnx__model_proto__get_packed_size(&mp);
-    uint8_t *bytes = malloc(n);
-    onnx__model_proto__pack(&mp, bytes);
     lp_model *m = NULL;
     lp_error err = {0};
-    if (lp_model_parse(bytes, n, "test.onnx", NULL, &m, &err)) {
-        fprintf(stderr, "  parse: %s\n", err.msg);
-        return NULL;
-    }
+    if (lp_build_model(b, "test.onnx", &m, &err)) fprintf(stderr, "  build: %s\n", err.msg);
+    lp_build_free(b);
     return m;
 }
 
@@ -371,4 +299,75 @@ TEST(activation_values) {
     REQUIRE(run_op("Softplus", 13, NULL, 0, &bin, 1, &y) == 0);
     CHECK(((float *)y.data)[0] == 100.0f); /* no overflow to inf */
     lp_tensor_release(&y);
+}
+
+TEST(ew_pow_fast_exponents_match_pow) {
+    float x[5] = {-0.0f, -INFINITY, 3.0f, 0.25f, NAN}, two = 2.0f, half = 0.5f;
+    lp_tensor y = {0};
+    lp_rvalue ins[2] = {tv(LP_FLOAT, x, 1, I64(5)), tv(LP_FLOAT, &two, 0)};
+    REQUIRE(run_op("Pow", 15, NULL, 0, ins, 2, &y) == 0);
+    for (int i = 0; i < 5; i++) {
+        float got = ((float *)y.data)[i], want = powf(x[i], 2.0f);
+        CHECK(got == want || (isnan(got) && isnan(want)));
+    }
+    lp_tensor_release(&y);
+    ins[1] = tv(LP_FLOAT, &half, 0);
+    REQUIRE(run_op("Pow", 15, NULL, 0, ins, 2, &y) == 0);
+    for (int i = 0; i < 5; i++) {
+        float got = ((float *)y.data)[i], want = powf(x[i], 0.5f);
+        CHECK((got == want && signbit(got) == signbit(want)) || (isnan(got) && isnan(want)));
+    }
+    lp_tensor_release(&y);
+    int32_t xi[3] = {2, -3, 5}, ei[3] = {10, 3, 0};
+    lp_rvalue iins[2] = {tv(LP_INT32, xi, 1, I64(3)), tv(LP_INT32, ei, 1, I64(3))};
+    REQUIRE(run_op("Pow", 15, NULL, 0, iins, 2, &y) == 0);
+    CHECK(((int32_t *)y.data)[0] == 1024 && ((int32_t *)y.data)[1] == -27 &&
+          ((int32_t *)y.data)[2] == 1);
+    lp_tensor_release(&y);
+}
+
+/* Element i of t read as broadcast to (rank, dims): the naive index walk. */
+static float naive_at(const float *t, int trank, const int64_t *tdims, int rank,
+                      const int64_t *dims, int64_t i) {
+    int64_t off = 0, stride = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+        int64_t idx = i % dims[d];
+        i /= dims[d];
+        int td = d - (rank - trank);
+        if (td < 0) continue;
+        if (tdims[td] != 1) off += idx * stride;
+        stride *= tdims[td];
+    }
+    return t[off];
+}
+
+TEST(ew_broadcast_random_shapes_match_naive) {
+    unsigned seed = 12345;
+#define RND(n) ((int)((seed = seed * 1103515245u + 12345u) >> 16) % (n))
+    float a[256], b[256];
+    for (int i = 0; i < 256; i++) a[i] = (float)i, b[i] = 1000.0f * (float)i;
+    for (int iter = 0; iter < 300; iter++) {
+        int rank = 1 + RND(5);
+        int64_t dims[5], ad[5], bd[5];
+        for (int d = 0; d < rank; d++) dims[d] = 1 + RND(3);
+        int ar = rank - RND(rank), br = rank - RND(rank);
+        for (int d = 0; d < ar; d++) ad[d] = RND(3) ? dims[rank - ar + d] : 1;
+        for (int d = 0; d < br; d++) bd[d] = RND(3) ? dims[rank - br + d] : 1;
+        lp_rvalue ins[2] = {{.kind = LP_RV_TENSOR}, {.kind = LP_RV_TENSOR}};
+        ins[0].t = (lp_tensor){.dtype = LP_FLOAT, .rank = ar, .data = a};
+        ins[1].t = (lp_tensor){.dtype = LP_FLOAT, .rank = br, .data = b};
+        memcpy(ins[0].t.dims, ad, sizeof ad);
+        memcpy(ins[1].t.dims, bd, sizeof bd);
+        ins[0].t.numel = lp_shape_numel(ar, ad), ins[1].t.numel = lp_shape_numel(br, bd);
+        ins[0].t.nbytes = (size_t)ins[0].t.numel * 4, ins[1].t.nbytes = (size_t)ins[1].t.numel * 4;
+        lp_tensor y = {0};
+        REQUIRE(run_op("Add", 14, NULL, 0, ins, 2, &y) == 0);
+        bool ok = y.numel > 0;
+        for (int64_t i = 0; i < y.numel && ok; i++)
+            ok = ((float *)y.data)[i] == naive_at(a, ar, ad, y.rank, y.dims, i) +
+                                             naive_at(b, br, bd, y.rank, y.dims, i);
+        CHECK(ok);
+        lp_tensor_release(&y);
+    }
+#undef RND
 }

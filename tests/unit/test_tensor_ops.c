@@ -26,7 +26,8 @@ typedef struct tk {
 static tk *tk_new(const char *op, int n_out) {
     tk *t = calloc(1, sizeof *t);
     t->sess = calloc(1, sizeof *t->sess);
-    t->node = (lp_node){.name = "n", .op_type = op, .domain = "", .attrs = t->attrs, .function = -1};
+    t->node =
+        (lp_node){.name = "n", .op_type = op, .domain = "", .attrs = t->attrs, .function = -1};
     t->n_out = n_out;
     for (int i = 0; i < n_out; i++) t->out[i] = &t->outs[i];
     return t;
@@ -57,7 +58,9 @@ static void tk_in(tk *t, lp_dtype dt, int rank, const int64_t *dims, const void 
     t->n_in++;
 }
 
-static void tk_skip(tk *t) { t->in[t->n_in++] = NULL; }
+static void tk_skip(tk *t) {
+    t->in[t->n_in++] = NULL;
+}
 
 static void tk_ints(tk *t, const char *name, const int64_t *v, int n) {
     lp_attr *a = &t->attrs[t->node.n_attrs++];
@@ -81,12 +84,20 @@ static int tk_run(tk *t, int opset) {
     t->node.inputs = NULL;
     t->node.n_inputs = t->n_in;
     t->node.n_outputs = t->n_out;
-    lp_kctx k = {.node = &t->node, .opset = opset, .in = t->in, .n_in = t->n_in, .out = t->out,
-                 .n_out = t->n_out, .sess = t->sess, .err = &t->err};
+    lp_kctx k = {.node = &t->node,
+                 .opset = opset,
+                 .in = t->in,
+                 .n_in = t->n_in,
+                 .out = t->out,
+                 .n_out = t->n_out,
+                 .sess = t->sess,
+                 .err = &t->err};
     return kern->run(&k);
 }
 
-static const lp_tensor *tk_out(tk *t, int i) { return &t->outs[i].t; }
+static const lp_tensor *tk_out(tk *t, int i) {
+    return &t->outs[i].t;
+}
 
 static bool dims_are(const lp_tensor *y, int rank, const int64_t *dims) {
     if (y->rank != rank) return false;
@@ -314,7 +325,8 @@ TEST(split_and_tile) {
     REQUIRE(tk_run(t, 13) == LP_OK);
     const lp_tensor *y = tk_out(t, 0);
     CHECK(dims_are(y, 2, D(4, 6)));
-    CHECK(f32_are(y, F(1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4, 1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4), 24, 0));
+    CHECK(f32_are(y, F(1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4, 1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4), 24,
+                  0));
     tk_free(t);
 }
 
@@ -450,7 +462,8 @@ static void einsum_both(int *lp_failed_, const char *eq, int n_in, const int *ra
         n[i] = lp_shape_numel(ranks[i], dims[i]);
         fx[i] = malloc((size_t)n[i] * sizeof(float));
         dx[i] = malloc((size_t)n[i] * sizeof(double));
-        for (int64_t j = 0; j < n[i]; j++) fx[i][j] = (float)(dx[i][j] = (double)((j * 7 + i * 3) % 11) - 5);
+        for (int64_t j = 0; j < n[i]; j++)
+            fx[i][j] = (float)(dx[i][j] = (double)((j * 7 + i * 3) % 11) - 5);
     }
     tk *tf = tk_new("Einsum", 1), *td = tk_new("Einsum", 1);
     tk_str(tf, "equation", eq);
@@ -484,12 +497,14 @@ TEST(einsum_gemm_matches_general) {
     einsum_both(lp_failed_, "ij,kj->ik", 2, (int[]){2, 2}, (const int64_t[][4]){{3, 4}, {5, 4}});
     einsum_both(lp_failed_, "ji,jk->ik", 2, (int[]){2, 2}, (const int64_t[][4]){{4, 3}, {4, 5}});
     einsum_both(lp_failed_, "ij,jk->ki", 2, (int[]){2, 2}, (const int64_t[][4]){{3, 4}, {4, 5}});
-    einsum_both(lp_failed_, "bij,bjk->bik", 2, (int[]){3, 3}, (const int64_t[][4]){{2, 3, 4}, {2, 4, 5}});
+    einsum_both(lp_failed_, "bij,bjk->bik", 2, (int[]){3, 3},
+                (const int64_t[][4]){{2, 3, 4}, {2, 4, 5}});
     einsum_both(lp_failed_, "bhqd,bhkd->bhqk", 2, (int[]){4, 4},
                 (const int64_t[][4]){{2, 3, 4, 5}, {2, 3, 6, 5}});
     einsum_both(lp_failed_, "i,i", 2, (int[]){1, 1}, (const int64_t[][4]){{7}, {7}});
     einsum_both(lp_failed_, "i,j->ij", 2, (int[]){1, 1}, (const int64_t[][4]){{3}, {4}});
-    einsum_both(lp_failed_, "...ij,...jk", 2, (int[]){3, 2}, (const int64_t[][4]){{2, 3, 4}, {4, 2}});
+    einsum_both(lp_failed_, "...ij,...jk", 2, (int[]){3, 2},
+                (const int64_t[][4]){{2, 3, 4}, {4, 2}});
     einsum_both(lp_failed_, "ij,ij->ij", 2, (int[]){2, 2}, (const int64_t[][4]){{3, 4}, {3, 4}});
     einsum_both(lp_failed_, "ij,jk", 2, (int[]){2, 2}, (const int64_t[][4]){{3, 4}, {4, 5}});
     /* the general loop only: a diagonal, a label summed in one operand */
@@ -506,4 +521,147 @@ TEST(einsum_rejects_bad_equations) {
         CHECK(tk_run(t, 12) == LP_EINPUT);
         tk_free(t);
     }
+}
+
+TEST(topk_heap_selection_matches_a_full_sort) {
+    enum { N = 200 };
+    float x[N];
+    for (int i = 0; i < N; i++) x[i] = (float)((i * 37) % 23); /* many ties */
+    for (int largest = 0; largest <= 1; largest++) {
+        tk *t = tk_new("TopK", 2);
+        tk_in(t, LP_FLOAT, 1, D(N), x);
+        tk_in(t, LP_INT64, 1, D(1), D(7));
+        tk_int(t, "largest", largest);
+        REQUIRE(tk_run(t, 11) == LP_OK);
+        /* expected: repeatedly the best remaining value, lowest index on ties */
+        bool used[N] = {false}, ok = true;
+        for (int j = 0; j < 7; j++) {
+            int best = -1;
+            for (int i = 0; i < N; i++)
+                if (!used[i] && (best < 0 || (largest ? x[i] > x[best] : x[i] < x[best]))) best = i;
+            used[best] = true;
+            ok &= ((int64_t *)tk_out(t, 1)->data)[j] == best;
+            ok &= ((float *)tk_out(t, 0)->data)[j] == x[best];
+        }
+        CHECK(ok);
+        tk_free(t);
+    }
+}
+
+/* ---- hostile inputs: random shapes and values never crash a kernel ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static int64_t rnd(int64_t lo, int64_t hi) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return lo + (int64_t)(rng_state % (uint64_t)(hi - lo + 1));
+}
+
+static void random_input(tk *t, bool ints) {
+    int rank = (int)rnd(0, 3);
+    int64_t dims[3], n = 1;
+    for (int d = 0; d < rank; d++) n *= dims[d] = rnd(0, 3);
+    int64_t iv[27];
+    float fv[27];
+    for (int64_t i = 0; i < n; i++) {
+        iv[i] = rnd(-4, 4);
+        fv[i] = (float)iv[i];
+    }
+    if (ints)
+        tk_in(t, LP_INT64, rank, dims, iv);
+    else
+        tk_in(t, LP_FLOAT, rank, dims, fv);
+}
+
+TEST(random_inputs_never_crash) {
+    static const char *ops[] = {"Reshape",
+                                "Flatten",
+                                "Squeeze",
+                                "Unsqueeze",
+                                "Transpose",
+                                "Expand",
+                                "Shape",
+                                "Identity",
+                                "ConstantOfShape",
+                                "Range",
+                                "EyeLike",
+                                "Trilu",
+                                "DepthToSpace",
+                                "SpaceToDepth",
+                                "Concat",
+                                "Split",
+                                "Tile",
+                                "Pad",
+                                "Slice",
+                                "Gather",
+                                "GatherElements",
+                                "GatherND",
+                                "ScatterElements",
+                                "ScatterND",
+                                "TensorScatter",
+                                "Compress",
+                                "OneHot",
+                                "NonZero",
+                                "ReverseSequence",
+                                "ReduceSum",
+                                "ReduceMean",
+                                "ReduceMax",
+                                "ReduceProd",
+                                "ReduceLogSumExp",
+                                "ReduceL2",
+                                "ArgMax",
+                                "CumSum",
+                                "TopK",
+                                "Unique",
+                                "Softmax",
+                                "LogSoftmax",
+                                "Hardmax",
+                                "Det",
+                                "Einsum"};
+    static const char *int_attrs[] = {"axis",  "batch_dims",  "blocksize", "keepdims",   "k",
+                                      "upper", "num_outputs", "time_axis", "batch_axis", "largest"};
+    static const char *list_attrs[] = {"perm", "axes", "pads", "starts", "ends", "shape", "split"};
+    static const char *modes[] = {"constant", "reflect", "edge", "wrap", "DCR", "CRD", "circular"};
+    static const char *eqs[] = {"ij,jk->ik", "ii->i",        "...i,...i",  "i,j",
+                                "ab",        "a...b->b...a", "ij,ij,ij->", "bij,bjk->bik"};
+    static const int opsets[] = {1, 9, 11, 13, 18, 24};
+    int64_t lists[4][6];
+    int calls = 0;
+    for (size_t o = 0; o < LP_COUNT(ops); o++)
+        for (int trial = 0; trial < 200; trial++) {
+            tk *t = tk_new(ops[o], (int)rnd(1, 4));
+            int n_in = (int)rnd(0, 4);
+            for (int i = 0; i < n_in; i++) {
+                if (i > 0 && rnd(0, 9) == 0)
+                    tk_skip(t);
+                else
+                    random_input(t, rnd(0, 2) > 0 && i > 0);
+            }
+            int n_attr = (int)rnd(0, 3);
+            for (int a = 0; a < n_attr; a++) {
+                switch (rnd(0, 2)) {
+                case 0:
+                    tk_int(t, int_attrs[rnd(0, 9)], rnd(-3, 3));
+                    break;
+                case 1: {
+                    int64_t *l = lists[a];
+                    int n = (int)rnd(0, 6);
+                    for (int j = 0; j < n; j++) l[j] = rnd(-3, 3);
+                    tk_ints(t, list_attrs[rnd(0, 6)], l, n);
+                    break;
+                }
+                default:
+                    if (!strcmp(ops[o], "Einsum"))
+                        tk_str(t, "equation", eqs[rnd(0, 7)]);
+                    else
+                        tk_str(t, "mode", modes[rnd(0, 6)]);
+                }
+            }
+            int rc = tk_run(t, opsets[rnd(0, 5)]);
+            CHECK(rc == LP_OK || rc == LP_EINPUT || rc == LP_EFAIL || rc == -1);
+            calls++;
+            tk_free(t);
+        }
+    CHECK(calls > 0);
 }
