@@ -151,25 +151,26 @@ static f8_format f8_fmt(lp_dtype t) {
 }
 
 float lp_f8_to_float(lp_dtype t, uint8_t v) {
-    if (t == LP_FLOAT8E8M0) {
-        if (v == 0xff) return NAN;
-        return ldexpf(1.0f, (int)v - 127);
-    }
+    if (t == LP_FLOAT8E8M0) return v == 0xff ? NAN : u2f(v ? (uint32_t)v << 23 : 0x00400000u);
     f8_format f = f8_fmt(t);
     int nbits = 1 + f.ebits + f.mbits;
-    unsigned sign = (v >> (nbits - 1)) & 1;
-    unsigned exp = (v >> f.mbits) & ((1u << f.ebits) - 1);
-    unsigned mant = v & ((1u << f.mbits) - 1);
+    uint32_t sign = (uint32_t)(v >> (nbits - 1)) & 1;
+    uint32_t exp = (v >> f.mbits) & ((1u << f.ebits) - 1);
+    uint32_t mant = v & ((1u << f.mbits) - 1);
     if (f.fnuz && v == 0x80) return NAN;
     if (t == LP_FLOAT8E4M3FN && exp == 15 && mant == 7) return NAN;
     if (t == LP_FLOAT8E5M2 && exp == 31) return mant ? NAN : (sign ? -INFINITY : INFINITY);
     float r;
-    if (exp == 0) r = ldexpf((float)mant, 1 - f.bias - f.mbits);
-    else r = ldexpf((float)(mant | (1u << f.mbits)), (int)exp - f.bias - f.mbits);
+    if (exp == 0) /* denormal: mant * 2^(1 - bias - mbits), exact */
+        r = (float)mant * u2f((uint32_t)(127 + 1 - f.bias - f.mbits) << 23);
+    else
+        r = u2f(((exp + 127 - (uint32_t)f.bias) << 23) | (mant << (23 - f.mbits)));
     return sign ? -r : r;
 }
 
-/* Rounds to nearest even by scanning the codes: there are at most 256. */
+/* Rounds to nearest even on the bits: the normal range keeps mbits of the
+** float's mantissa; below it, the value scaled to units of the smallest
+** denormal rounds to an integer code. A carry runs into the exponent. */
 uint8_t lp_float_to_f8(lp_dtype t, float x, int saturate) {
     if (t == LP_FLOAT8E8M0) {
         if (isnan(x) || x <= 0) return isnan(x) ? 0xff : 0;
@@ -185,46 +186,36 @@ uint8_t lp_float_to_f8(lp_dtype t, float x, int saturate) {
     f8_format f = f8_fmt(t);
     int nbits = 1 + f.ebits + f.mbits;
     uint8_t sign_bit = (uint8_t)(1u << (nbits - 1));
-    unsigned ncodes = 1u << (nbits - 1);
+    /* the largest finite code: e4m3fn and e5m2 reserve the top codes */
+    unsigned maxcode = t == LP_FLOAT8E4M3FN ? 0x7e : t == LP_FLOAT8E5M2 ? 0x7b : sign_bit - 1u;
     if (isnan(x)) {
         if (t == LP_FLOAT4E2M1) return 0x8; /* no NaN: ONNX (ml_dtypes) gives -0 */
-        if (f.fnuz) return 0x80;
-        return t == LP_FLOAT8E4M3FN ? 0x7f : 0x7f;
+        return f.fnuz ? 0x80 : 0x7f;
     }
     uint8_t sign = signbit(x) ? sign_bit : 0;
-    float ax = fabsf(x);
-    /* the largest finite code */
-    unsigned maxcode = 0;
-    float maxval = 0;
-    for (unsigned c = 0; c < ncodes; c++) {
-        float v = lp_f8_to_float(t, (uint8_t)c);
-        if (isfinite(v) && v > maxval) maxval = v, maxcode = c;
+    uint32_t u = f2u(fabsf(x));
+    unsigned code;
+    int e = (int)(u >> 23) - 127, emin = 1 - f.bias;
+    if (u >= 0x7f800000u) {
+        code = maxcode + 1; /* inf: overflows below */
+    } else if (e >= emin) {
+        int shift = 23 - f.mbits;
+        uint32_t m = u & 0x7fffffu, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        uint32_t c = ((uint32_t)(e - emin + 1) << f.mbits) | (m >> shift);
+        if (rem > half || (rem == half && (c & 1))) c++;
+        code = c > 0xffu ? 0xffu : c;
+    } else {
+        /* |x| / 2^(emin - mbits), exact for the exponents that can round up */
+        float q = u2f(u) * u2f((uint32_t)(127 + f.mbits - emin) << 23);
+        code = (unsigned)nearbyintf(q);
     }
-    if (isinf(ax)) {
-        if (saturate) return (uint8_t)(sign | maxcode);
-        if (f.has_inf) return (uint8_t)(sign | 0x7c);
-        if (t == LP_FLOAT4E2M1) return (uint8_t)(sign | maxcode);
-        return f.fnuz ? 0x80 : (uint8_t)(sign | 0x7f);
-    }
-    if (ax > maxval) {
-        /* beyond the largest: round-to-nearest may still land on max */
-        float next = maxval + (maxval - lp_f8_to_float(t, (uint8_t)(maxcode - 1)));
-        int to_max = ax < (maxval + next) / 2 ||
-                     (ax == (maxval + next) / 2 && (maxcode & 1) == 0);
-        if (saturate || to_max || t == LP_FLOAT4E2M1) return (uint8_t)(sign | maxcode);
+    if (code > maxcode) {
+        if (saturate || t == LP_FLOAT4E2M1) return (uint8_t)(sign | maxcode);
         if (f.has_inf) return (uint8_t)(sign | 0x7c);
         return f.fnuz ? 0x80 : (uint8_t)(sign | 0x7f);
     }
-    unsigned best = 0;
-    float bestd = INFINITY;
-    for (unsigned c = 0; c <= maxcode; c++) {
-        float v = lp_f8_to_float(t, (uint8_t)c);
-        if (!isfinite(v)) continue;
-        float d = fabsf(v - ax);
-        if (d < bestd || (d == bestd && (c & 1) == 0 && (best & 1))) best = c, bestd = d;
-    }
-    if (best == 0 && f.fnuz) return 0; /* fnuz has no negative zero */
-    return (uint8_t)(sign | best);
+    if (code == 0 && f.fnuz) return 0; /* fnuz has no negative zero */
+    return (uint8_t)(sign | code);
 }
 
 /* ---- generic element access ---- */

@@ -28,8 +28,10 @@ ACTIVATION(softplus, SOFTPLUS(v))
 ACTIVATION(softsign, v / (1 + fabs(v)))
 ACTIVATION(thresholded_relu, v > (lp_t)alpha ? v : 0)
 ACTIVATION(gelu, (lp_t)0.5 * v * (1 + LP_ERF(v * (lp_t)0.70710678118654752440)))
+/* 0.7978845608 = sqrt(2 / pi) */
 ACTIVATION(gelu_tanh, (lp_t)0.5 * v *
-                          (1 + LP_TANH((lp_t)0.79788456080286535588 * (v + (lp_t)0.044715 * v * v * v))))
+                          (1 + LP_TANH((lp_t)0.79788456080286535588 *
+                                       (v + (lp_t)0.044715 * v * v * v))))
 ACTIVATION(mish, v * LP_TANH(SOFTPLUS(v)))
 ACTIVATION(swish, v / (1 + LP_EXP(-(lp_t)alpha * v)))
 

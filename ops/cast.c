@@ -36,15 +36,15 @@ static inline uint64_t f2u64(double v) {
 ** through 64 bits), kq uint64, kb bool. Two copies of
 ** the list, as a macro cannot expand inside itself (source x destination). */
 #define PLAIN_TYPES(X, A)                                                                          \
-    X(LP_FLOAT, float, kf, A) X(LP_DOUBLE, double, kf, A) X(LP_INT8, int8_t, ki, A)                   \
-    X(LP_UINT8, uint8_t, ki, A) X(LP_INT16, int16_t, ki, A) X(LP_UINT16, uint16_t, ki, A)             \
-    X(LP_INT32, int32_t, ki, A) X(LP_UINT32, uint32_t, kw, A) X(LP_INT64, int64_t, kw, A)             \
+    X(LP_FLOAT, float, kf, A) X(LP_DOUBLE, double, kf, A) X(LP_INT8, int8_t, ki, A)                \
+    X(LP_UINT8, uint8_t, ki, A) X(LP_INT16, int16_t, ki, A) X(LP_UINT16, uint16_t, ki, A)          \
+    X(LP_INT32, int32_t, ki, A) X(LP_UINT32, uint32_t, kw, A) X(LP_INT64, int64_t, kw, A)          \
     X(LP_UINT64, uint64_t, kq, A) X(LP_BOOL, uint8_t, kb, A)
 #define PLAIN_SOURCES(X)                                                                           \
-    X(LP_FLOAT, float, kf) X(LP_DOUBLE, double, kf) X(LP_INT8, int8_t, ki) X(LP_UINT8, uint8_t, ki)    \
-    X(LP_INT16, int16_t, ki) X(LP_UINT16, uint16_t, ki) X(LP_INT32, int32_t, ki)                      \
-    X(LP_UINT32, uint32_t, kw) X(LP_INT64, int64_t, kw) X(LP_UINT64, uint64_t, kq)                    \
-    X(LP_BOOL, uint8_t, kb)
+    X(LP_FLOAT, float, kf) X(LP_DOUBLE, double, kf) X(LP_INT8, int8_t, ki)                         \
+    X(LP_UINT8, uint8_t, ki) X(LP_INT16, int16_t, ki) X(LP_UINT16, uint16_t, ki)                   \
+    X(LP_INT32, int32_t, ki) X(LP_UINT32, uint32_t, kw) X(LP_INT64, int64_t, kw)                   \
+    X(LP_UINT64, uint64_t, kq) X(LP_BOOL, uint8_t, kb)
 
 /* CV_<source kind>_<destination kind>(destination type, value) */
 #define CV_kf_kf(TD, v) (TD)(v)
@@ -77,7 +77,7 @@ typedef void (*conv_fn)(const void *src, void *dst, int64_t n);
 
 /* A = (source dtype, source type, source kind) */
 #define CONV_FN_(DD, TD, KD, DS, TS, KS)                                                           \
-    LP_EW_CLONES static void conv_##DS##_##DD(const void *s_, void *d_, int64_t n) {                           \
+    LP_EW_CLONES static void conv_##DS##_##DD(const void *s_, void *d_, int64_t n) {               \
         const TS *s = s_;                                                                          \
         TD *d = d_;                                                                                \
         for (int64_t i = 0; i < n; i++) d[i] = CV_##KS##_##KD(TD, s[i]);                           \
@@ -120,13 +120,15 @@ static uint8_t f32_to_e8m0(float x, const lp_cast_opts *o) {
     return (uint8_t)e;
 }
 
-LP_EW_CLONES static void small_to_f32(lp_dtype t, const void *src, float *d, int64_t n) {
+/* lut: the 256 values of a one-byte type */
+LP_EW_CLONES static void small_to_f32(lp_dtype t, const void *src, float *d, int64_t n,
+                                      const float *lut) {
     const uint16_t *h = src;
     const uint8_t *b = src;
     switch (t) {
     case LP_FLOAT16: for (int64_t i = 0; i < n; i++) d[i] = lp_h2f(h[i]); break;
     case LP_BFLOAT16: for (int64_t i = 0; i < n; i++) d[i] = lp_bf2f(h[i]); break;
-    default: for (int64_t i = 0; i < n; i++) d[i] = lp_f8_to_float(t, b[i]); break;
+    default: for (int64_t i = 0; i < n; i++) d[i] = lut[b[i]]; break;
     }
 }
 
@@ -139,6 +141,22 @@ LP_EW_CLONES static void f32_to_small(const float *s, lp_dtype t, void *dst, int
     case LP_BFLOAT16: for (int64_t i = 0; i < n; i++) h[i] = lp_f2bf(s[i]); break;
     case LP_FLOAT8E8M0: for (int64_t i = 0; i < n; i++) b[i] = f32_to_e8m0(s[i], o); break;
     default: for (int64_t i = 0; i < n; i++) b[i] = lp_float_to_f8(t, s[i], o->saturate); break;
+    }
+}
+
+/* double -> float rounding to odd: the float keeps a sticky last bit, so
+** rounding it again to a narrower float (half, bfloat16, float8) rounds the
+** double correctly, not twice. */
+LP_EW_CLONES static void f64_to_f32_odd(const double *s, float *d, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        double v = s[i];
+        float f = (float)v;
+        if ((double)f == v || v != v || isinf(f)) { /* exact, NaN, overflow */
+            d[i] = f;
+            continue;
+        }
+        if (fabs((double)f) > fabs(v)) f = nextafterf(f, 0); /* toward zero ... */
+        d[i] = lp_bits2f(lp_f2bits(f) | 1u);                  /* ... and sticky */
     }
 }
 
@@ -176,7 +194,9 @@ void lp_cast_buf(lp_dtype from, const void *src, lp_dtype to, void *dst, int64_t
         float f[BLOCK];
         int64_t i[BLOCK];
     } mid;
-    float fin[BLOCK];
+    float fin[BLOCK], lut[256];
+    if (small_float(from) && lp_dtype_size(from) == 1)
+        for (int c = 0; c < 256; c++) lut[c] = lp_f8_to_float(from, (uint8_t)c);
     lp_dtype mt = small_int(to) ? LP_INT64 : LP_FLOAT;
     size_t ss = lp_dtype_size(from), ds = lp_dtype_size(to);
     for (int64_t at = 0; at < n; at += BLOCK) {
@@ -185,9 +205,11 @@ void lp_cast_buf(lp_dtype from, const void *src, lp_dtype to, void *dst, int64_t
         char *d = (char *)dst + (size_t)at * ds;
         void *midp = mt == LP_INT64 ? (void *)mid.i : (void *)mid.f;
         if (small_float(from)) {
-            small_to_f32(from, s, fin, m);
+            small_to_f32(from, s, fin, m, lut);
             if (mt == LP_FLOAT) memcpy(mid.f, fin, (size_t)m * sizeof(float));
             else plain_tab[LP_FLOAT][LP_INT64](fin, mid.i, m);
+        } else if (from == LP_DOUBLE && mt == LP_FLOAT) {
+            f64_to_f32_odd((const double *)s, mid.f, m);
         } else if (plain_tab[from][mt]) {
             plain_tab[from][mt](s, midp, m);
         } else {

@@ -290,13 +290,15 @@ int lp_k_pow(lp_kctx *k) {
     if (!y) return LP_EFAIL;
     if (y->numel == 0) return LP_OK;
     /* x^2 and x^0.5, common in norms, without pow() */
-    if (b.numel == 1 && y->numel == a->numel && (lp_dtype_is_float(b.dtype) || lp_dtype_is_int(b.dtype))) {
+    if (b.numel == 1 && y->numel == a->numel &&
+        (lp_dtype_is_float(b.dtype) || lp_dtype_is_int(b.dtype))) {
         double e = lp_get_f64(&b, 0);
         bool fa = a->dtype == LP_FLOAT || a->dtype == LP_DOUBLE || lp_ew_via_float(a->dtype);
         if (fa && e == 2) return lp_ew_map(k, ew_square_tab, a, y, NULL);
         if (fa && e == 0.5) return lp_ew_map(k, ew_sqrt_pos_tab, a, y, NULL);
     }
-    if (a->dtype == b.dtype && ew_pow_tab[a->dtype]) return lp_ew_zip(k, ew_pow_tab, a, &b, y, NULL);
+    if (a->dtype == b.dtype && ew_pow_tab[a->dtype])
+        return lp_ew_zip(k, ew_pow_tab, a, &b, y, NULL);
     if (!lp_dtype_is_float(a->dtype) && !lp_dtype_is_int(a->dtype)) return bad_type(k, a->dtype);
     if (!lp_dtype_is_float(b.dtype) && !lp_dtype_is_int(b.dtype)) return bad_type(k, b.dtype);
     /* compute type: float/double for float bases, int64 or double for integer bases */
@@ -305,7 +307,8 @@ int lp_k_pow(lp_kctx *k) {
                   : lp_dtype_is_int(b.dtype)    ? LP_INT64
                                                 : LP_DOUBLE;
     size_t cs = lp_dtype_size(ct);
-    size_t na = ((size_t)a->numel * cs + 63) & ~(size_t)63, nb = ((size_t)b.numel * cs + 63) & ~(size_t)63;
+    size_t na = ((size_t)a->numel * cs + 63) & ~(size_t)63;
+    size_t nb = ((size_t)b.numel * cs + 63) & ~(size_t)63;
     size_t ny = (size_t)y->numel * cs;
     char *s = lp_scratch(k, na + nb + ny + 64);
     if (!s) return lp_kfail(k, "out of memory for Pow");
@@ -395,7 +398,7 @@ typedef struct { uint64_t lo, hi; } u128;
 
 /* c, x and z each run along the row (stride 1) or repeat one element (0). */
 /* A bit mask instead of a branch, so the loop vectorizes across widths. */
-#define WHERE_LOOP(T, IX, IZ)                                                                       \
+#define WHERE_LOOP(T, IX, IZ)                                                                      \
     for (int64_t i = 0; i < n; i++) {                                                              \
         T m_ = (T)0 - (T)(c[i] != 0);                                                              \
         y_[i] = (T)((x_[IX] & m_) | (z_[IZ] & (T)~m_));                                            \
@@ -409,13 +412,13 @@ typedef struct { uint64_t lo, hi; } u128;
             if (c[0] ? sx : sz) memcpy(y_, src, (size_t)n * sizeof(T));                            \
             else for (int64_t i = 0; i < n; i++) y_[i] = src[0];                                   \
         } else if (sx && sz) {                                                                     \
-            WHERE_LOOP(T, i, i);                                                                    \
+            WHERE_LOOP(T, i, i);                                                                   \
         } else if (sx) {                                                                           \
-            WHERE_LOOP(T, i, 0);                                                                    \
+            WHERE_LOOP(T, i, 0);                                                                   \
         } else if (sz) {                                                                           \
-            WHERE_LOOP(T, 0, i);                                                                    \
+            WHERE_LOOP(T, 0, i);                                                                   \
         } else {                                                                                   \
-            WHERE_LOOP(T, 0, 0);                                                                    \
+            WHERE_LOOP(T, 0, 0);                                                                   \
         }                                                                                          \
     } while (0)
 
@@ -438,12 +441,14 @@ LP_EW_CLONES static void where_row(size_t size, const uint8_t *c, int64_t sc, co
 int lp_k_where(lp_kctx *k) {
     const lp_tensor *c = lp_in(k, 0), *x = lp_in(k, 1), *z = lp_in(k, 2);
     if (!c || !x || !z) return lp_kfail(k, "needs three inputs");
-    if (c->dtype != LP_BOOL) return lp_kbad(k, "condition must be bool, not %s", lp_dtype_name(c->dtype));
+    if (c->dtype != LP_BOOL)
+        return lp_kbad(k, "condition must be bool, not %s", lp_dtype_name(c->dtype));
     if (x->dtype != z->dtype)
         return lp_kbad(k, "X and Y have different types (%s and %s)", lp_dtype_name(x->dtype),
                        lp_dtype_name(z->dtype));
     size_t size = lp_dtype_size(x->dtype);
-    if (size != 1 && size != 2 && size != 4 && size != 8 && size != 16) return bad_type(k, x->dtype);
+    if (size != 1 && size != 2 && size != 4 && size != 8 && size != 16)
+        return bad_type(k, x->dtype);
     const lp_tensor *ts[3] = {c, x, z};
     int rank;
     int64_t dims[LP_MAX_RANK];

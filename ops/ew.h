@@ -87,7 +87,7 @@ typedef void (*lp_ew_zip_fn)(const void *a, const void *b, void *y, int64_t n, i
 
 /* y[i] = EXPR(v = x[i]); TY is the output C type (`lp_t` for the input's). */
 #define LP_EW_MAP(NAME, T, U, TY, EXPR)                                                            \
-    LP_EW_CLONES static void NAME(const void *x_, void *y_, int64_t n, const lp_ew_param *p) {                  \
+    LP_EW_CLONES static void NAME(const void *x_, void *y_, int64_t n, const lp_ew_param *p) {     \
         typedef T lp_t;                                                                            \
         typedef U lp_u;                                                                            \
         const lp_t *x = x_;                                                                        \
@@ -101,7 +101,7 @@ typedef void (*lp_ew_zip_fn)(const void *a, const void *b, void *y, int64_t n, i
 
 /* y[i] = EXPR(a, b) for the three row layouts. */
 #define LP_EW_ZIP(NAME, T, U, TY, EXPR)                                                            \
-    LP_EW_CLONES static void NAME(const void *a_, const void *b_, void *y_, int64_t n, int kind,                \
+    LP_EW_CLONES static void NAME(const void *a_, const void *b_, void *y_, int64_t n, int kind,   \
                      const lp_ew_param *p) {                                                       \
         typedef T lp_t;                                                                            \
         typedef U lp_u;                                                                            \

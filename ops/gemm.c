@@ -188,14 +188,16 @@ int lp_k_gemm(lp_kctx *k) {
     char *y = wide ? (char *)w[2] : Y->data;
     /* Y = beta * C first, then the product is added by the BLAS */
     bool use_c = C && beta != 0.0 && C->numel > 0;
-    if (use_c)
-        for (int64_t i = 0; i < M; i++)
-            for (int64_t j = 0; j < N; j++) {
-                int64_t src = i * cs[0] + j * cs[1];
-                if (ct == LP_FLOAT) ((float *)y)[i * N + j] = (float)lp_get_f64(C, src);
-                else if (ct == LP_DOUBLE) ((double *)y)[i * N + j] = lp_get_f64(C, src);
-                else memcpy(y + (i * N + j) * es, (const char *)C->data + src * es, es);
-            }
+    for (int64_t i = 0; use_c && i < M; i++) {
+        char *row = y + i * N * es;
+        const char *src = (const char *)C->data + i * cs[0] * es;
+        if (wide) /* float16/bfloat16 C into the float result */
+            for (int64_t j = 0; j < N; j++) ((float *)row)[j] = (float)lp_get_f64(C, i * cs[0] + j * cs[1]);
+        else if (cs[1]) /* a row of C */
+            memcpy(row, src, (size_t)N * es);
+        else /* one value of C across the row */
+            for (int64_t j = 0; j < N; j++) memcpy(row + j * es, src, es);
+    }
     gemm_one(ct, ta, tb, M, N, K, alpha, a, A->dims[1], b, B->dims[1], use_c ? beta : 0.0, y, N);
     if (wide) lp_nn_store(Y, (float *)y, Y->numel);
     return run_epilogue(k, Y, N);

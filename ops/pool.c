@@ -45,33 +45,58 @@ typedef struct pool_args {
     bool include_pad;       /* AveragePool */
 } pool_args;
 
-/* The common 3-wide, stride-2 row of MaxPool or AveragePool (ResNet,
-** SqueezeNet, ShuffleNet, Inception): inside the row one pass with the
-** three taps at hand, at the edges the taps checked one by one. */
-static void row_3s2(bool max, const float *row, int64_t pw, int64_t IW, float *o, int64_t OW) {
+/* The common 3-wide row of MaxPool or AveragePool (ResNet, SqueezeNet,
+** ShuffleNet, Inception): inside the row one pass with the three taps at
+** hand, at the edges the taps checked one by one. */
+static void row_3(bool max, const float *row, int64_t pw, int64_t sw, int64_t IW, float *o,
+                  int64_t OW) {
     int64_t lo = 0, hi = OW;
-    while (lo < OW && 2 * lo - pw < 0) lo++;            /* a tap before the row */
-    while (hi > lo && 2 * (hi - 1) - pw + 2 >= IW) hi--; /* a tap after it */
+    while (lo < OW && sw * lo - pw < 0) lo++;             /* a tap before the row */
+    while (hi > lo && sw * (hi - 1) - pw + 2 >= IW) hi--; /* a tap after it */
     for (int64_t ow = 0; ow < OW; ow++) {
         if (ow >= lo && ow < hi) continue;
         for (int64_t kw = 0; kw < 3; kw++) {
-            int64_t iw = 2 * ow - pw + kw;
+            int64_t iw = sw * ow - pw + kw;
             if (iw < 0 || iw >= IW) continue;
             if (!max) o[ow] += row[iw];
             else if (row[iw] > o[ow]) o[ow] = row[iw];
         }
     }
-    const float *s = row + 2 * lo - pw;
-    if (!max) {
-        for (int64_t j = 0; j < hi - lo; j++) o[lo + j] += s[2 * j] + s[2 * j + 1] + s[2 * j + 2];
+    const float *s = row + sw * lo - pw;
+    float *t = o + lo;
+    int64_t n = hi - lo;
+    if (sw == 1) { /* contiguous: vectorises */
+        if (max)
+            for (int64_t j = 0; j < n; j++) {
+                float m = s[j] > s[j + 1] ? s[j] : s[j + 1];
+                m = s[j + 2] > m ? s[j + 2] : m;
+                t[j] = m > t[j] ? m : t[j];
+            }
+        else
+            for (int64_t j = 0; j < n; j++) t[j] += s[j] + s[j + 1] + s[j + 2];
         return;
     }
-    for (int64_t j = 0; j < hi - lo; j++) {
-        float a = s[2 * j], b = s[2 * j + 1], c = s[2 * j + 2];
-        float m = a > b ? a : b;
-        m = c > m ? c : m;
-        o[lo + j] = m > o[lo + j] ? m : o[lo + j];
+    if (sw == 2) { /* the stride known: the compiler shuffles instead of gathering */
+        if (max)
+            for (int64_t j = 0; j < n; j++) {
+                float a = s[2 * j], b = s[2 * j + 1], c = s[2 * j + 2];
+                float m = a > b ? a : b;
+                m = c > m ? c : m;
+                t[j] = m > t[j] ? m : t[j];
+            }
+        else
+            for (int64_t j = 0; j < n; j++) t[j] += s[2 * j] + s[2 * j + 1] + s[2 * j + 2];
+        return;
     }
+    if (max)
+        for (int64_t j = 0; j < n; j++) {
+            const float *q = s + j * sw;
+            float m = q[0] > q[1] ? q[0] : q[1];
+            m = q[2] > m ? q[2] : m;
+            t[j] = m > t[j] ? m : t[j];
+        }
+    else
+        for (int64_t j = 0; j < n; j++) t[j] += s[j * sw] + s[j * sw + 1] + s[j * sw + 2];
 }
 
 /* One channel plane: x is the input grid, y the output grid. cnt/cnt_pad
@@ -91,8 +116,8 @@ static void pool_plane(const lp_window *w, const pool_args *pa, const float *x, 
         for (int64_t kd = d0; kd < d1; kd++)
             for (int64_t kh = h0; kh < h1; kh++) {
                 const float *row = x + ((sd + kd * w->d[0]) * IH + sh + kh * w->d[1]) * IW;
-                if (pa->kind != POOL_LP && w->k[2] == 3 && dw == 1 && sw == 2) {
-                    row_3s2(pa->kind == POOL_MAX, row, w->pb[2], IW, o, OW);
+                if (pa->kind != POOL_LP && w->k[2] == 3 && dw == 1) {
+                    row_3(pa->kind == POOL_MAX, row, w->pb[2], sw, IW, o, OW);
                     continue;
                 }
                 for (int64_t kw = 0; kw < w->k[2]; kw++) {

@@ -241,17 +241,19 @@ static int layer(lp_kctx *k, int cell) {
     int64_t *lens = malloc((size_t)(B > 0 ? B : 1) * sizeof *lens);
     float *x = floats_of(X), *w = floats_of(W), *r = floats_of(R), *bias = floats_of(Bi);
     float *h0 = floats_of(H0), *c0 = floats_of(C0), *p = floats_of(Pp);
-    size_t nxw, ny;
+    size_t nxw, ny, nbh, nbg;
     float *xw = NULL, *h = NULL, *c = NULL, *hr = NULL, *y = NULL;
-    if (lp_mul_size((size_t)(T * B), (size_t)GH, &nxw) || lp_mul_size((size_t)(T * B), (size_t)H, &ny)) {
+    if (lp_mul_size((size_t)T, (size_t)B, &ny) || lp_mul_size(ny, (size_t)GH, &nxw) ||
+        lp_mul_size(ny, (size_t)H, &ny) || lp_mul_size((size_t)B, (size_t)H, &nbh) ||
+        lp_mul_size((size_t)B, (size_t)GH, &nbg) || nxw > ((size_t)1 << 34)) {
         rc = lp_kbad(k, "the layer is too large");
         goto done;
     }
     xw = malloc((nxw ? nxw : 1) * sizeof *xw);
     y = calloc((ny ? ny : 1), sizeof *y);
-    h = malloc((size_t)(B * H + 1) * sizeof *h);
-    c = calloc((size_t)(B * H + 1), sizeof *c);
-    hr = malloc((size_t)(B * H + B * GH + 1) * sizeof *hr);
+    h = malloc((nbh + 1) * sizeof *h);
+    c = calloc(nbh + 1, sizeof *c);
+    hr = malloc((nbh + nbg + 1) * sizeof *hr);
     if (!lens || !x || !w || !r || (Bi && !bias) || (H0 && !h0) || (C0 && !c0) || (Pp && !p) || !xw ||
         !y || !h || !c || !hr) {
         rc = lp_kfail(k, "out of memory");

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,7 +107,9 @@ void lp_app_select_node(lp_app *a, lp_graph *g, int node) {
     a->node = g && node >= 0 && node < g->n_nodes ? node : -1;
 }
 
-void lp_app_run(lp_app *a, lp_job *job) { lp_worker_submit(a->worker, job); }
+void lp_app_run(lp_app *a, lp_job *job) {
+    lp_worker_submit(a->worker, job);
+}
 
 static void draw(lp_app *a);
 
@@ -252,14 +255,19 @@ static void open_help(lp_app *a) {
     add_help_rows(lp_generic_keys, ops->keys, &lines, &n);
     lines = lp_xrealloc(lines, (size_t)(n + 2) * sizeof *lines);
     lines[n++] = lp_xstrdup("");
-    lines[n++] = lp_xstrdup("  mouse          click selects, wheel scrolls, click a tab to open it");
+    lines[n++] = lp_xstrdup("  ^Z             suspend (fg comes back)");
+    lines = lp_xrealloc(lines, (size_t)(n + 1) * sizeof *lines);
+    lines[n++] =
+        lp_xstrdup("  mouse          click selects, wheel scrolls, click a tab to open it");
     o->lines = lines;
     o->n_lines = n;
 }
 
 /* ---- search, written once for every screen ---- */
 
-static bool can_search(const lp_screen_ops *ops) { return ops->rows && ops->grep && ops->go; }
+static bool can_search(const lp_screen_ops *ops) {
+    return ops->rows && ops->grep && ops->go;
+}
 
 /* Finds the next (dir 1) or previous (dir -1) match from row `from`
 ** (inclusive when incl); reports "match i of n". */
@@ -341,13 +349,20 @@ static void overlay_key(lp_app *a, int key) {
         if (key == LP_KEY_ESC || key == 'q' || key == '?' || req == LP_REQ_ENTER) {
             ovl c = pop_overlay(a);
             free_overlay(&c);
-        } else if (req == LP_REQ_MOVE_DOWN) o->scroll++;
-        else if (req == LP_REQ_MOVE_UP) o->scroll--;
-        else if (req == LP_REQ_PAGE_DOWN) o->scroll += o->page;
-        else if (req == LP_REQ_PAGE_UP) o->scroll -= o->page;
-        else if (req == LP_REQ_FIRST) o->scroll = 0;
-        else if (req == LP_REQ_LAST) o->scroll = o->n_lines;
-        else if (req == LP_REQ_QUIT) request_quit(a);
+        } else if (req == LP_REQ_MOVE_DOWN)
+            o->scroll++;
+        else if (req == LP_REQ_MOVE_UP)
+            o->scroll--;
+        else if (req == LP_REQ_PAGE_DOWN)
+            o->scroll += o->page;
+        else if (req == LP_REQ_PAGE_UP)
+            o->scroll -= o->page;
+        else if (req == LP_REQ_FIRST)
+            o->scroll = 0;
+        else if (req == LP_REQ_LAST)
+            o->scroll = o->n_lines;
+        else if (req == LP_REQ_QUIT)
+            request_quit(a);
         break;
     case OV_CONFIRM:
         if (key == 'y' || key == 'Y' || req == LP_REQ_ENTER || key == 'n' || key == 'N' ||
@@ -356,11 +371,16 @@ static void overlay_key(lp_app *a, int key) {
             ovl c = pop_overlay(a);
             if (c.on_confirm) c.on_confirm(a, c.ctx, yes);
             free_overlay(&c);
-        } else if (req == LP_REQ_MOVE_DOWN) o->scroll++;
-        else if (req == LP_REQ_MOVE_UP) o->scroll--;
-        else if (req == LP_REQ_PAGE_DOWN) o->scroll += o->page;
-        else if (req == LP_REQ_PAGE_UP) o->scroll -= o->page;
-        else if (key == LP_KEY_CTRL('c')) a->quit = true;
+        } else if (req == LP_REQ_MOVE_DOWN)
+            o->scroll++;
+        else if (req == LP_REQ_MOVE_UP)
+            o->scroll--;
+        else if (req == LP_REQ_PAGE_DOWN)
+            o->scroll += o->page;
+        else if (req == LP_REQ_PAGE_UP)
+            o->scroll -= o->page;
+        else if (key == LP_KEY_CTRL('c'))
+            a->quit = true;
         break;
     case OV_PROMPT:
         if (key == LP_KEY_ESC || key == LP_KEY_CTRL('c') || key == LP_KEY_CTRL('g') ||
@@ -381,12 +401,18 @@ static void overlay_key(lp_app *a, int key) {
             ovl c = pop_overlay(a);
             if (c.on_pick) c.on_pick(a, c.ctx, choice);
             free_overlay(&c);
-        } else if (key == KEY_UP || key == LP_KEY_CTRL('p')) lp_list_move(&o->list, LP_REQ_MOVE_UP, o->page);
-        else if (key == KEY_DOWN || key == LP_KEY_CTRL('n')) lp_list_move(&o->list, LP_REQ_MOVE_DOWN, o->page);
-        else if (key == KEY_PPAGE) lp_list_move(&o->list, LP_REQ_PAGE_UP, o->page);
-        else if (key == KEY_NPAGE) lp_list_move(&o->list, LP_REQ_PAGE_DOWN, o->page);
-        else if (key == KEY_HOME) lp_list_move(&o->list, LP_REQ_FIRST, o->page);
-        else if (key == KEY_END) lp_list_move(&o->list, LP_REQ_LAST, o->page);
+        } else if (key == KEY_UP || key == LP_KEY_CTRL('p'))
+            lp_list_move(&o->list, LP_REQ_MOVE_UP, o->page);
+        else if (key == KEY_DOWN || key == LP_KEY_CTRL('n'))
+            lp_list_move(&o->list, LP_REQ_MOVE_DOWN, o->page);
+        else if (key == KEY_PPAGE)
+            lp_list_move(&o->list, LP_REQ_PAGE_UP, o->page);
+        else if (key == KEY_NPAGE)
+            lp_list_move(&o->list, LP_REQ_PAGE_DOWN, o->page);
+        else if (key == KEY_HOME)
+            lp_list_move(&o->list, LP_REQ_FIRST, o->page);
+        else if (key == KEY_END)
+            lp_list_move(&o->list, LP_REQ_LAST, o->page);
         else if (lp_edit_key(&o->edit, key) == 1) {
             o->list.sel = 0;
             pick_refilter(o);
@@ -399,16 +425,28 @@ static void generic_request(lp_app *a, lp_request req) {
     const lp_screen_ops *ops = screen_table[a->cur];
     void *st = a->priv[a->cur];
     switch (req) {
-    case LP_REQ_QUIT: request_quit(a); break;
-    case LP_REQ_HELP: open_help(a); break;
-    case LP_REQ_NEXT_SCREEN: lp_app_switch(a, (a->cur + 1) % LP_N_SCREENS); break;
-    case LP_REQ_PREV_SCREEN: lp_app_switch(a, (a->cur + LP_N_SCREENS - 1) % LP_N_SCREENS); break;
+    case LP_REQ_QUIT:
+        request_quit(a);
+        break;
+    case LP_REQ_HELP:
+        open_help(a);
+        break;
+    case LP_REQ_NEXT_SCREEN:
+        lp_app_switch(a, (a->cur + 1) % LP_N_SCREENS);
+        break;
+    case LP_REQ_PREV_SCREEN:
+        lp_app_switch(a, (a->cur + LP_N_SCREENS - 1) % LP_N_SCREENS);
+        break;
     case LP_REQ_SCREEN_1:
     case LP_REQ_SCREEN_2:
     case LP_REQ_SCREEN_3:
     case LP_REQ_SCREEN_4:
-    case LP_REQ_SCREEN_5: lp_app_switch(a, (int)(req - LP_REQ_SCREEN_1)); break;
-    case LP_REQ_REDRAW: clearok(curscr, TRUE); break;
+    case LP_REQ_SCREEN_5:
+        lp_app_switch(a, (int)(req - LP_REQ_SCREEN_1));
+        break;
+    case LP_REQ_REDRAW:
+        clearok(curscr, TRUE);
+        break;
     case LP_REQ_SEARCH:
         if (!can_search(ops)) {
             lp_app_error(a, "the %s screen has nothing to search", ops->name);
@@ -425,11 +463,13 @@ static void generic_request(lp_app *a, lp_request req) {
             lp_app_error(a, "no search yet: press / to search");
             break;
         }
-        find_match(a, ops->cursor ? ops->cursor(a, st) : 0, req == LP_REQ_FIND_NEXT ? 1 : -1,
-                   false, true);
+        find_match(a, ops->cursor ? ops->cursor(a, st) : 0, req == LP_REQ_FIND_NEXT ? 1 : -1, false,
+                   true);
         break;
-    case LP_REQ_BACK: break; /* nothing to go back from */
-    default: break;
+    case LP_REQ_BACK:
+        break; /* nothing to go back from */
+    default:
+        break;
     }
 }
 
@@ -438,8 +478,10 @@ static void handle_mouse(lp_app *a) {
     if (getmouse(&ev) != OK) return;
     if (a->in->n_ov) {
         ovl *o = &a->in->ov[a->in->n_ov - 1];
-        if (lp_mouse_wheel_up(&ev)) overlay_key(a, o->kind == OV_PICK ? KEY_UP : 'k');
-        else if (lp_mouse_wheel_down(&ev)) overlay_key(a, o->kind == OV_PICK ? KEY_DOWN : 'j');
+        if (lp_mouse_wheel_up(&ev))
+            overlay_key(a, o->kind == OV_PICK ? KEY_UP : 'k');
+        else if (lp_mouse_wheel_down(&ev))
+            overlay_key(a, o->kind == OV_PICK ? KEY_DOWN : 'j');
         return;
     }
     if (ev.y == 0 && lp_mouse_click(&ev)) {
@@ -450,13 +492,23 @@ static void handle_mouse(lp_app *a) {
     const lp_screen_ops *ops = screen_table[a->cur];
     if (ops->mouse && ops->mouse(a, a->priv[a->cur], a->in->body, &ev)) return;
     lp_request req = LP_REQ_NONE;
-    if (lp_mouse_wheel_up(&ev)) req = LP_REQ_MOVE_UP;
-    else if (lp_mouse_wheel_down(&ev)) req = LP_REQ_MOVE_DOWN;
+    if (lp_mouse_wheel_up(&ev))
+        req = LP_REQ_MOVE_UP;
+    else if (lp_mouse_wheel_down(&ev))
+        req = LP_REQ_MOVE_DOWN;
     for (int i = 0; req && i < 3; i++) ops->request(a, a->priv[a->cur], req);
 }
 
 static void handle_key(lp_app *a, int key) {
     if (key == KEY_RESIZE) return; /* the next draw reflows */
+    if (key == LP_KEY_CTRL('z')) { /* raw mode delivers ^Z as a key: suspend as the shell would */
+        def_prog_mode();
+        endwin();
+        raise(SIGTSTP);
+        reset_prog_mode();
+        clearok(curscr, TRUE);
+        return;
+    }
     if (key == KEY_MOUSE) {
         handle_mouse(a);
         return;
@@ -469,7 +521,8 @@ static void handle_key(lp_app *a, int key) {
     lp_request req = lp_key_request(ops->keys, key, NULL);
     if (req == LP_REQ_NONE) {
         char name[16];
-        lp_app_error(a, "%s: no such key here (? lists the keys)", lp_key_name(key, name, sizeof name));
+        lp_app_error(a, "%s: no such key here (? lists the keys)",
+                     lp_key_name(key, name, sizeof name));
         return;
     }
     if (ops->request && ops->request(a, a->priv[a->cur], req) == LP_HANDLED) return;
@@ -526,8 +579,8 @@ static void draw_hints(lp_app *a, int y) {
 }
 
 static const char *spinner(lp_app *a) {
-    static const char *utf[] = {"\u280b", "\u2819", "\u2839", "\u2838", "\u283c", "\u2834", "\u2826",
-                                "\u2827", "\u2807", "\u280f"};
+    static const char *utf[] = {"\u280b", "\u2819", "\u2839", "\u2838", "\u283c",
+                                "\u2834", "\u2826", "\u2827", "\u2807", "\u280f"};
     static const char *asc[] = {"|", "/", "-", "\\"};
     a->in->spin++;
     return lp_g->utf8 ? utf[a->in->spin % 10] : asc[a->in->spin % 4];
@@ -585,9 +638,12 @@ static int draw_overlay(lp_app *a, ovl *o, int *cur_y) {
         for (int i = 0; i < rows && o->scroll + i < o->n_lines; i++) {
             const char *line = o->lines[o->scroll + i];
             lp_role role = LP_ROLE_NORMAL;
-            if (o->diff && line[0] == '+') role = LP_ROLE_DIFF_ADD;
-            else if (o->diff && line[0] == '-') role = LP_ROLE_DIFF_DEL;
-            else if (o->kind == OV_HELP && line[0] && line[0] != ' ') role = LP_ROLE_HEADER;
+            if (o->diff && line[0] == '+')
+                role = LP_ROLE_DIFF_ADD;
+            else if (o->diff && line[0] == '-')
+                role = LP_ROLE_DIFF_DEL;
+            else if (o->kind == OV_HELP && line[0] && line[0] != ' ')
+                role = LP_ROLE_HEADER;
             lp_put_fit(r.y + 1 + i, r.x + 2, r.w - 4, role, line);
         }
         lp_scrollbar(r.y + 1, r.x + r.w - 1, rows, o->n_lines, o->scroll, rows);
@@ -675,7 +731,8 @@ static void load_run(lp_job *j) {
     lp_job_progress(j, "reading, parsing and inferring shapes");
     j->rc = lp_package_open(lj->path, &lj->pkg, &j->err);
     if (j->rc) return;
-    lp_job_progress(j, "counting the parameters and MACs of %d nodes", lj->pkg->model->graph->n_nodes);
+    lp_job_progress(j, "counting the parameters and MACs of %d nodes",
+                    lj->pkg->model->graph->n_nodes);
     lp_model_count(lj->pkg->model, &lj->counts);
 }
 
@@ -775,16 +832,20 @@ int lp_app_main(int argc, char **argv) {
     const char *path = NULL;
     bool color = !lp_theme_no_color_env(), mouse = true, ascii = false;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "-C") || !strcmp(argv[i], "--no-color")) color = false;
-        else if (!strcmp(argv[i], "-M") || !strcmp(argv[i], "--no-mouse")) mouse = false;
-        else if (!strcmp(argv[i], "--ascii")) ascii = true;
+        if (!strcmp(argv[i], "-C") || !strcmp(argv[i], "--no-color"))
+            color = false;
+        else if (!strcmp(argv[i], "-M") || !strcmp(argv[i], "--no-mouse"))
+            mouse = false;
+        else if (!strcmp(argv[i], "--ascii"))
+            ascii = true;
         else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "loupe: unknown option '%s' (see 'loupe --help')\n", argv[i]);
             return LP_EINPUT;
         } else if (path) {
             usage();
             return LP_EINPUT;
-        } else path = argv[i];
+        } else
+            path = argv[i];
     }
     if (!path) {
         usage();

@@ -1,11 +1,12 @@
 /*
 ** graph_view.c — the Graph screen's layout, taken from viz/layout.h (the
-** libgvc layout `loupe render` draws) when this build has it.
+** libgvc layout `loupe render` draws).
 **
-** Without it, a plain layered layout stands in: a node's layer is one below
-** its deepest producer, a layer is ordered by the mean position of its
-** producers, and edges run straight from the bottom of one box to the top of
-** the next. It is enough to find one's way; the Graphviz layout is better.
+** When Graphviz declines a graph (too large to lay out in bounded time), a
+** plain layered layout stands in: a node's layer is one below its deepest
+** producer, a layer is ordered by the mean position of its producers, and
+** edges run straight from the bottom of one box to the top of the next. It
+** is enough to find one's way.
 */
 #include "tui/graph_view.h"
 
@@ -23,7 +24,6 @@
 #define HAVE_VIZ 0
 #endif
 
-#if !HAVE_VIZ
 #define CHAR_W 7.0  /* points per character of a label */
 #define LINE_H 14.0 /* points per label line */
 #define GAP_X 21.0
@@ -87,7 +87,8 @@ static void layered(lp_gview *v, const lp_graph *g) {
     for (int i = 0; i < v->n_boxes; i++) {
         int deepest = -1;
         for (int e = 0; e < v->n_edges; e++)
-            if (v->edges[e].to == i && layer[v->edges[e].from] > deepest) deepest = layer[v->edges[e].from];
+            if (v->edges[e].to == i && layer[v->edges[e].from] > deepest)
+                deepest = layer[v->edges[e].from];
         /* boxes are added inputs first, then nodes in topological order */
         layer[i] = deepest + 1;
     }
@@ -150,7 +151,8 @@ static int fallback_build(const lp_graph *g, lp_gview **out, lp_error *err) {
     lp_gview *v = lp_xcalloc(1, sizeof *v);
     v->graph = g;
     v->box_of_node = lp_xcalloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), sizeof *v->box_of_node);
-    int *box_of_value = lp_xcalloc((size_t)(g->n_values > 0 ? g->n_values : 1), sizeof *box_of_value);
+    int *box_of_value =
+        lp_xcalloc((size_t)(g->n_values > 0 ? g->n_values : 1), sizeof *box_of_value);
     for (int i = 0; i < g->n_values; i++) box_of_value[i] = -1;
     char shape[200], label[256];
     for (int i = 0; i < g->n_inputs; i++) {
@@ -166,15 +168,19 @@ static int fallback_build(const lp_graph *g, lp_gview **out, lp_error *err) {
         int b = add_box(v, i, -1);
         v->box_of_node[i] = b;
         shape[0] = 0;
-        if (nd->n_outputs && nd->outputs[0] >= 0) short_shape(&g->values[nd->outputs[0]], shape, sizeof shape);
-        const char *lines[] = {nd->op_type, nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label), shape};
+        if (nd->n_outputs && nd->outputs[0] >= 0)
+            short_shape(&g->values[nd->outputs[0]], shape, sizeof shape);
+        const char *lines[] = {
+            nd->op_type, nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label), shape};
         set_lines(&v->boxes[b], lines, 3);
         for (int k = 0; k < nd->n_inputs + nd->n_implicit; k++) {
             int vi = k < nd->n_inputs ? nd->inputs[k] : nd->implicit[k - nd->n_inputs];
             if (vi < 0) continue;
             const lp_value *val = &g->values[vi];
-            if (val->producer >= 0) add_edge(v, v->box_of_node[val->producer], b);
-            else if (box_of_value[vi] >= 0) add_edge(v, box_of_value[vi], b);
+            if (val->producer >= 0)
+                add_edge(v, v->box_of_node[val->producer], b);
+            else if (box_of_value[vi] >= 0)
+                add_edge(v, box_of_value[vi], b);
         }
     }
     for (int i = 0; i < g->n_outputs; i++) {
@@ -183,16 +189,16 @@ static int fallback_build(const lp_graph *g, lp_gview **out, lp_error *err) {
         short_shape(val, shape, sizeof shape);
         const char *lines[] = {"output", val->name, shape};
         set_lines(&v->boxes[b], lines, 3);
-        if (val->producer >= 0) add_edge(v, v->box_of_node[val->producer], b);
-        else if (box_of_value[g->outputs[i]] >= 0) add_edge(v, box_of_value[g->outputs[i]], b);
+        if (val->producer >= 0)
+            add_edge(v, v->box_of_node[val->producer], b);
+        else if (box_of_value[g->outputs[i]] >= 0)
+            add_edge(v, box_of_value[g->outputs[i]], b);
     }
     free(box_of_value);
     layered(v, g);
     *out = v;
     return LP_OK;
 }
-
-#endif
 
 #if HAVE_VIZ
 /* The Graphviz layout `loupe render` draws, copied into the screen's terms.
@@ -203,7 +209,8 @@ static int viz_build(const lp_graph *g, int around, lp_gview **out, lp_error *er
     lp_viz_opts o = {.subgraphs = -1};
     char id[256];
     if (g->parent) {
-        if (g->n_nodes == 0) return lp_fail(err, LP_EINPUT, "%s: the subgraph has no nodes", g->path);
+        if (g->n_nodes == 0)
+            return lp_fail(err, LP_EINPUT, "%s: the subgraph has no nodes", g->path);
         if (around < 0 || around >= g->n_nodes) around = 0;
         o.around = lp_viz_node_id(&g->nodes[around], id, sizeof id);
         o.depth = g->n_nodes + 2;
@@ -225,8 +232,10 @@ static int viz_build(const lp_graph *g, int around, lp_gview **out, lp_error *er
         b->graph = lb->box->graph;
         b->node = lb->box->kind == LP_BOX_NODE ? lb->box->node : -1;
         b->value = lb->box->kind == LP_BOX_NODE ? -1 : lb->box->value;
-        b->lines = lp_xcalloc((size_t)(lb->box->n_lines > 0 ? lb->box->n_lines : 1), sizeof *b->lines);
-        for (int k = 0; k < lb->box->n_lines; k++) b->lines[b->n_lines++] = lp_xstrdup(lb->box->lines[k].text);
+        b->lines =
+            lp_xcalloc((size_t)(lb->box->n_lines > 0 ? lb->box->n_lines : 1), sizeof *b->lines);
+        for (int k = 0; k < lb->box->n_lines; k++)
+            b->lines[b->n_lines++] = lp_xstrdup(lb->box->lines[k].text);
         if (b->graph == g && b->node >= 0 && b->node < g->n_nodes) v->box_of_node[b->node] = i;
     }
     v->edges = lp_xcalloc((size_t)(l->n_edges > 0 ? l->n_edges : 1), sizeof *v->edges);
@@ -243,14 +252,15 @@ static int viz_build(const lp_graph *g, int around, lp_gview **out, lp_error *er
         e->n_pts = le->n_points;
         if (le->has_label && le->edge->label) {
             v->labels = lp_xrealloc(v->labels, (size_t)(v->n_labels + 1) * sizeof *v->labels);
-            v->labels[v->n_labels++] = (lp_gedge_label){le->label_at.x, le->label_at.y, lp_xstrdup(le->edge->label)};
+            v->labels[v->n_labels++] =
+                (lp_gedge_label){le->label_at.x, le->label_at.y, lp_xstrdup(le->edge->label)};
         }
     }
     v->clusters = lp_xcalloc((size_t)(l->n_clusters > 0 ? l->n_clusters : 1), sizeof *v->clusters);
     for (int i = 0; i < l->n_clusters; i++) {
         const lp_lcluster *lc = &l->clusters[i];
-        v->clusters[v->n_clusters++] = (lp_gcluster){lc->x, lc->y, lc->w, lc->h,
-                                                     lp_xstrdup(lc->cluster->title ? lc->cluster->title : "")};
+        v->clusters[v->n_clusters++] = (lp_gcluster){
+            lc->x, lc->y, lc->w, lc->h, lp_xstrdup(lc->cluster->title ? lc->cluster->title : "")};
     }
     lp_layout_free(l);
     *out = v;
@@ -260,7 +270,14 @@ static int viz_build(const lp_graph *g, int around, lp_gview **out, lp_error *er
 
 int lp_gview_build(const lp_graph *g, int around, lp_gview **out, lp_error *err) {
 #if HAVE_VIZ
-    return viz_build(g, around, out, err);
+    int rc = viz_build(g, around, out, err);
+    if (rc != LP_EUNSUPPORTED) return rc;
+    char why[sizeof err->msg];
+    snprintf(why, sizeof why, "%s", err->msg);
+    rc = fallback_build(g, out, err);
+    if (rc == LP_OK)
+        snprintf((*out)->note, sizeof (*out)->note, "a plain layered layout: Graphviz declined (%s)", why);
+    return rc;
 #else
     (void)around;
     return fallback_build(g, out, err);
@@ -309,6 +326,7 @@ int lp_gview_export_svg(const lp_model *m, const char *path, lp_error *err) {
     return rc;
 #else
     (void)m;
-    return lp_fail(err, LP_EUNSUPPORTED, "%s: exporting SVG needs viz/render.h, not in this build", path);
+    return lp_fail(err, LP_EUNSUPPORTED, "%s: exporting SVG needs viz/render.h, not in this build",
+                   path);
 #endif
 }

@@ -10,17 +10,17 @@
 #include "model/ir.h"
 
 typedef struct lp_gbox {
-    double x, y, w, h; /* top-left corner and size, in points */
+    double x, y, w, h;     /* top-left corner and size, in points */
     const lp_graph *graph; /* the graph of node or value (an expanded subgraph's, too) */
-    int node;          /* index in graph->nodes, or -1 for a graph input/output */
-    int value;         /* the value a graph input/output box shows, else -1 */
-    char **lines;      /* label lines, the first is the title */
+    int node;              /* index in graph->nodes, or -1 for a graph input/output */
+    int value;             /* the value a graph input/output box shows, else -1 */
+    char **lines;          /* label lines, the first is the title */
     int n_lines;
 } lp_gbox;
 
 typedef struct lp_gedge {
-    double *pts; /* x0, y0, x1, y1, ...: a polyline, in points */
-    int n_pts;   /* points (pairs) */
+    double *pts;  /* x0, y0, x1, y1, ...: a polyline, in points */
+    int n_pts;    /* points (pairs) */
     int from, to; /* box indices */
 } lp_gedge;
 
@@ -47,6 +47,7 @@ typedef struct lp_gview {
     lp_gcluster *clusters;
     int n_clusters;
     int *box_of_node; /* graph->n_nodes entries: box index, or -1 */
+    char note[600];   /* why the layout is not Graphviz's, or "" */
 } lp_gview;
 
 /* Lays out g: the main graph whole (subgraphs inside their nodes when the

@@ -36,7 +36,8 @@ static const field_info oml_fields[] = {
     {"classificationLabelOutput", LP_FIELD_OUTPUT, NULL, "output holding the labels"},
     {"clusteringDistanceOutput", LP_FIELD_OUTPUT, NULL, "output holding cluster distances"},
     {"clusteringProbOutput", LP_FIELD_OUTPUT, NULL, "output holding cluster probabilities"},
-    {"inputTensorDimNames", LP_FIELD_NAMES, NULL, "order of the 4 image dims, e.g. batch, height, width, channel"},
+    {"inputTensorDimNames", LP_FIELD_NAMES, NULL,
+     "order of the 4 image dims, e.g. batch, height, width, channel"},
     {"height", LP_FIELD_INT, NULL, "image height in pixels"},
     {"width", LP_FIELD_INT, NULL, "image width in pixels"},
     {"channel", LP_FIELD_INT, NULL, "image channels, e.g. 3"},
@@ -55,8 +56,8 @@ typedef struct snapshot {
 
 struct lp_meta_form {
     lp_package *pkg;
-    snapshot saved;      /* as last saved (or opened) */
-    snapshot pending;    /* taken by begin() */
+    snapshot saved;   /* as last saved (or opened) */
+    snapshot pending; /* taken by begin() */
     bool in_edit;
     snapshot *undo;
     int n_undo;
@@ -134,7 +135,9 @@ static void find_extra(lp_meta_form *f) {
     }
 }
 
-int lp_meta_form_rows(const lp_meta_form *f) { return N_OML + f->n_extra; }
+int lp_meta_form_rows(const lp_meta_form *f) {
+    return N_OML + f->n_extra;
+}
 
 const char *lp_meta_form_key(const lp_meta_form *f, int row) {
     if (row < 0) return "";
@@ -164,13 +167,16 @@ static lp_field_kind kind_of(const char *key) {
 }
 
 static void number_text(double v, char *buf, size_t n) {
-    if (v == floor(v) && fabs(v) < 1e15) snprintf(buf, n, "%.1f", v);
-    else snprintf(buf, n, "%.15g", v);
+    if (v == floor(v) && fabs(v) < 1e15)
+        snprintf(buf, n, "%.1f", v);
+    else
+        snprintf(buf, n, "%.15g", v);
 }
 
 bool lp_meta_form_value(const lp_meta_form *f, const char *key, char *buf, size_t n) {
     buf[0] = 0;
-    const cJSON *v = f->pkg->metadata ? cJSON_GetObjectItemCaseSensitive(f->pkg->metadata, key) : NULL;
+    const cJSON *v =
+        f->pkg->metadata ? cJSON_GetObjectItemCaseSensitive(f->pkg->metadata, key) : NULL;
     if (!v) return false;
     lp_field_kind kind = kind_of(key);
     if (cJSON_IsString(v) && kind != LP_FIELD_JSON) {
@@ -186,10 +192,14 @@ bool lp_meta_form_value(const lp_meta_form *f, const char *key, char *buf, size_
         bool ok = true;
         for (const cJSON *e = v->child; e && ok; e = e->next) {
             char one[64];
-            if (kind == LP_FIELD_NUMBERS && cJSON_IsNumber(e)) number_text(e->valuedouble, one, sizeof one);
-            else if (kind == LP_FIELD_NAMES && cJSON_IsString(e)) snprintf(one, sizeof one, "%s", e->valuestring);
-            else ok = false;
-            if (ok && at < n) at += (size_t)snprintf(buf + at, n - at, "%s%s", e == v->child ? "" : ", ", one);
+            if (kind == LP_FIELD_NUMBERS && cJSON_IsNumber(e))
+                number_text(e->valuedouble, one, sizeof one);
+            else if (kind == LP_FIELD_NAMES && cJSON_IsString(e))
+                snprintf(one, sizeof one, "%s", e->valuestring);
+            else
+                ok = false;
+            if (ok && at < n)
+                at += (size_t)snprintf(buf + at, n - at, "%s%s", e == v->child ? "" : ", ", one);
         }
         if (ok) return true;
     }
@@ -202,7 +212,8 @@ bool lp_meta_form_value(const lp_meta_form *f, const char *key, char *buf, size_
 bool lp_meta_form_changed(const lp_meta_form *f, const char *key) {
     cJSON *saved = f->saved.meta ? cJSON_Parse(f->saved.meta) : NULL;
     const cJSON *a = saved ? cJSON_GetObjectItemCaseSensitive(saved, key) : NULL;
-    const cJSON *b = f->pkg->metadata ? cJSON_GetObjectItemCaseSensitive(f->pkg->metadata, key) : NULL;
+    const cJSON *b =
+        f->pkg->metadata ? cJSON_GetObjectItemCaseSensitive(f->pkg->metadata, key) : NULL;
     bool changed = (!a) != (!b) || (a && !cJSON_Compare(a, b, 1));
     cJSON_Delete(saved);
     return changed;
@@ -229,7 +240,8 @@ static int split_list(char *s, char **items, int max) {
     if (!*s) return 0;
     const char *seps = strchr(s, ',') ? "," : " \t";
     int n = 0;
-    for (char *tok = strtok(s, seps); tok && n < max; tok = strtok(NULL, seps)) items[n++] = trim(tok);
+    for (char *tok = strtok(s, seps); tok && n < max; tok = strtok(NULL, seps))
+        items[n++] = trim(tok);
     return n;
 }
 
@@ -286,7 +298,8 @@ static char *to_json(lp_field_kind kind, const char *text) {
         }
         return string_json(s);
     }
-    default: return string_json(s);
+    default:
+        return string_json(s);
     }
 }
 
@@ -358,7 +371,9 @@ bool lp_meta_form_dirty(const lp_meta_form *f) {
 
 /* ---- labels ---- */
 
-int lp_meta_form_labels(const lp_meta_form *f) { return f->pkg->has_labels ? f->pkg->n_labels : -1; }
+int lp_meta_form_labels(const lp_meta_form *f) {
+    return f->pkg->has_labels ? f->pkg->n_labels : -1;
+}
 
 const char *lp_meta_form_label(const lp_meta_form *f, int i) {
     return i >= 0 && i < f->pkg->n_labels ? f->pkg->labels[i] : "";
@@ -386,11 +401,15 @@ static void relabel(lp_meta_form *f, int skip, int insert_at, const char *insert
     free(out);
 }
 
-void lp_meta_form_label_set(lp_meta_form *f, int i, const char *text) { relabel(f, -1, -1, NULL, i, text); }
+void lp_meta_form_label_set(lp_meta_form *f, int i, const char *text) {
+    relabel(f, -1, -1, NULL, i, text);
+}
 void lp_meta_form_label_insert(lp_meta_form *f, int at, const char *text) {
     relabel(f, -1, at, text, -1, NULL);
 }
-void lp_meta_form_label_delete(lp_meta_form *f, int i) { relabel(f, i, -1, NULL, -1, NULL); }
+void lp_meta_form_label_delete(lp_meta_form *f, int i) {
+    relabel(f, i, -1, NULL, -1, NULL);
+}
 
 void lp_meta_form_label_move(lp_meta_form *f, int i, int to) {
     lp_package *p = f->pkg;
@@ -401,7 +420,9 @@ void lp_meta_form_label_move(lp_meta_form *f, int i, int to) {
     free(moved);
 }
 
-void lp_meta_form_labels_remove(lp_meta_form *f) { set_labels(f->pkg, NULL, 0, false); }
+void lp_meta_form_labels_remove(lp_meta_form *f) {
+    set_labels(f->pkg, NULL, 0, false);
+}
 
 /* ---- problems ---- */
 
@@ -425,7 +446,9 @@ void lp_meta_form_validate(lp_meta_form *f) {
     lp_problems_free(&ps);
 }
 
-int lp_meta_form_problem_count(const lp_meta_form *f) { return f->n_problems; }
+int lp_meta_form_problem_count(const lp_meta_form *f) {
+    return f->n_problems;
+}
 
 const lp_meta_problem *lp_meta_form_problem(const lp_meta_form *f, int i) {
     return i >= 0 && i < f->n_problems ? &f->problems[i] : NULL;
@@ -487,23 +510,26 @@ static void diff_lines(char **a, int na, char **b, int nb, char ***out, int *n) 
 #define AT(i, j) L[(size_t)(i) * (size_t)(nb + 1) + (size_t)(j)]
     for (int i = na - 1; i >= 0; i--)
         for (int j = nb - 1; j >= 0; j--)
-            AT(i, j) = !strcmp(a[i], b[j]) ? AT(i + 1, j + 1) + 1
-                       : AT(i + 1, j) > AT(i, j + 1) ? AT(i + 1, j) : AT(i, j + 1);
+            AT(i, j) = !strcmp(a[i], b[j])           ? AT(i + 1, j + 1) + 1
+                       : AT(i + 1, j) > AT(i, j + 1) ? AT(i + 1, j)
+                                                     : AT(i, j + 1);
     /* first the whole edit script, then only the context around changes */
     int total = na + nb, k = 0;
     char *sign = lp_xmalloc((size_t)total + 1);
     const char **text = lp_xcalloc((size_t)total + 1, sizeof *text);
     int i = 0, j = 0;
     while (i < na || j < nb) {
-        if (i < na && j < nb && !strcmp(a[i], b[j])) sign[k] = ' ', text[k++] = a[i], i++, j++;
-        else if (i < na && (j == nb || AT(i + 1, j) >= AT(i, j + 1))) sign[k] = '-', text[k++] = a[i++];
-        else sign[k] = '+', text[k++] = b[j++];
+        if (i < na && j < nb && !strcmp(a[i], b[j]))
+            sign[k] = ' ', text[k++] = a[i], i++, j++;
+        else if (i < na && (j == nb || AT(i + 1, j) >= AT(i, j + 1)))
+            sign[k] = '-', text[k++] = a[i++];
+        else
+            sign[k] = '+', text[k++] = b[j++];
     }
 #undef AT
     for (int x = 0; x < k; x++) {
         bool near = false;
-        for (int d = -2; d <= 2 && !near; d++)
-            near = x + d >= 0 && x + d < k && sign[x + d] != ' ';
+        for (int d = -2; d <= 2 && !near; d++) near = x + d >= 0 && x + d < k && sign[x + d] != ' ';
         if (near) add_line(out, n, sign[x], text[x]);
     }
     free(sign);
@@ -530,14 +556,16 @@ void lp_meta_form_diff(const lp_meta_form *f, char ***lines, int *n) {
 
     const snapshot *s = &f->saved;
     bool labels_changed = s->has_labels != p->has_labels || s->n_labels != p->n_labels;
-    for (int i = 0; !labels_changed && i < p->n_labels; i++) labels_changed = strcmp(s->labels[i], p->labels[i]);
+    for (int i = 0; !labels_changed && i < p->n_labels; i++)
+        labels_changed = strcmp(s->labels[i], p->labels[i]);
     if (labels_changed) {
         add_line(lines, n, '=', p->has_labels ? "label.txt" : "label.txt (removed)");
         diff_lines(s->labels, s->n_labels, p->labels, p->n_labels, lines, n);
     }
     /* header lines carry '=': show them without a sign */
     for (int i = 0; i < *n; i++)
-        if ((*lines)[i][0] == '=') memmove((*lines)[i], (*lines)[i] + 2, strlen((*lines)[i] + 2) + 1);
+        if ((*lines)[i][0] == '=')
+            memmove((*lines)[i], (*lines)[i] + 2, strlen((*lines)[i] + 2) + 1);
 }
 
 /* ---- saving ---- */
@@ -557,9 +585,12 @@ int lp_meta_form_save(lp_meta_form *f, char *said, size_t n, lp_error *err) {
         bool has_bak = stat(bak, &st) == 0;
         drop(&f->saved);
         f->saved = take(f->pkg);
-        if (has_bak && !had_bak) snprintf(said, n, "saved %s (the original kept as %s)", target, bak);
-        else if (has_bak) snprintf(said, n, "saved %s (the first backup stays in %s)", target, bak);
-        else snprintf(said, n, "saved %s", target);
+        if (has_bak && !had_bak)
+            snprintf(said, n, "saved %s (the original kept as %s)", target, bak);
+        else if (has_bak)
+            snprintf(said, n, "saved %s (the first backup stays in %s)", target, bak);
+        else
+            snprintf(said, n, "saved %s", target);
     }
     free(target);
     return rc;

@@ -20,8 +20,12 @@ static const char *const helps[] = {
 #undef LP_REQ_HELP
 };
 
-const char *lp_request_label(lp_request r) { return (unsigned)r < LP_REQ_COUNT ? labels[r] : ""; }
-const char *lp_request_help(lp_request r) { return (unsigned)r < LP_REQ_COUNT ? helps[r] : ""; }
+const char *lp_request_label(lp_request r) {
+    return (unsigned)r < LP_REQ_COUNT ? labels[r] : "";
+}
+const char *lp_request_help(lp_request r) {
+    return (unsigned)r < LP_REQ_COUNT ? helps[r] : "";
+}
 
 const lp_binding lp_generic_keys[] = {
     {'?', LP_REQ_HELP, NULL},
@@ -82,28 +86,64 @@ const char *lp_key_name(int key, char *buf, int n) {
     switch (key) {
     case '\n':
     case '\r':
-    case KEY_ENTER: name = "Enter"; break;
-    case '\t': name = "Tab"; break;
-    case KEY_BTAB: name = "S-Tab"; break;
-    case LP_KEY_ESC: name = "Esc"; break;
-    case ' ': name = "Space"; break;
+    case KEY_ENTER:
+        name = "Enter";
+        break;
+    case '\t':
+        name = "Tab";
+        break;
+    case KEY_BTAB:
+        name = "S-Tab";
+        break;
+    case LP_KEY_ESC:
+        name = "Esc";
+        break;
+    case ' ':
+        name = "Space";
+        break;
     case KEY_BACKSPACE:
-    case 127: name = "Bksp"; break;
-    case KEY_DC: name = "Del"; break;
-    case KEY_UP: name = lp_g->utf8 ? "\u2191" : "Up"; break;
-    case KEY_DOWN: name = lp_g->utf8 ? "\u2193" : "Down"; break;
-    case KEY_LEFT: name = lp_g->utf8 ? "\u2190" : "Left"; break;
-    case KEY_RIGHT: name = lp_g->utf8 ? "\u2192" : "Right"; break;
-    case KEY_PPAGE: name = "PgUp"; break;
-    case KEY_NPAGE: name = "PgDn"; break;
-    case KEY_HOME: name = "Home"; break;
-    case KEY_END: name = "End"; break;
-    default: break;
+    case 127:
+        name = "Bksp";
+        break;
+    case KEY_DC:
+        name = "Del";
+        break;
+    case KEY_UP:
+        name = lp_g->utf8 ? "\u2191" : "Up";
+        break;
+    case KEY_DOWN:
+        name = lp_g->utf8 ? "\u2193" : "Down";
+        break;
+    case KEY_LEFT:
+        name = lp_g->utf8 ? "\u2190" : "Left";
+        break;
+    case KEY_RIGHT:
+        name = lp_g->utf8 ? "\u2192" : "Right";
+        break;
+    case KEY_PPAGE:
+        name = "PgUp";
+        break;
+    case KEY_NPAGE:
+        name = "PgDn";
+        break;
+    case KEY_HOME:
+        name = "Home";
+        break;
+    case KEY_END:
+        name = "End";
+        break;
+    default:
+        break;
     }
-    if (name) snprintf(buf, (size_t)n, "%s", name);
-    else if (key >= KEY_F(1) && key <= KEY_F(12)) snprintf(buf, (size_t)n, "F%d", key - KEY_F(0));
-    else if (key > 0 && key < 32) snprintf(buf, (size_t)n, "^%c", key + 64);
-    else if (key > 32 && key < 127) snprintf(buf, (size_t)n, "%c", key);
-    else snprintf(buf, (size_t)n, "#%d", key);
+    if (name)
+        snprintf(buf, (size_t)n, "%s", name);
+    else if (key >= KEY_F(1) && key <= KEY_F(12))
+        snprintf(buf, (size_t)n, "F%d", key - KEY_F(0));
+    else if (key > 0 && key < 32)
+        snprintf(buf, (size_t)n, "^%c", key + 64);
+    else if (key > 32 && key < 127)
+        snprintf(buf, (size_t)n, "%c", key);
+    else
+        snprintf(buf, (size_t)n, "#%d", key);
     return buf;
 }

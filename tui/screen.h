@@ -38,8 +38,8 @@ enum {
 typedef struct lp_app lp_app;
 
 typedef struct lp_screen_ops {
-    const char *name; /* the tab's title */
-    size_t priv_size; /* zeroed state the app allocates for the screen */
+    const char *name;                   /* the tab's title */
+    size_t priv_size;                   /* zeroed state the app allocates for the screen */
     void (*open)(lp_app *a, void *st);  /* once, after the model has loaded */
     void (*done)(lp_app *a, void *st);  /* once, at exit: free what open made */
     void (*enter)(lp_app *a, void *st); /* the screen becomes the current one */
@@ -79,7 +79,7 @@ struct lp_app {
     lp_graph *graph;
     int node; /* index in graph->nodes, or -1 */
 
-    char query[256]; /* the last search, shared by every screen */
+    char query[256];           /* the last search, shared by every screen */
     struct lp_meta_form *form; /* metadata.json and label.txt being edited */
     lp_worker *worker;
     char busy[256]; /* progress of the running job, "" when idle */

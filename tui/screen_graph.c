@@ -36,8 +36,8 @@ typedef struct graph_st {
     layout_slot slots[MAX_LAYOUTS];
     int n_slots;
     int zoom;
-    double cx, cy; /* the view's centre, in points */
-    const lp_graph *shown;  /* the layout drawn: its graph and node (see layout_slot) */
+    double cx, cy;         /* the view's centre, in points */
+    const lp_graph *shown; /* the layout drawn: its graph and node (see layout_slot) */
     int shown_around;
     const lp_graph *seen_g; /* the selection last centred on */
     int seen_node;
@@ -62,7 +62,8 @@ static void base_scale(const lp_gview *v, double *pc, double *ph) {
     *pc = 7;
     *ph = 14;
     if (v->n_boxes == 0) return;
-    double *w = lp_xcalloc((size_t)v->n_boxes, sizeof *w), *h = lp_xcalloc((size_t)v->n_boxes, sizeof *h);
+    double *w = lp_xcalloc((size_t)v->n_boxes, sizeof *w),
+           *h = lp_xcalloc((size_t)v->n_boxes, sizeof *h);
     int n = 0;
     for (int i = 0; i < v->n_boxes; i++) {
         const lp_gbox *b = &v->boxes[i];
@@ -113,6 +114,7 @@ static void layout_done(void *owner, lp_job *j) {
             slot->v = lj->v;
             lj->v = NULL;
             base_scale(slot->v, &slot->pc, &slot->ph);
+            if (a && slot->v->note[0]) lp_app_message(a, "%s", slot->v->note);
             lj->s->seen_g = NULL; /* centre on the selection once drawn */
         }
     }
@@ -162,8 +164,12 @@ static void set_scale(graph_st *s, const layout_slot *slot) {
     s->sy = slot->ph * zoom_factor[s->zoom];
 }
 
-static double left_pt(const graph_st *s) { return s->cx - s->canvas.w / 2.0 * s->sx; }
-static double top_pt(const graph_st *s) { return s->cy - s->canvas.h / 2.0 * s->sy; }
+static double left_pt(const graph_st *s) {
+    return s->cx - s->canvas.w / 2.0 * s->sx;
+}
+static double top_pt(const graph_st *s) {
+    return s->cy - s->canvas.h / 2.0 * s->sy;
+}
 
 static void box_cells(const graph_st *s, const lp_gbox *b, int *x, int *y, int *w, int *h) {
     *x = (int)floor((b->x - left_pt(s)) / s->sx);
@@ -212,9 +218,12 @@ static void canvas_set(graph_st *s, int row, int col, const char *glyph) {
 static void rasterize(graph_st *s, double c0, double r0, double c1, double r1) {
     double dc = c1 - c0, dr = r1 - r0;
     const char *glyph;
-    if (fabs(dc) * 2.2 < fabs(dr)) glyph = lp_g->v; /* cells are about twice as tall as wide */
-    else if (fabs(dr) * 4.4 < fabs(dc)) glyph = lp_g->h;
-    else glyph = (dc > 0) == (dr > 0) ? lp_g->diag_down : lp_g->diag_up;
+    if (fabs(dc) * 2.2 < fabs(dr))
+        glyph = lp_g->v; /* cells are about twice as tall as wide */
+    else if (fabs(dr) * 4.4 < fabs(dc))
+        glyph = lp_g->h;
+    else
+        glyph = (dc > 0) == (dr > 0) ? lp_g->diag_down : lp_g->diag_up;
     /* one cell per step along the longer axis: a line without doubled cells */
     int steps = (int)ceil(fmax(fabs(dc), fabs(dr)));
     if (steps < 1) steps = 1;
@@ -248,7 +257,8 @@ static void draw_edges(graph_st *s, const lp_gview *v) {
         int col = (int)floor(ec), row = by - 1;
         if (col < bx) col = bx;
         if (col >= bx + bw) col = bx + bw - 1;
-        if (row >= 0 && row < s->canvas.h && col >= 0 && col < s->canvas.w && !s->covered[row * s->canvas.w + col])
+        if (row >= 0 && row < s->canvas.h && col >= 0 && col < s->canvas.w &&
+            !s->covered[row * s->canvas.w + col])
             s->cells[row * s->canvas.w + col] = lp_g->arrow_down;
     }
 }
@@ -305,7 +315,11 @@ static void draw_box(graph_st *s, const lp_gbox *b, bool selected) {
         for (int k = 0; k < b->n_lines && k < h - 2; k++) {
             int tw = lp_text_width(b->lines[k]);
             int pad = tw < w - 2 ? (w - 2 - tw) / 2 : 0;
-            cput(s, y + 1 + k, x + 1 + pad, w - 2 - pad, k == 0 ? (selected ? text : b->node < 0 ? LP_ROLE_NODE_IO : LP_ROLE_OP) : text,
+            cput(s, y + 1 + k, x + 1 + pad, w - 2 - pad,
+                 k == 0 ? (selected      ? text
+                           : b->node < 0 ? LP_ROLE_NODE_IO
+                                         : LP_ROLE_OP)
+                        : text,
                  b->lines[k]);
         }
     } else {
@@ -325,7 +339,8 @@ static void draw_clusters(graph_st *s, const lp_gview *v) {
         const lp_gcluster *c = &v->clusters[i];
         int x = (int)floor((c->x - l) / s->sx), y = (int)floor((c->y - t) / s->sy);
         int w = (int)floor(c->w / s->sx + 0.5), h = (int)floor(c->h / s->sy + 0.5);
-        if (w < 2 || h < 2 || x + w < 0 || y + h < 0 || x >= s->canvas.w || y >= s->canvas.h) continue;
+        if (w < 2 || h < 2 || x + w < 0 || y + h < 0 || x >= s->canvas.w || y >= s->canvas.h)
+            continue;
         for (int c2 = x; c2 < x + w; c2++) {
             canvas_set(s, y, c2, lp_g->h);
             canvas_set(s, y + h - 1, c2, lp_g->h);
@@ -366,7 +381,8 @@ static void draw_labels(graph_st *s, const lp_gview *v) {
         if (row < 0 || row >= s->canvas.h || col < 0 || col + len > s->canvas.w) continue;
         bool free_cells = true;
         for (int k = 0; k < len && free_cells; k++)
-            free_cells = !s->covered[row * s->canvas.w + col + k] && !s->cells[row * s->canvas.w + col + k];
+            free_cells =
+                !s->covered[row * s->canvas.w + col + k] && !s->cells[row * s->canvas.w + col + k];
         if (!free_cells) continue;
         lp_put(s->canvas.y + row, s->canvas.x + col, len, LP_ROLE_DIM, lb->text);
         for (int k = 0; k < len; k++) s->covered[row * s->canvas.w + col + k] = 1;
@@ -391,7 +407,8 @@ static layout_slot *shown_slot(lp_app *a, graph_st *s) {
     const lp_graph *want = a->graph ? a->graph : a->model->graph;
     int node = a->node;
     layout_slot *cur = s->shown ? find_slot(s, s->shown, s->shown_around) : NULL;
-    if (cur && (cur->pending || cur->error[0] || box_for(cur->v, want, node) >= 0 || (cur->g == want && node < 0)))
+    if (cur && (cur->pending || cur->error[0] || box_for(cur->v, want, node) >= 0 ||
+                (cur->g == want && node < 0)))
         return cur;
     const lp_graph *root = want;
     while (root->parent) root = root->parent;
@@ -420,7 +437,8 @@ static void gr_draw(lp_app *a, void *st, lp_rect r) {
             lp_put_fit(r.y + 2, r.x + 2, r.w - 4, LP_ROLE_ERROR, "The layout failed:");
             lp_put_fit(r.y + 3, r.x + 2, r.w - 4, LP_ROLE_ERROR, slot->error);
         } else {
-            lp_putf(r.y + 2, r.x + 2, r.w - 4, LP_ROLE_WARN, "laying out %d nodes... (the keys still work)", g->n_nodes);
+            lp_putf(r.y + 2, r.x + 2, r.w - 4, LP_ROLE_WARN,
+                    "laying out %d nodes... (the keys still work)", g->n_nodes);
         }
         return;
     }
@@ -441,10 +459,12 @@ static void gr_draw(lp_app *a, void *st, lp_rect r) {
     if (a->node >= 0 && a->node < sg->n_nodes) {
         const lp_node *nd = &sg->nodes[a->node];
         char label[256];
-        snprintf(sel, sizeof sel, "%s%s%d %s %s", sg != g ? sg->path : "", sg != g ? " " : "", a->node,
-                 nd->op_type, nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label));
+        snprintf(sel, sizeof sel, "%s%s%d %s %s", sg != g ? sg->path : "", sg != g ? " " : "",
+                 a->node, nd->op_type,
+                 nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label));
     }
-    snprintf(head, sizeof head, "%s: %d nodes  zoom %d/%d  selected: %s", where, g->n_nodes, s->zoom + 1, N_ZOOM, sel);
+    snprintf(head, sizeof head, "%s: %d nodes  zoom %d/%d  selected: %s", where, g->n_nodes,
+             s->zoom + 1, N_ZOOM, sel);
     lp_put_fit(r.y, r.x + 1, r.w - 2, LP_ROLE_HEADER, head);
 
     int n = s->canvas.w * s->canvas.h;
@@ -462,14 +482,16 @@ static void gr_draw(lp_app *a, void *st, lp_rect r) {
         int x, y, w, h;
         box_cells(s, &v->boxes[i], &x, &y, &w, &h);
         for (int rr = y < 0 ? 0 : y; rr < y + h && rr < s->canvas.h; rr++)
-            for (int cc = x < 0 ? 0 : x; cc < x + w && cc < s->canvas.w; cc++) s->covered[rr * s->canvas.w + cc] = 1;
+            for (int cc = x < 0 ? 0 : x; cc < x + w && cc < s->canvas.w; cc++)
+                s->covered[rr * s->canvas.w + cc] = 1;
     }
     draw_clusters(s, v);
     draw_edges(s, v);
     attrset(lp_role_attr(LP_ROLE_EDGE));
     for (int rr = 0; rr < s->canvas.h; rr++)
         for (int cc = 0; cc < s->canvas.w; cc++)
-            if (s->cells[rr * s->canvas.w + cc]) mvaddstr(s->canvas.y + rr, s->canvas.x + cc, s->cells[rr * s->canvas.w + cc]);
+            if (s->cells[rr * s->canvas.w + cc])
+                mvaddstr(s->canvas.y + rr, s->canvas.x + cc, s->cells[rr * s->canvas.w + cc]);
     attrset(A_NORMAL);
     draw_cluster_titles(s, v);
     if (s->zoom == N_ZOOM - 1) draw_labels(s, v);
@@ -498,8 +520,10 @@ static void export_done(void *owner, lp_job *j) {
     lp_app *a = owner;
     ej->s->exporting = false;
     if (a) {
-        if (j->rc) lp_app_error(a, "export failed: %s", j->err.msg);
-        else lp_app_message(a, "wrote %s", ej->path);
+        if (j->rc)
+            lp_app_error(a, "export failed: %s", j->err.msg);
+        else
+            lp_app_message(a, "wrote %s", ej->path);
     }
     free(ej->path);
     free(ej);
@@ -545,7 +569,9 @@ static int gr_request(lp_app *a, void *st, lp_request req) {
     const lp_gview *v = current_view(a, s);
     double page_x = s->canvas.w * s->sx, page_y = s->canvas.h * s->sy;
     switch (req) {
-    case LP_REQ_EXPORT: export_svg(a, s); return LP_HANDLED;
+    case LP_REQ_EXPORT:
+        export_svg(a, s);
+        return LP_HANDLED;
     case LP_REQ_SHOW_NODE:
     case LP_REQ_ENTER:
         if (a->node >= 0) lp_app_switch(a, LP_SCREEN_NODES);
@@ -556,23 +582,41 @@ static int gr_request(lp_app *a, void *st, lp_request req) {
             return LP_HANDLED;
         }
         return LP_IGNORED;
-    default: break;
+    default:
+        break;
     }
     if (!v) return req == LP_REQ_ZOOM_IN || req == LP_REQ_ZOOM_OUT ? LP_HANDLED : LP_IGNORED;
     switch (req) {
-    case LP_REQ_MOVE_UP: s->cy -= page_y / 6; break;
-    case LP_REQ_MOVE_DOWN: s->cy += page_y / 6; break;
-    case LP_REQ_MOVE_LEFT: s->cx -= page_x / 6; break;
-    case LP_REQ_MOVE_RIGHT: s->cx += page_x / 6; break;
-    case LP_REQ_PAGE_UP: s->cy -= page_y * 0.9; break;
-    case LP_REQ_PAGE_DOWN: s->cy += page_y * 0.9; break;
-    case LP_REQ_FIRST: s->cy = page_y / 2 - s->sy; break;
-    case LP_REQ_LAST: s->cy = v->height - page_y / 2 + s->sy; break;
+    case LP_REQ_MOVE_UP:
+        s->cy -= page_y / 6;
+        break;
+    case LP_REQ_MOVE_DOWN:
+        s->cy += page_y / 6;
+        break;
+    case LP_REQ_MOVE_LEFT:
+        s->cx -= page_x / 6;
+        break;
+    case LP_REQ_MOVE_RIGHT:
+        s->cx += page_x / 6;
+        break;
+    case LP_REQ_PAGE_UP:
+        s->cy -= page_y * 0.9;
+        break;
+    case LP_REQ_PAGE_DOWN:
+        s->cy += page_y * 0.9;
+        break;
+    case LP_REQ_FIRST:
+        s->cy = page_y / 2 - s->sy;
+        break;
+    case LP_REQ_LAST:
+        s->cy = v->height - page_y / 2 + s->sy;
+        break;
     case LP_REQ_ZOOM_IN:
     case LP_REQ_ZOOM_OUT: {
         int z = s->zoom + (req == LP_REQ_ZOOM_IN ? 1 : -1);
         if (z < 0 || z >= N_ZOOM) {
-            lp_app_message(a, "zoom %d/%d is the %s", s->zoom + 1, N_ZOOM, z < 0 ? "farthest" : "closest");
+            lp_app_message(a, "zoom %d/%d is the %s", s->zoom + 1, N_ZOOM,
+                           z < 0 ? "farthest" : "closest");
             break;
         }
         s->zoom = z;
@@ -580,11 +624,17 @@ static int gr_request(lp_app *a, void *st, lp_request req) {
         break;
     }
     case LP_REQ_CENTER:
-        if (box_for(v, a->graph, a->node) >= 0) centre_on(s, &v->boxes[box_for(v, a->graph, a->node)]);
+        if (box_for(v, a->graph, a->node) >= 0)
+            centre_on(s, &v->boxes[box_for(v, a->graph, a->node)]);
         break;
-    case LP_REQ_NEXT_NODE: select_and_show(a, s, a->node + 1 < a->graph->n_nodes ? a->node + 1 : a->node); break;
-    case LP_REQ_PREV_NODE: select_and_show(a, s, a->node > 0 ? a->node - 1 : 0); break;
-    default: return LP_IGNORED;
+    case LP_REQ_NEXT_NODE:
+        select_and_show(a, s, a->node + 1 < a->graph->n_nodes ? a->node + 1 : a->node);
+        break;
+    case LP_REQ_PREV_NODE:
+        select_and_show(a, s, a->node > 0 ? a->node - 1 : 0);
+        break;
+    default:
+        return LP_IGNORED;
     }
     /* keep some of the graph in view */
     if (s->cx < -page_x / 2) s->cx = -page_x / 2;
@@ -614,7 +664,8 @@ static int gr_mouse(lp_app *a, void *st, lp_rect r, const MEVENT *ev) {
                 s->seen_g = a->graph;
                 s->seen_node = a->node;
             } else {
-                lp_app_message(a, "graph %s %s", v->boxes[i].lines[0], v->boxes[i].n_lines > 1 ? v->boxes[i].lines[1] : "");
+                lp_app_message(a, "graph %s %s", v->boxes[i].lines[0],
+                               v->boxes[i].n_lines > 1 ? v->boxes[i].lines[1] : "");
             }
             break;
         }
@@ -640,7 +691,9 @@ static int gr_cursor(lp_app *a, void *st) {
     return a->node;
 }
 
-static void gr_go(lp_app *a, void *st, int row) { select_and_show(a, st, row); }
+static void gr_go(lp_app *a, void *st, int row) {
+    select_and_show(a, st, row);
+}
 
 static void gr_open(lp_app *a, void *st) {
     graph_st *s = st;
@@ -683,8 +736,9 @@ static const lp_binding gr_keys[] = {
     {0, LP_REQ_NONE, NULL},
 };
 
-static const lp_request gr_hints[] = {LP_REQ_ZOOM_IN, LP_REQ_ZOOM_OUT, LP_REQ_NEXT_NODE, LP_REQ_CENTER,
-                                      LP_REQ_EXPORT, LP_REQ_SHOW_NODE, LP_REQ_SEARCH, LP_REQ_NONE};
+static const lp_request gr_hints[] = {LP_REQ_ZOOM_IN, LP_REQ_ZOOM_OUT, LP_REQ_NEXT_NODE,
+                                      LP_REQ_CENTER,  LP_REQ_EXPORT,   LP_REQ_SHOW_NODE,
+                                      LP_REQ_SEARCH,  LP_REQ_NONE};
 
 const lp_screen_ops lp_screen_graph = {
     .name = "Graph",

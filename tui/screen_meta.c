@@ -19,17 +19,21 @@
 typedef struct meta_st {
     lp_list list;
     int list_h;
-    char key[128];   /* the field being edited */
-    int label;       /* the label being edited or added, -1 */
-    bool adding;     /* the prompt adds a label rather than changing one */
-    char **choices;  /* the open picker's items */
+    char key[128];  /* the field being edited */
+    int label;      /* the label being edited or added, -1 */
+    bool adding;    /* the prompt adds a label rather than changing one */
+    char **choices; /* the open picker's items */
     int n_choices;
     lp_rect list_r;
     int first_item_y;
 } meta_st;
 
-static int n_fields(lp_app *a) { return lp_meta_form_rows(a->form); }
-static int label_head(lp_app *a) { return n_fields(a); }
+static int n_fields(lp_app *a) {
+    return lp_meta_form_rows(a->form);
+}
+static int label_head(lp_app *a) {
+    return n_fields(a);
+}
 static int n_items(lp_app *a) {
     int n = lp_meta_form_labels(a->form);
     return n_fields(a) + 1 + (n > 0 ? n : 0);
@@ -53,10 +57,14 @@ static void report_field(lp_app *a, const char *key) {
     const lp_meta_problem *p = lp_meta_form_field_problem(a->form, key);
     char v[512];
     lp_meta_form_value(a->form, key, v, sizeof v);
-    if (p && !p->warning) lp_app_error(a, "%s", p->text);
-    else if (p) lp_app_message(a, "warning: %s", p->text);
-    else if (v[0]) lp_app_message(a, "%s = %s", key, v);
-    else lp_app_message(a, "%s removed", key);
+    if (p && !p->warning)
+        lp_app_error(a, "%s", p->text);
+    else if (p)
+        lp_app_message(a, "warning: %s", p->text);
+    else if (v[0])
+        lp_app_message(a, "%s = %s", key, v);
+    else
+        lp_app_message(a, "%s removed", key);
 }
 
 static void choice_picked(lp_app *a, void *ctx, int choice) {
@@ -68,12 +76,16 @@ static void choice_picked(lp_app *a, void *ctx, int choice) {
     lp_error err = {0};
     lp_meta_form_begin(a->form);
     int rc;
-    if (choice == s->n_choices - 1) rc = lp_meta_form_unset(a->form, s->key, &err);
-    else rc = lp_meta_form_set_text(a->form, s->key, s->choices[choice], &err);
+    if (choice == s->n_choices - 1)
+        rc = lp_meta_form_unset(a->form, s->key, &err);
+    else
+        rc = lp_meta_form_set_text(a->form, s->key, s->choices[choice], &err);
     lp_meta_form_end(a->form, rc == LP_OK);
     free_choices(s);
-    if (rc) lp_app_error(a, "%s", err.msg);
-    else report_field(a, s->key);
+    if (rc)
+        lp_app_error(a, "%s", err.msg);
+    else
+        report_field(a, s->key);
 }
 
 static void open_picker(lp_app *a, meta_st *s, int row) {
@@ -107,8 +119,10 @@ static void open_picker(lp_app *a, meta_st *s, int row) {
 static void field_changed(lp_app *a, void *ctx, const char *text) {
     meta_st *s = ctx;
     lp_error err = {0};
-    if (lp_meta_form_set_text(a->form, s->key, text, &err)) lp_app_error(a, "%s", err.msg);
-    else report_field(a, s->key);
+    if (lp_meta_form_set_text(a->form, s->key, text, &err))
+        lp_app_error(a, "%s", err.msg);
+    else
+        report_field(a, s->key);
 }
 
 static void field_done(lp_app *a, void *ctx, bool ok, const char *text) {
@@ -116,9 +130,12 @@ static void field_done(lp_app *a, void *ctx, bool ok, const char *text) {
     lp_error err = {0};
     int rc = ok ? lp_meta_form_set_text(a->form, s->key, text, &err) : LP_OK;
     lp_meta_form_end(a->form, ok && rc == LP_OK);
-    if (!ok) lp_app_message(a, "%s unchanged", s->key);
-    else if (rc) lp_app_error(a, "%s", err.msg);
-    else report_field(a, s->key);
+    if (!ok)
+        lp_app_message(a, "%s unchanged", s->key);
+    else if (rc)
+        lp_app_error(a, "%s", err.msg);
+    else
+        report_field(a, s->key);
 }
 
 static void open_prompt(lp_app *a, meta_st *s, int row) {
@@ -128,11 +145,20 @@ static void open_prompt(lp_app *a, meta_st *s, int row) {
     lp_meta_form_value(a->form, key, current, sizeof current);
     const char *hint = "";
     switch (lp_meta_form_kind(a->form, row)) {
-    case LP_FIELD_INT: hint = " (a whole number)"; break;
-    case LP_FIELD_NUMBERS: hint = " (numbers, comma-separated)"; break;
-    case LP_FIELD_NAMES: hint = " (names, comma-separated)"; break;
-    case LP_FIELD_JSON: hint = " (JSON)"; break;
-    default: break;
+    case LP_FIELD_INT:
+        hint = " (a whole number)";
+        break;
+    case LP_FIELD_NUMBERS:
+        hint = " (numbers, comma-separated)";
+        break;
+    case LP_FIELD_NAMES:
+        hint = " (names, comma-separated)";
+        break;
+    case LP_FIELD_JSON:
+        hint = " (JSON)";
+        break;
+    default:
+        break;
     }
     snprintf(label, sizeof label, "%s%s:", key, hint);
     lp_meta_form_begin(a->form);
@@ -149,8 +175,10 @@ static void label_done(lp_app *a, void *ctx, bool ok, const char *text) {
     meta_st *s = ctx;
     if (ok) lp_meta_form_label_set(a->form, s->label, text);
     lp_meta_form_end(a->form, ok);
-    if (ok) lp_app_message(a, "label %d = %s", s->label, text);
-    else if (s->adding) lp_app_message(a, "no label added");
+    if (ok)
+        lp_app_message(a, "label %d = %s", s->label, text);
+    else if (s->adding)
+        lp_app_message(a, "no label added");
 }
 
 static void edit_label(lp_app *a, meta_st *s, int i, bool adding) {
@@ -178,8 +206,10 @@ static void save_answer(lp_app *a, void *ctx, bool yes) {
     char *target = lp_meta_form_target(a->form);
     lp_app_busy_now(a, "saving %s", target);
     free(target);
-    if (lp_meta_form_save(a->form, said, sizeof said, &err)) lp_app_error(a, "not saved: %s", err.msg);
-    else lp_app_message(a, "%s", said);
+    if (lp_meta_form_save(a->form, said, sizeof said, &err))
+        lp_app_error(a, "not saved: %s", err.msg);
+    else
+        lp_app_message(a, "%s", said);
 }
 
 static void save(lp_app *a) {
@@ -198,7 +228,8 @@ static void save(lp_app *a) {
                  errors == 1 ? " remains" : "s remain", target);
     else
         snprintf(question, sizeof question, "Write %s? (y/n)", target);
-    lp_app_confirm(a, "Save these changes", (const char *const *)lines, n, true, question, save_answer, NULL);
+    lp_app_confirm(a, "Save these changes", (const char *const *)lines, n, true, question,
+                   save_answer, NULL);
     for (int i = 0; i < n; i++) free(lines[i]);
     free(lines);
     free(target);
@@ -256,7 +287,8 @@ static int problem_rows(lp_app *a, int w) {
 static void draw_form(lp_app *a, meta_st *s, lp_rect r) {
     const char *base = strrchr(a->pkg->path, '/') ? strrchr(a->pkg->path, '/') + 1 : a->pkg->path;
     char title[300];
-    snprintf(title, sizeof title, "%s%s", a->pkg->is_zip ? "metadata.json in " : "new metadata for ", base);
+    snprintf(title, sizeof title, "%s%s",
+             a->pkg->is_zip ? "metadata.json in " : "new metadata for ", base);
     lp_box(r, LP_ROLE_HEADER, title);
     int h = r.h - 3, w = r.w - 3, x = r.x + 1;
     s->list_h = h;
@@ -274,17 +306,26 @@ static void draw_form(lp_app *a, meta_st *s, lp_rect r) {
             bool changed = lp_meta_form_changed(a->form, key);
             const lp_meta_problem *p = lp_meta_form_field_problem(a->form, key);
             const char *mark = p ? (p->warning ? "!" : lp_g->cross_mark) : changed ? "*" : " ";
-            lp_put(y, x, 2, sel ? base_role : p ? (p->warning ? LP_ROLE_WARN : LP_ROLE_ERROR) : LP_ROLE_CHANGED, mark);
+            lp_put(y, x, 2,
+                   sel ? base_role
+                   : p ? (p->warning ? LP_ROLE_WARN : LP_ROLE_ERROR)
+                       : LP_ROLE_CHANGED,
+                   mark);
             lp_put_fit(y, x + 2, key_w - 2, sel ? base_role : LP_ROLE_LABEL, key);
             char v[1024];
             bool present = lp_meta_form_value(a->form, key, v, sizeof v);
-            lp_put_fit(y, x + key_w, w - key_w, sel ? base_role : present ? (changed ? LP_ROLE_CHANGED : LP_ROLE_NORMAL) : LP_ROLE_DIM,
+            lp_put_fit(y, x + key_w, w - key_w,
+                       sel       ? base_role
+                       : present ? (changed ? LP_ROLE_CHANGED : LP_ROLE_NORMAL)
+                                 : LP_ROLE_DIM,
                        present ? v : "-");
         } else if (k == label_head(a)) {
             int nl = lp_meta_form_labels(a->form);
             char head[128];
-            if (nl < 0) snprintf(head, sizeof head, "label.txt: none (a adds one)");
-            else snprintf(head, sizeof head, "label.txt: %d label%s", nl, nl == 1 ? "" : "s");
+            if (nl < 0)
+                snprintf(head, sizeof head, "label.txt: none (a adds one)");
+            else
+                snprintf(head, sizeof head, "label.txt: %d label%s", nl, nl == 1 ? "" : "s");
             lp_put_fit(y, x, w, sel ? base_role : LP_ROLE_HEADER, head);
         } else {
             int li = k - label_head(a) - 1;
@@ -298,7 +339,8 @@ static void draw_form(lp_app *a, meta_st *s, lp_rect r) {
     char buf[300];
     if (s->list.sel >= 0 && s->list.sel < n_fields(a)) {
         lp_field_kind kind = lp_meta_form_kind(a->form, s->list.sel);
-        snprintf(buf, sizeof buf, "%s. Enter %s, d removes", lp_meta_form_help(a->form, s->list.sel),
+        snprintf(buf, sizeof buf, "%s. Enter %s, d removes",
+                 lp_meta_form_help(a->form, s->list.sel),
                  kind == LP_FIELD_CHOICE || kind == LP_FIELD_OUTPUT ? "picks" : "edits");
         help = buf;
     } else if (s->list.sel == label_head(a)) {
@@ -333,32 +375,40 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
     meta_st *s = st;
     s->list.n = n_items(a);
     int sel = s->list.sel, head = label_head(a);
-    bool on_field = sel >= 0 && sel < head, on_label = sel > head;
+    bool on_field = sel >= 0 && sel<head, on_label = sel> head;
     switch (req) {
     case LP_REQ_ENTER:
-                if (on_field) {
+        if (on_field) {
             lp_field_kind k = lp_meta_form_kind(a->form, sel);
-            if (k == LP_FIELD_CHOICE || k == LP_FIELD_OUTPUT) open_picker(a, s, sel);
-            else open_prompt(a, s, sel);
+            if (k == LP_FIELD_CHOICE || k == LP_FIELD_OUTPUT)
+                open_picker(a, s, sel);
+            else
+                open_prompt(a, s, sel);
         } else if (on_label) {
             edit_label(a, s, sel - head - 1, false);
         } else if (sel == head) {
-            edit_label(a, s, lp_meta_form_labels(a->form) > 0 ? lp_meta_form_labels(a->form) : 0, true);
+            edit_label(a, s, lp_meta_form_labels(a->form) > 0 ? lp_meta_form_labels(a->form) : 0,
+                       true);
         }
         return LP_HANDLED;
     case LP_REQ_ADD:
-                if (on_label) edit_label(a, s, sel - head, true);
-        else edit_label(a, s, lp_meta_form_labels(a->form) > 0 ? lp_meta_form_labels(a->form) : 0, true);
+        if (on_label)
+            edit_label(a, s, sel - head, true);
+        else
+            edit_label(a, s, lp_meta_form_labels(a->form) > 0 ? lp_meta_form_labels(a->form) : 0,
+                       true);
         return LP_HANDLED;
     case LP_REQ_DELETE:
-                if (on_field) {
+        if (on_field) {
             const char *key = lp_meta_form_key(a->form, sel);
             lp_error err = {0};
             lp_meta_form_begin(a->form);
             int rc = lp_meta_form_unset(a->form, key, &err);
             lp_meta_form_end(a->form, rc == LP_OK);
-            if (rc) lp_app_error(a, "%s", err.msg);
-            else lp_app_message(a, "%s removed (u undoes)", key);
+            if (rc)
+                lp_app_error(a, "%s", err.msg);
+            else
+                lp_app_message(a, "%s removed (u undoes)", key);
         } else if (on_label) {
             int li = sel - head - 1;
             lp_meta_form_begin(a->form);
@@ -385,13 +435,16 @@ static int mt_request(lp_app *a, void *st, lp_request req) {
         }
         return LP_HANDLED;
     case LP_REQ_UNDO:
-        if (lp_meta_form_undo(a->form)) lp_app_message(a, "undone");
-        else lp_app_message(a, "nothing to undo");
+        if (lp_meta_form_undo(a->form))
+            lp_app_message(a, "undone");
+        else
+            lp_app_message(a, "nothing to undo");
         return LP_HANDLED;
     case LP_REQ_SAVE:
         save(a);
         return LP_HANDLED;
-    default: break;
+    default:
+        break;
     }
     if (lp_list_move(&s->list, req, s->list_h)) return LP_HANDLED;
     return LP_IGNORED;
@@ -420,8 +473,9 @@ static int mt_rows(lp_app *a, void *st) {
 static bool mt_grep(lp_app *a, void *st, int row, const char *q) {
     (void)st;
     const char *text = row < n_fields(a) ? lp_meta_form_key(a->form, row)
-                       : row == label_head(a) ? "label.txt"
-                                              : lp_meta_form_label(a->form, row - label_head(a) - 1);
+                       : row == label_head(a)
+                           ? "label.txt"
+                           : lp_meta_form_label(a->form, row - label_head(a) - 1);
     return strcasestr(text, q) != NULL;
 }
 
@@ -468,8 +522,8 @@ static const lp_binding mt_keys[] = {
     {0, LP_REQ_NONE, NULL},
 };
 
-static const lp_request mt_hints[] = {LP_REQ_ENTER, LP_REQ_SAVE, LP_REQ_UNDO, LP_REQ_DELETE, LP_REQ_ADD,
-                                      LP_REQ_NONE};
+static const lp_request mt_hints[] = {LP_REQ_ENTER,  LP_REQ_SAVE, LP_REQ_UNDO,
+                                      LP_REQ_DELETE, LP_REQ_ADD,  LP_REQ_NONE};
 
 const lp_screen_ops lp_screen_meta = {
     .name = "Metadata",

@@ -20,13 +20,13 @@
 #include <strings.h>
 
 typedef enum dkind {
-    D_TEXT,     /* plain text */
-    D_SECTION,  /* "Inputs", "Outputs", ... */
-    D_ATTR,     /* an attribute; ref = attribute index */
-    D_ATTR_MORE,/* a line of an expanded tensor attribute */
-    D_INPUT,    /* ref = input slot */
-    D_IMPLICIT, /* ref = implicit slot */
-    D_OUTPUT,   /* ref = output slot */
+    D_TEXT,      /* plain text */
+    D_SECTION,   /* "Inputs", "Outputs", ... */
+    D_ATTR,      /* an attribute; ref = attribute index */
+    D_ATTR_MORE, /* a line of an expanded tensor attribute */
+    D_INPUT,     /* ref = input slot */
+    D_IMPLICIT,  /* ref = implicit slot */
+    D_OUTPUT,    /* ref = output slot */
 } dkind;
 
 typedef struct drow {
@@ -48,8 +48,8 @@ typedef struct hist {
 #define MAX_HISTORY 256
 
 typedef struct nodes_st {
-    lp_graph *g;  /* the graph listed */
-    int *rows;    /* node indices shown, ascending */
+    lp_graph *g; /* the graph listed */
+    int *rows;   /* node indices shown, ascending */
     int n_rows;
     char filter[128]; /* op type, "" for all */
     lp_list list;
@@ -89,8 +89,10 @@ static int row_of(const nodes_st *s, int node) {
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
         if (s->rows[mid] == node) return mid;
-        if (s->rows[mid] < node) lo = mid + 1;
-        else hi = mid - 1;
+        if (s->rows[mid] < node)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
     }
     return -1;
 }
@@ -129,10 +131,11 @@ static void jump(lp_app *a, nodes_st *s, lp_graph *g, int node) {
 
 /* ---- the detail ---- */
 
-static drow *add(nodes_st *s, dkind kind, int ref, lp_role role, const char *label, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+static drow *add(nodes_st *s, dkind kind, int ref, lp_role role, const char *label, const char *fmt,
+                 ...) __attribute__((format(printf, 6, 7)));
 
-static drow *add(nodes_st *s, dkind kind, int ref, lp_role role, const char *label, const char *fmt, ...) {
+static drow *add(nodes_st *s, dkind kind, int ref, lp_role role, const char *label, const char *fmt,
+                 ...) {
     s->items = lp_xrealloc(s->items, (size_t)(s->n_items + 1) * sizeof *s->items);
     drow *r = &s->items[s->n_items++];
     memset(r, 0, sizeof *r);
@@ -186,8 +189,9 @@ static void add_tensor_values(nodes_st *s, const lp_tensor *t) {
         }
     }
     if (shown < t->numel)
-        add(s, D_ATTR_MORE, -1, LP_ROLE_DIM, "", "%s %lld more (see the Tensors screen for Constant values)",
-            lp_g->ellipsis, (long long)(t->numel - shown));
+        add(s, D_ATTR_MORE, -1, LP_ROLE_DIM, "",
+            "%s %lld more (see the Tensors screen for Constant values)", lp_g->ellipsis,
+            (long long)(t->numel - shown));
 }
 
 static void add_attr(nodes_st *s, const lp_node *nd, int i) {
@@ -206,8 +210,10 @@ static void add_attr(nodes_st *s, const lp_node *nd, int i) {
         lp_attr_format(at, v, sizeof v, 16); /* as `loupe nodes` prints it */
     }
     drow *r = add(s, D_ATTR, i, role, at->name, "%s", v);
-    if (at->type == LP_ATTR_GRAPH) snprintf(r->note, sizeof r->note, "Enter: go inside");
-    else if ((at->type == LP_ATTR_TENSOR || at->type == LP_ATTR_SPARSE_TENSOR) && at->t && at->t->numel > 1)
+    if (at->type == LP_ATTR_GRAPH)
+        snprintf(r->note, sizeof r->note, "Enter: go inside");
+    else if ((at->type == LP_ATTR_TENSOR || at->type == LP_ATTR_SPARSE_TENSOR) && at->t &&
+             at->t->numel > 1)
         snprintf(r->note, sizeof r->note, "Enter: %s", s->expanded_attr == i ? "fold" : "values");
     if (s->expanded_attr == i && at->t) add_tensor_values(s, at->t);
 }
@@ -216,7 +222,8 @@ static void add_attr(nodes_st *s, const lp_node *nd, int i) {
 static void node_ref(const lp_graph *g, int node, char *buf, size_t n) {
     char label[256];
     const lp_node *nd = &g->nodes[node];
-    snprintf(buf, n, "%s %s", nd->op_type, nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label));
+    snprintf(buf, n, "%s %s", nd->op_type,
+             nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label));
 }
 
 static void add_value_row(lp_app *a, nodes_st *s, dkind kind, int slot, int vi) {
@@ -229,8 +236,10 @@ static void add_value_row(lp_app *a, nodes_st *s, dkind kind, int slot, int vi) 
     const lp_value *v = &g->values[vi];
     char type[300];
     if (v->type.kind == LP_KIND_TENSOR)
-        snprintf(type, sizeof type, "%s %s", lp_dtype_short(v->type.elem), lp_app_shape(&v->type, shape, sizeof shape));
-    else lp_type_str(&v->type, type, sizeof type);
+        snprintf(type, sizeof type, "%s %s", lp_dtype_short(v->type.elem),
+                 lp_app_shape(&v->type, shape, sizeof shape));
+    else
+        lp_type_str(&v->type, type, sizeof type);
     drow *r = add(s, kind, slot, LP_ROLE_SHAPE, v->name, "%s", type);
     where[0] = 0;
     if (kind == D_OUTPUT) {
@@ -274,16 +283,19 @@ static void build_detail(lp_app *a, nodes_st *s) {
         a->graph->path[0] ? " in " : "", a->graph->path, nd->opset);
     if (nd->macs > 0 || nd->params > 0) {
         char m[32], p[32];
-        add(s, D_TEXT, -1, LP_ROLE_DIM, "counts", "%s MACs, %s params", lp_count_str((double)nd->macs, m, sizeof m),
+        add(s, D_TEXT, -1, LP_ROLE_DIM, "counts", "%s MACs, %s params",
+            lp_count_str((double)nd->macs, m, sizeof m),
             lp_count_str((double)nd->params, p, sizeof p));
     }
-    if (nd->function >= 0) add(s, D_TEXT, -1, LP_ROLE_NORMAL, "function", "%s", "model-local function");
+    if (nd->function >= 0)
+        add(s, D_TEXT, -1, LP_ROLE_NORMAL, "function", "%s", "model-local function");
     if (nd->doc && nd->doc[0]) add(s, D_TEXT, -1, LP_ROLE_DIM, "doc", "%s", nd->doc);
     add(s, D_SECTION, -1, LP_ROLE_HEADER, NULL, "Inputs (%d)", nd->n_inputs);
     for (int i = 0; i < nd->n_inputs; i++) add_value_row(a, s, D_INPUT, i, nd->inputs[i]);
     if (nd->n_implicit) {
         add(s, D_SECTION, -1, LP_ROLE_HEADER, NULL, "Read by its subgraphs (%d)", nd->n_implicit);
-        for (int i = 0; i < nd->n_implicit; i++) add_value_row(a, s, D_IMPLICIT, i, nd->implicit[i]);
+        for (int i = 0; i < nd->n_implicit; i++)
+            add_value_row(a, s, D_IMPLICIT, i, nd->implicit[i]);
     }
     add(s, D_SECTION, -1, LP_ROLE_HEADER, NULL, "Outputs (%d)", nd->n_outputs);
     for (int i = 0; i < nd->n_outputs; i++) add_value_row(a, s, D_OUTPUT, i, nd->outputs[i]);
@@ -344,13 +356,16 @@ static void consumer_picked(lp_app *a, void *ctx, int choice) {
     nodes_st *s = ctx;
     if (choice < 0 || choice >= s->n_pick) return;
     jump(a, s, s->g, s->pick[choice]);
-    lp_app_message(a, "node %d (%s); Backspace goes back", a->node, a->graph->nodes[a->node].op_type);
+    lp_app_message(a, "node %d (%s); Backspace goes back", a->node,
+                   a->graph->nodes[a->node].op_type);
 }
 
 static void follow_output(lp_app *a, nodes_st *s, int vi) {
     const lp_value *v = &s->g->values[vi];
     if (v->n_consumers == 0) {
-        lp_app_message(a, "%s is %s", v->name, v->is_output ? "an output of the graph; nothing reads it here" : "not read by any node");
+        lp_app_message(a, "%s is %s", v->name,
+                       v->is_output ? "an output of the graph; nothing reads it here"
+                                    : "not read by any node");
         return;
     }
     if (v->n_consumers == 1) {
@@ -400,7 +415,9 @@ static void activate(lp_app *a, nodes_st *s) {
     case D_INPUT:
         if (nd->inputs[r->ref] >= 0) follow_input(a, s, nd->inputs[r->ref]);
         break;
-    case D_IMPLICIT: follow_input(a, s, nd->implicit[r->ref]); break;
+    case D_IMPLICIT:
+        follow_input(a, s, nd->implicit[r->ref]);
+        break;
     case D_OUTPUT:
         if (nd->outputs[r->ref] >= 0) follow_output(a, s, nd->outputs[r->ref]);
         break;
@@ -420,7 +437,8 @@ static void activate(lp_app *a, nodes_st *s) {
         }
         break;
     }
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -429,17 +447,23 @@ static void activate(lp_app *a, nodes_st *s) {
 static void filter_picked(lp_app *a, void *ctx, int choice) {
     nodes_st *s = ctx;
     if (choice < 0) return;
-    if (choice == 0) s->filter[0] = 0;
-    else snprintf(s->filter, sizeof s->filter, "%s", s->filter_ops[choice - 1]);
+    if (choice == 0)
+        s->filter[0] = 0;
+    else
+        snprintf(s->filter, sizeof s->filter, "%s", s->filter_ops[choice - 1]);
     for (int i = 0; i < s->n_filter_ops; i++) free(s->filter_ops[i]);
     free(s->filter_ops);
     s->filter_ops = NULL;
     s->n_filter_ops = 0;
     set_rows(s, s->g);
-    if (a->node < 0 || row_of(s, a->node) < 0) lp_app_select_node(a, s->g, s->n_rows ? s->rows[0] : -1);
+    if (a->node < 0 || row_of(s, a->node) < 0)
+        lp_app_select_node(a, s->g, s->n_rows ? s->rows[0] : -1);
     sync(a, s);
-    if (s->filter[0]) lp_app_message(a, "showing the %d %s nodes; f then (all) shows every node", s->n_rows, s->filter);
-    else lp_app_message(a, "showing all %d nodes", s->n_rows);
+    if (s->filter[0])
+        lp_app_message(a, "showing the %d %s nodes; f then (all) shows every node", s->n_rows,
+                       s->filter);
+    else
+        lp_app_message(a, "showing all %d nodes", s->n_rows);
 }
 
 static void open_filter(lp_app *a, nodes_st *s) {
@@ -495,8 +519,8 @@ static void open_filter(lp_app *a, nodes_st *s) {
 static void draw_list(lp_app *a, nodes_st *s, lp_rect r) {
     const lp_graph *g = s->g;
     char head[300];
-    snprintf(head, sizeof head, "%s%s%s", g->path[0] ? g->path : "main graph", s->filter[0] ? "  op=" : "",
-             s->filter);
+    snprintf(head, sizeof head, "%s%s%s", g->path[0] ? g->path : "main graph",
+             s->filter[0] ? "  op=" : "", s->filter);
     lp_box(r, s->detail ? LP_ROLE_BORDER : LP_ROLE_HEADER, head);
     char count[64];
     snprintf(count, sizeof count, " %d/%d ", s->list.sel + 1, s->n_rows);
@@ -514,7 +538,8 @@ static void draw_list(lp_app *a, nodes_st *s, lp_rect r) {
         if (ow > op_w) op_w = ow;
         if (nd->n_outputs && nd->outputs[0] >= 0) {
             char shape[128];
-            int sw = lp_text_width(lp_app_shape(&g->values[nd->outputs[0]].type, shape, sizeof shape));
+            int sw =
+                lp_text_width(lp_app_shape(&g->values[nd->outputs[0]].type, shape, sizeof shape));
             if (sw > shape_w) shape_w = sw;
         }
     }
@@ -556,14 +581,17 @@ static void draw_detail(lp_app *a, nodes_st *s, lp_rect r) {
     if (a->node >= 0) {
         const lp_node *nd = &a->graph->nodes[a->node];
         char label[256];
-        snprintf(title, sizeof title, "%s %s", nd->op_type, nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label));
+        snprintf(title, sizeof title, "%s %s", nd->op_type,
+                 nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label));
     }
     lp_box(r, s->detail ? LP_ROLE_HEADER : LP_ROLE_BORDER, title);
     int h = r.h - 2, w = r.w - 3, x = r.x + 1;
     s->detail_h = h;
     if (s->dl.sel >= 0) {
         /* keep the cursor in view, with the section heading above it when possible */
-        if (s->dl.sel < s->dl.top) s->dl.top = s->dl.sel > 0 && !selectable(&s->items[s->dl.sel - 1]) ? s->dl.sel - 1 : s->dl.sel;
+        if (s->dl.sel < s->dl.top)
+            s->dl.top =
+                s->dl.sel > 0 && !selectable(&s->items[s->dl.sel - 1]) ? s->dl.sel - 1 : s->dl.sel;
         if (s->dl.sel >= s->dl.top + h) s->dl.top = s->dl.sel - h + 1;
     }
     if (s->dl.top > s->n_items - h) s->dl.top = s->n_items - h;
@@ -595,7 +623,8 @@ static void draw_detail(lp_app *a, nodes_st *s, lp_rect r) {
         if (note_w > avail - text_w - 2) note_w = avail - text_w - 2;
         if (note_w < 4) note_w = 0;
         lp_put_fit(y, cx, text_w, sel || dimsel ? base : d->role, d->text);
-        if (note_w > 0) lp_put_right(y, x + w - note_w, note_w, sel || dimsel ? base : LP_ROLE_DIM, d->note);
+        if (note_w > 0)
+            lp_put_right(y, x + w - note_w, note_w, sel || dimsel ? base : LP_ROLE_DIM, d->note);
     }
     lp_scrollbar(r.y + 1, r.x + r.w - 2, h, s->n_items, s->dl.top, h);
 }
@@ -615,7 +644,8 @@ static void nd_draw(lp_app *a, void *st, lp_rect r) {
 /* ---- requests ---- */
 
 static void select_row(lp_app *a, nodes_st *s) {
-    if (s->list.sel >= 0 && s->list.sel < s->n_rows) lp_app_select_node(a, s->g, s->rows[s->list.sel]);
+    if (s->list.sel >= 0 && s->list.sel < s->n_rows)
+        lp_app_select_node(a, s->g, s->rows[s->list.sel]);
 }
 
 static int nd_request(lp_app *a, void *st, lp_request req) {
@@ -623,8 +653,12 @@ static int nd_request(lp_app *a, void *st, lp_request req) {
     sync(a, s);
     ensure_detail(a, s);
     switch (req) {
-    case LP_REQ_FILTER: open_filter(a, s); return LP_HANDLED;
-    case LP_REQ_LEAVE_GRAPH: leave_subgraph(a, s); return LP_HANDLED;
+    case LP_REQ_FILTER:
+        open_filter(a, s);
+        return LP_HANDLED;
+    case LP_REQ_LEAVE_GRAPH:
+        leave_subgraph(a, s);
+        return LP_HANDLED;
     case LP_REQ_HISTORY_BACK:
         if (s->n_hist == 0) {
             lp_app_message(a, "nothing to go back to");
@@ -637,29 +671,51 @@ static int nd_request(lp_app *a, void *st, lp_request req) {
             ensure_detail(a, s);
             s->detail = h.detail;
             if (h.dsel >= 0 && h.dsel < s->n_items) s->dl.sel = h.dsel;
-            lp_app_message(a, "back to node %d (%s)", a->node, a->node >= 0 ? a->graph->nodes[a->node].op_type : "");
+            lp_app_message(a, "back to node %d (%s)", a->node,
+                           a->node >= 0 ? a->graph->nodes[a->node].op_type : "");
         }
         return LP_HANDLED;
     case LP_REQ_BACK:
-        if (s->detail) s->detail = false;
-        else if (a->graph->parent) leave_subgraph(a, s);
-        else return LP_IGNORED;
+        if (s->detail)
+            s->detail = false;
+        else if (a->graph->parent)
+            leave_subgraph(a, s);
+        else
+            return LP_IGNORED;
         return LP_HANDLED;
-    default: break;
+    default:
+        break;
     }
     if (s->detail) {
         switch (req) {
-        case LP_REQ_MOVE_UP: detail_step(s, -1, 1); break;
-        case LP_REQ_MOVE_DOWN: detail_step(s, 1, 1); break;
-        case LP_REQ_PAGE_UP: detail_step(s, -1, s->detail_h); break;
-        case LP_REQ_PAGE_DOWN: detail_step(s, 1, s->detail_h); break;
-        case LP_REQ_FIRST: detail_step(s, -1, s->n_items); break;
-        case LP_REQ_LAST: detail_step(s, 1, s->n_items); break;
+        case LP_REQ_MOVE_UP:
+            detail_step(s, -1, 1);
+            break;
+        case LP_REQ_MOVE_DOWN:
+            detail_step(s, 1, 1);
+            break;
+        case LP_REQ_PAGE_UP:
+            detail_step(s, -1, s->detail_h);
+            break;
+        case LP_REQ_PAGE_DOWN:
+            detail_step(s, 1, s->detail_h);
+            break;
+        case LP_REQ_FIRST:
+            detail_step(s, -1, s->n_items);
+            break;
+        case LP_REQ_LAST:
+            detail_step(s, 1, s->n_items);
+            break;
         case LP_REQ_MOVE_LEFT:
-        case LP_REQ_FOCUS_LIST: s->detail = false; break;
+        case LP_REQ_FOCUS_LIST:
+            s->detail = false;
+            break;
         case LP_REQ_ENTER:
-        case LP_REQ_MOVE_RIGHT: activate(a, s); break;
-        default: return LP_IGNORED;
+        case LP_REQ_MOVE_RIGHT:
+            activate(a, s);
+            break;
+        default:
+            return LP_IGNORED;
         }
         return LP_HANDLED;
     }
@@ -679,7 +735,8 @@ static int nd_request(lp_app *a, void *st, lp_request req) {
     case LP_REQ_MOVE_LEFT:
         if (a->graph->parent) leave_subgraph(a, s);
         return LP_HANDLED;
-    default: return LP_IGNORED;
+    default:
+        return LP_IGNORED;
     }
 }
 
@@ -700,7 +757,8 @@ static int nd_mouse(lp_app *a, void *st, lp_rect r, const MEVENT *ev) {
         return LP_HANDLED;
     }
     if (lp_rect_hit(s->detail_r, ev, &row, &col)) {
-        if (up || down) detail_step(s, up ? -1 : 1, 3);
+        if (up || down)
+            detail_step(s, up ? -1 : 1, 3);
         else if (lp_mouse_click(ev) && row >= 1) {
             int k = s->dl.top + row - 1;
             if (k < s->n_items && selectable(&s->items[k])) {
@@ -775,8 +833,9 @@ static const lp_binding nd_keys[] = {
     {0, LP_REQ_NONE, NULL},
 };
 
-static const lp_request nd_hints[] = {LP_REQ_ENTER, LP_REQ_HISTORY_BACK, LP_REQ_SEARCH, LP_REQ_FIND_NEXT,
-                                      LP_REQ_FILTER, LP_REQ_LEAVE_GRAPH, LP_REQ_NEXT_SCREEN, LP_REQ_NONE};
+static const lp_request nd_hints[] = {LP_REQ_ENTER,       LP_REQ_HISTORY_BACK, LP_REQ_SEARCH,
+                                      LP_REQ_FIND_NEXT,   LP_REQ_FILTER,       LP_REQ_LEAVE_GRAPH,
+                                      LP_REQ_NEXT_SCREEN, LP_REQ_NONE};
 
 const lp_screen_ops lp_screen_nodes = {
     .name = "Nodes",

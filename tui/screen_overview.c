@@ -66,7 +66,8 @@ static void add_wrapped(overview *o, const char *label, const char *text, int wi
         const char *nl = strchr(text, '\n');
         size_t para = nl ? (size_t)(nl - text) : strlen(text);
         char line[4096];
-        snprintf(line, sizeof line, "%.*s", (int)(para < sizeof line ? para : sizeof line - 1), text);
+        snprintf(line, sizeof line, "%.*s", (int)(para < sizeof line ? para : sizeof line - 1),
+                 text);
         const char *at = line;
         do { /* one paragraph, broken at spaces */
             int n = lp_wrap_next(at, width);
@@ -136,8 +137,10 @@ static void build(lp_app *a, overview *o, int width) {
     add_row(o, "File", LP_ROLE_NORMAL, "%s", a->path);
     if (p->is_zip)
         add_row(o, "Package", LP_ROLE_NORMAL, "%s, %s%s", p->model_member,
-                p->metadata_text ? "metadata.json" : "no metadata.json", p->has_labels ? ", label.txt" : "");
-    add_row(o, "Size", LP_ROLE_NORMAL, "%s (%s bytes of ONNX)", lp_bytes_str((uint64_t)m->file_size, b1, sizeof b1),
+                p->metadata_text ? "metadata.json" : "no metadata.json",
+                p->has_labels ? ", label.txt" : "");
+    add_row(o, "Size", LP_ROLE_NORMAL, "%s (%s bytes of ONNX)",
+            lp_bytes_str((uint64_t)m->file_size, b1, sizeof b1),
             lp_fmt_grouped((int64_t)m->file_size, b2, sizeof b2));
     add_row(o, "IR version", LP_ROLE_NORMAL, "%lld", (long long)m->ir_version);
     char opsets[512] = "";
@@ -148,22 +151,26 @@ static void build(lp_app *a, overview *o, int width) {
                  (long long)m->opsets[i].version);
     }
     add_row(o, "Opsets", LP_ROLE_NORMAL, "%s", opsets[0] ? opsets : "(none)");
-    add_row(o, "Producer", LP_ROLE_NORMAL, "%s%s%s", m->producer_name[0] ? m->producer_name : "(not given)",
+    add_row(o, "Producer", LP_ROLE_NORMAL, "%s%s%s",
+            m->producer_name[0] ? m->producer_name : "(not given)",
             m->producer_version[0] ? " " : "", m->producer_version);
     if (m->domain[0] || m->model_version)
-        add_row(o, "Domain", LP_ROLE_NORMAL, "%s  model version %lld", m->domain[0] ? m->domain : "-",
-                (long long)m->model_version);
+        add_row(o, "Domain", LP_ROLE_NORMAL, "%s  model version %lld",
+                m->domain[0] ? m->domain : "-", (long long)m->model_version);
     const lp_counts *c = &a->counts;
     if (c->n_nodes_all > m->graph->n_nodes)
-        add_row(o, "Nodes", LP_ROLE_NORMAL, "%d (%d with subgraphs)", m->graph->n_nodes, c->n_nodes_all);
+        add_row(o, "Nodes", LP_ROLE_NORMAL, "%d (%d with subgraphs)", m->graph->n_nodes,
+                c->n_nodes_all);
     else
         add_row(o, "Nodes", LP_ROLE_NORMAL, "%d", m->graph->n_nodes);
     if (c->params >= 10000)
-        add_row(o, "Parameters", LP_ROLE_NORMAL, "%s (%s)", lp_fmt_grouped(c->params, b1, sizeof b1),
+        add_row(o, "Parameters", LP_ROLE_NORMAL, "%s (%s)",
+                lp_fmt_grouped(c->params, b1, sizeof b1),
                 lp_count_str((double)c->params, b2, sizeof b2));
     else
         add_row(o, "Parameters", LP_ROLE_NORMAL, "%lld", (long long)c->params);
-    add_row(o, "Weight bytes", LP_ROLE_NORMAL, "%s", lp_bytes_str((uint64_t)c->weight_bytes, b1, sizeof b1));
+    add_row(o, "Weight bytes", LP_ROLE_NORMAL, "%s",
+            lp_bytes_str((uint64_t)c->weight_bytes, b1, sizeof b1));
     if (c->macs > 0)
         add_row(o, "MACs", LP_ROLE_NORMAL, "%s (%s)", lp_fmt_grouped(c->macs, b1, sizeof b1),
                 lp_count_str((double)c->macs, b2, sizeof b2));
@@ -178,7 +185,8 @@ static void build(lp_app *a, overview *o, int width) {
 
     if (p->is_zip || p->metadata) {
         add_section(o, "Package");
-        const cJSON *fn = p->metadata ? cJSON_GetObjectItemCaseSensitive(p->metadata, "function") : NULL;
+        const cJSON *fn =
+            p->metadata ? cJSON_GetObjectItemCaseSensitive(p->metadata, "function") : NULL;
         add_row(o, "Function", cJSON_IsString(fn) ? LP_ROLE_NORMAL : LP_ROLE_DIM, "%s",
                 cJSON_IsString(fn) ? fn->valuestring : "(not set)");
         if (p->has_labels) {
@@ -197,7 +205,7 @@ static void build(lp_app *a, overview *o, int width) {
         if (!p->is_zip && !p->metadata) {
             /* a bare model: nothing to validate until metadata is written */
         } else if (n == 0) {
-            add_row(o, "Problems", LP_ROLE_OK, "%s", "none: the metadata passes validation");
+            add_row(o, "Problems", LP_ROLE_OK, "%s", "none");
         } else {
             for (int i = 0; i < n; i++) {
                 const lp_meta_problem *pr = lp_meta_form_problem(a->form, i);
@@ -208,9 +216,11 @@ static void build(lp_app *a, overview *o, int width) {
     }
     if (m->doc[0] || m->n_props || m->n_functions || m->graph->doc[0]) add_section(o, "About");
     if (m->doc[0]) add_wrapped(o, "Doc", m->doc, wrap);
-    if (m->graph->doc[0] && strcmp(m->graph->doc, m->doc)) add_wrapped(o, "Graph doc", m->graph->doc, wrap);
+    if (m->graph->doc[0] && strcmp(m->graph->doc, m->doc))
+        add_wrapped(o, "Graph doc", m->graph->doc, wrap);
     for (int i = 0; i < m->n_props; i++)
-        add_row(o, i ? "" : "Properties", LP_ROLE_NORMAL, "%s = %s", m->props[i].key, m->props[i].value);
+        add_row(o, i ? "" : "Properties", LP_ROLE_NORMAL, "%s = %s", m->props[i].key,
+                m->props[i].value);
     if (m->n_functions) {
         char fn[512] = "";
         for (int i = 0; i < m->n_functions; i++) {
@@ -219,7 +229,6 @@ static void build(lp_app *a, overview *o, int width) {
         }
         add_row(o, "Functions", LP_ROLE_NORMAL, "%s", fn);
     }
-
 }
 
 static void ov_open(lp_app *a, void *st) {
@@ -233,7 +242,9 @@ static void ov_open(lp_app *a, void *st) {
 }
 
 /* The problems may have changed on the Metadata screen. */
-static void ov_enter(lp_app *a, void *st) { build(a, st, ((overview *)st)->built_w); }
+static void ov_enter(lp_app *a, void *st) {
+    build(a, st, ((overview *)st)->built_w);
+}
 
 static void ov_done(lp_app *a, void *st) {
     overview *o = st;
@@ -281,16 +292,21 @@ static void ov_draw(lp_app *a, void *st, lp_rect r) {
     if (o->top < 0) o->top = 0;
     for (int i = 0; i < r.h; i++) {
         int k = o->top + i, y = r.y + i;
-        if (k < o->n_rows) draw_row(&o->rows[k], y, r.x + 1, left_w);
+        if (k < o->n_rows)
+            draw_row(&o->rows[k], y, r.x + 1, left_w);
         else if (!two) {
             int j = k - o->n_rows;
-            if (j == 1) lp_putf(y, r.x + 1, left_w, LP_ROLE_HEADER, "Operators (%d types)", o->n_ops);
-            else if (j >= 2 && j - 2 < o->n_ops) draw_op_bar(o, j - 2, y, r.x + 3, left_w - 2);
+            if (j == 1)
+                lp_putf(y, r.x + 1, left_w, LP_ROLE_HEADER, "Operators (%d types)", o->n_ops);
+            else if (j >= 2 && j - 2 < o->n_ops)
+                draw_op_bar(o, j - 2, y, r.x + 3, left_w - 2);
         }
         if (two) {
             int x = r.x + left_w + 2, w = r.w - left_w - 3;
-            if (k == 0) lp_putf(y, x, w, LP_ROLE_HEADER, "Operators (%d types)", o->n_ops);
-            else if (k - 1 < o->n_ops) draw_op_bar(o, k - 1, y, x, w);
+            if (k == 0)
+                lp_putf(y, x, w, LP_ROLE_HEADER, "Operators (%d types)", o->n_ops);
+            else if (k - 1 < o->n_ops)
+                draw_op_bar(o, k - 1, y, x, w);
         }
     }
     lp_scrollbar(r.y, r.x + r.w - 1, r.h, total, o->top, r.h);
@@ -300,13 +316,26 @@ static int ov_request(lp_app *a, void *st, lp_request req) {
     overview *o = st;
     (void)a;
     switch (req) {
-    case LP_REQ_MOVE_UP: o->top--; break;
-    case LP_REQ_MOVE_DOWN: o->top++; break;
-    case LP_REQ_PAGE_UP: o->top -= o->page; break;
-    case LP_REQ_PAGE_DOWN: o->top += o->page; break;
-    case LP_REQ_FIRST: o->top = 0; break;
-    case LP_REQ_LAST: o->top = 1 << 20; break;
-    default: return LP_IGNORED;
+    case LP_REQ_MOVE_UP:
+        o->top--;
+        break;
+    case LP_REQ_MOVE_DOWN:
+        o->top++;
+        break;
+    case LP_REQ_PAGE_UP:
+        o->top -= o->page;
+        break;
+    case LP_REQ_PAGE_DOWN:
+        o->top += o->page;
+        break;
+    case LP_REQ_FIRST:
+        o->top = 0;
+        break;
+    case LP_REQ_LAST:
+        o->top = 1 << 20;
+        break;
+    default:
+        return LP_IGNORED;
     }
     if (o->top < 0) o->top = 0;
     return LP_HANDLED;
@@ -321,7 +350,7 @@ static const lp_binding ov_keys[] = {
 };
 
 static const lp_request ov_hints[] = {LP_REQ_NEXT_SCREEN, LP_REQ_SCREEN_2, LP_REQ_SCREEN_3,
-                                      LP_REQ_SCREEN_4, LP_REQ_SCREEN_5, LP_REQ_NONE};
+                                      LP_REQ_SCREEN_4,    LP_REQ_SCREEN_5, LP_REQ_NONE};
 
 const lp_screen_ops lp_screen_overview = {
     .name = "Overview",

@@ -48,7 +48,7 @@ typedef struct tensors_st {
     bool *pending; /* statistics running on the worker */
     bool grid;     /* focus in the value grid (full-width) */
     /* the view of the selected tensor */
-    int view_for;      /* row the view was set up for, -1 */
+    int view_for;           /* row the view was set up for, -1 */
     int row_axis, col_axis; /* col_axis -1: rank <= 1, values wrapped */
     int64_t index[LP_MAX_RANK];
     int64_t cr, cc;    /* cursor cell */
@@ -77,8 +77,11 @@ static void collect(lp_app *a, tensors_st *s) {
             if (strcmp(nd->op_type, "Constant") || nd->domain[0]) continue;
             for (int k = 0; k < nd->n_attrs; k++) {
                 const lp_attr *at = &nd->attrs[k];
-                if (!at->t || (at->type != LP_ATTR_TENSOR && at->type != LP_ATTR_SPARSE_TENSOR)) continue;
-                const char *name = nd->n_outputs && nd->outputs[0] >= 0 ? g->values[nd->outputs[0]].name : nd->name;
+                if (!at->t || (at->type != LP_ATTR_TENSOR && at->type != LP_ATTR_SPARSE_TENSOR))
+                    continue;
+                const char *name = nd->n_outputs && nd->outputs[0] >= 0
+                                       ? g->values[nd->outputs[0]].name
+                                       : nd->name;
                 char where[96];
                 snprintf(where, sizeof where, "%sConstant #%d", g->path[0] ? " " : "", i);
                 char full[96];
@@ -98,8 +101,10 @@ static int compare(const void *x, const void *y, void *ctx) {
     const tensors_st *sorting = ctx;
     const trow *a = &sorting->rows[*(const int *)x], *b = &sorting->rows[*(const int *)y];
     int c = 0;
-    if (sorting->sort == SORT_SIZE) c = a->t->nbytes < b->t->nbytes ? 1 : a->t->nbytes > b->t->nbytes ? -1 : 0;
-    else if (sorting->sort == SORT_DTYPE) c = strcmp(lp_dtype_name(a->t->dtype), lp_dtype_name(b->t->dtype));
+    if (sorting->sort == SORT_SIZE)
+        c = a->t->nbytes < b->t->nbytes ? 1 : a->t->nbytes > b->t->nbytes ? -1 : 0;
+    else if (sorting->sort == SORT_DTYPE)
+        c = strcmp(lp_dtype_name(a->t->dtype), lp_dtype_name(b->t->dtype));
     if (!c) c = strcmp(a->name, b->name);
     if (!c) c = *(const int *)x - *(const int *)y;
     return sorting->reverse ? -c : c;
@@ -200,8 +205,10 @@ static const tstats *stats_of(lp_app *a, tensors_st *s, int row) {
 /* A value as the grid shows it: floats to 4 significant digits (the
 ** heading shows the cursor's value in full). */
 static void cell_text(const lp_tensor *t, int64_t i, char *buf, size_t n) {
-    if (lp_dtype_is_float(t->dtype)) snprintf(buf, n, "%.4g", lp_load_f64(t->dtype, t->data, (size_t)i));
-    else lp_tensor_format_value(t, i, buf, n);
+    if (lp_dtype_is_float(t->dtype))
+        snprintf(buf, n, "%.4g", lp_load_f64(t->dtype, t->data, (size_t)i));
+    else
+        lp_tensor_format_value(t, i, buf, n);
 }
 
 static void view_reset(tensors_st *s, int row) {
@@ -268,13 +275,16 @@ static void view_spec(const tensors_st *s, const lp_tensor *t, char *buf, size_t
     for (int k = 0; k < t->rank && at < n; k++) {
         if (k == s->row_axis || k == s->col_axis || (s->col_axis < 0))
             at += (size_t)snprintf(buf + at, n - at, "%s:", k ? ", " : "");
-        else at += (size_t)snprintf(buf + at, n - at, "%s%lld", k ? ", " : "", (long long)s->index[k]);
+        else
+            at +=
+                (size_t)snprintf(buf + at, n - at, "%s%lld", k ? ", " : "", (long long)s->index[k]);
     }
     if (at < n) snprintf(buf + at, n - at, "]");
 }
 
 /* The index of the cursor's element, "[0, 3, 5, 1]". */
-static void cursor_index(const tensors_st *s, const lp_tensor *t, int64_t flat, char *buf, size_t n) {
+static void cursor_index(const tensors_st *s, const lp_tensor *t, int64_t flat, char *buf,
+                         size_t n) {
     int64_t idx[LP_MAX_RANK];
     int64_t rest = flat;
     for (int k = t->rank - 1; k >= 0; k--) {
@@ -326,7 +336,8 @@ static void view_done(lp_app *a, void *ctx, bool ok, const char *text) {
         }
         if (i < 0) i += t->dims[k];
         if (i < 0 || i >= t->dims[k]) {
-            lp_app_error(a, "view: index %s is outside axis %d (0..%lld)", tok, k, (long long)t->dims[k] - 1);
+            lp_app_error(a, "view: index %s is outside axis %d (0..%lld)", tok, k,
+                         (long long)t->dims[k] - 1);
             return;
         }
         idx[k] = i;
@@ -336,7 +347,8 @@ static void view_done(lp_app *a, void *ctx, bool ok, const char *text) {
         return;
     }
     if (n_axes != (t->rank >= 2 ? 2 : t->rank)) {
-        lp_app_error(a, "view: give ':' for exactly %d axes (rows, then columns)", t->rank >= 2 ? 2 : t->rank);
+        lp_app_error(a, "view: give ':' for exactly %d axes (rows, then columns)",
+                     t->rank >= 2 ? 2 : t->rank);
         return;
     }
     memcpy(s->index, idx, sizeof idx);
@@ -373,14 +385,16 @@ static void step_slice(lp_app *a, tensors_st *s, const lp_tensor *t, int dir) {
     s->index[axis] = d ? ((s->index[axis] + dir) % d + d) % d : 0;
     char spec[256];
     view_spec(s, t, spec, sizeof spec);
-    lp_app_message(a, "showing %s (axis %d: %lld of %lld)", spec, axis, (long long)s->index[axis], (long long)d);
+    lp_app_message(a, "showing %s (axis %d: %lld of %lld)", spec, axis, (long long)s->index[axis],
+                   (long long)d);
 }
 
 /* ---- drawing ---- */
 
 static void draw_list(tensors_st *s, lp_rect r) {
     char title[64];
-    snprintf(title, sizeof title, "%d tensors by %s%s", s->n_rows, sort_names[s->sort], s->reverse ? " (reversed)" : "");
+    snprintf(title, sizeof title, "%d tensors by %s%s", s->n_rows, sort_names[s->sort],
+             s->reverse ? " (reversed)" : "");
     lp_box(r, LP_ROLE_HEADER, title);
     int h = r.h - 3, w = r.w - 3, x = r.x + 1, y0 = r.y + 1;
     s->list_h = h;
@@ -401,10 +415,12 @@ static void draw_list(tensors_st *s, lp_rect r) {
         char name[200], dims[96], size[32];
         snprintf(name, sizeof name, "%s%s%s", t->name, t->where[0] ? "  " : "", t->where);
         lp_put_fit(y, x, name_w, base, name);
-        if (dt_w) lp_put(y, x + name_w + 1, dt_w, sel ? base : LP_ROLE_SHAPE, lp_dtype_name(t->t->dtype));
+        if (dt_w)
+            lp_put(y, x + name_w + 1, dt_w, sel ? base : LP_ROLE_SHAPE, lp_dtype_name(t->t->dtype));
         lp_dims_str(t->t->rank, t->t->dims, dims, sizeof dims, !lp_g->utf8);
         lp_put_right(y, x + name_w + dt_w + 2, shape_w, sel ? base : LP_ROLE_SHAPE, dims);
-        lp_put_right(y, x + w - size_w, size_w, sel ? base : LP_ROLE_DIM, lp_bytes_str((uint64_t)t->t->nbytes, size, sizeof size));
+        lp_put_right(y, x + w - size_w, size_w, sel ? base : LP_ROLE_DIM,
+                     lp_bytes_str((uint64_t)t->t->nbytes, size, sizeof size));
     }
     if (s->n_rows == 0) lp_put(y0 + 1, x, w, LP_ROLE_DIM, "(no initializers or Constant tensors)");
     lp_scrollbar(y0 + 1, r.x + r.w - 2, h, s->n_rows, s->list.top, h);
@@ -486,7 +502,8 @@ static void draw_grid(lp_app *a, tensors_st *s, const lp_tensor *t, lp_rect r) {
             cell_text(t, e, v, sizeof v);
             bool cur = s->grid && row == s->cr && s->left + c == s->cc;
             if (cur) lp_fill(y, r.x + lab_w + 1 + c * cw, s->cell_w, LP_ROLE_SELECTED);
-            lp_put_right(y, r.x + lab_w + 1 + c * cw, s->cell_w, cur ? LP_ROLE_SELECTED : LP_ROLE_NORMAL, v);
+            lp_put_right(y, r.x + lab_w + 1 + c * cw, s->cell_w,
+                         cur ? LP_ROLE_SELECTED : LP_ROLE_NORMAL, v);
         }
     }
 }
@@ -506,7 +523,8 @@ static void draw_detail(lp_app *a, tensors_st *s, lp_rect r) {
     lp_dims_str(t->rank, t->dims, dims, sizeof dims, !lp_g->utf8);
     lp_putf(y++, x, w, LP_ROLE_SHAPE, "%s[%s]  %s element%s, %s%s%s", lp_dtype_name(t->dtype), dims,
             lp_fmt_grouped(t->numel, count, sizeof count), t->numel == 1 ? "" : "s",
-            lp_bytes_str((uint64_t)t->nbytes, bytes, sizeof bytes), tr->where[0] ? ", " : "", tr->where);
+            lp_bytes_str((uint64_t)t->nbytes, bytes, sizeof bytes), tr->where[0] ? ", " : "",
+            tr->where);
     int grid_h = r.h - 2;
     if (!s->grid) {
         const tstats *st = stats_of(a, s, row);
@@ -517,16 +535,18 @@ static void draw_detail(lp_app *a, tensors_st *s, lp_rect r) {
             lp_putf(y++, x, w, LP_ROLE_NORMAL, "%lld strings", (long long)st->s.count);
         } else {
             if (w >= 56) {
-                lp_putf(y++, x, w, LP_ROLE_NORMAL, "min %.6g  max %.6g  mean %.6g  std %.6g", st->s.min,
-                        st->s.max, st->s.mean, st->s.std);
+                lp_putf(y++, x, w, LP_ROLE_NORMAL, "min %.6g  max %.6g  mean %.6g  std %.6g",
+                        st->s.min, st->s.max, st->s.mean, st->s.std);
             } else {
                 lp_putf(y++, x, w, LP_ROLE_NORMAL, "min %.6g  max %.6g", st->s.min, st->s.max);
                 lp_putf(y++, x, w, LP_ROLE_NORMAL, "mean %.6g  std %.6g", st->s.mean, st->s.std);
             }
             lp_role bad = st->s.nans || st->s.infs ? LP_ROLE_ERROR : LP_ROLE_NORMAL;
-            int used = lp_putf(y, x, w, LP_ROLE_NORMAL, "zeros %lld (%.1f%%)  ", (long long)st->s.zeros,
-                               t->numel ? 100.0 * (double)st->s.zeros / (double)t->numel : 0.0);
-            lp_putf(y++, x + used, w - used, bad, "NaN %lld  Inf %lld", (long long)st->s.nans, (long long)st->s.infs);
+            int used =
+                lp_putf(y, x, w, LP_ROLE_NORMAL, "zeros %lld (%.1f%%)  ", (long long)st->s.zeros,
+                        t->numel ? 100.0 * (double)st->s.zeros / (double)t->numel : 0.0);
+            lp_putf(y++, x + used, w - used, bad, "NaN %lld  Inf %lld", (long long)st->s.nans,
+                    (long long)st->s.infs);
             int hh = r.h >= 30 ? 8 : r.h >= 20 ? 5 : 3;
             if (t->numel > 1 && st->lo < st->hi) {
                 draw_histogram(st, y, x, w, hh);
@@ -578,10 +598,18 @@ static void tn_draw(lp_app *a, void *st, lp_rect r) {
 
 static int grid_request(lp_app *a, tensors_st *s, const lp_tensor *t, lp_request req) {
     switch (req) {
-    case LP_REQ_MOVE_UP: s->cr--; break;
-    case LP_REQ_MOVE_DOWN: s->cr++; break;
-    case LP_REQ_MOVE_LEFT: s->cc--; break;
-    case LP_REQ_MOVE_RIGHT: s->cc++; break;
+    case LP_REQ_MOVE_UP:
+        s->cr--;
+        break;
+    case LP_REQ_MOVE_DOWN:
+        s->cr++;
+        break;
+    case LP_REQ_MOVE_LEFT:
+        s->cc--;
+        break;
+    case LP_REQ_MOVE_RIGHT:
+        s->cc++;
+        break;
     case LP_REQ_PAGE_UP:
         s->cr -= s->page_rows;
         s->top -= s->page_rows;
@@ -594,16 +622,26 @@ static int grid_request(lp_app *a, tensors_st *s, const lp_tensor *t, lp_request
         if (s->top > nr - s->page_rows) s->top = nr - s->page_rows > 0 ? nr - s->page_rows : 0;
         break;
     }
-    case LP_REQ_FIRST: s->cr = s->cc = 0; break;
+    case LP_REQ_FIRST:
+        s->cr = s->cc = 0;
+        break;
     case LP_REQ_LAST:
         s->cr = n_view_rows(s, t) - 1;
         s->cc = n_view_cols(s, t) - 1;
         break;
     case LP_REQ_BACK:
-    case LP_REQ_FOCUS_LIST: s->grid = false; break;
-    case LP_REQ_VIEW_AXES: open_view_prompt(a, s, t); break;
-    case LP_REQ_INDEX_NEXT: step_slice(a, s, t, 1); break;
-    case LP_REQ_INDEX_PREV: step_slice(a, s, t, -1); break;
+    case LP_REQ_FOCUS_LIST:
+        s->grid = false;
+        break;
+    case LP_REQ_VIEW_AXES:
+        open_view_prompt(a, s, t);
+        break;
+    case LP_REQ_INDEX_NEXT:
+        step_slice(a, s, t, 1);
+        break;
+    case LP_REQ_INDEX_PREV:
+        step_slice(a, s, t, -1);
+        break;
     case LP_REQ_TRANSPOSE:
         if (s->col_axis < 0) {
             lp_app_message(a, "a tensor of rank %d has no axes to swap", t->rank);
@@ -619,7 +657,8 @@ static int grid_request(lp_app *a, tensors_st *s, const lp_tensor *t, lp_request
             s->top = s->left = 0;
         }
         break;
-    default: return LP_IGNORED;
+    default:
+        return LP_IGNORED;
     }
     return LP_HANDLED;
 }
@@ -638,13 +677,15 @@ static int tn_request(lp_app *a, void *st, lp_request req) {
     case LP_REQ_SORT_REVERSE:
         s->reverse = !s->reverse;
         resort(s);
-        lp_app_message(a, "sorted by %s, %s", sort_names[s->sort], s->reverse ? "reversed" : "in order");
+        lp_app_message(a, "sorted by %s, %s", sort_names[s->sort],
+                       s->reverse ? "reversed" : "in order");
         return LP_HANDLED;
     case LP_REQ_ENTER:
     case LP_REQ_MOVE_RIGHT:
         if (row < 0) return LP_HANDLED;
         s->grid = true;
-        lp_app_message(a, "arrows move, PgUp/PgDn page, v picks the axes, [ ] step slices, Esc goes back");
+        lp_app_message(
+            a, "arrows move, PgUp/PgDn page, v picks the axes, [ ] step slices, Esc goes back");
         return LP_HANDLED;
     case LP_REQ_VIEW_AXES:
         if (row >= 0) open_view_prompt(a, s, s->rows[row].t);
@@ -654,7 +695,8 @@ static int tn_request(lp_app *a, void *st, lp_request req) {
     case LP_REQ_TRANSPOSE:
         if (row >= 0) return grid_request(a, s, s->rows[row].t, req);
         return LP_HANDLED;
-    default: break;
+    default:
+        break;
     }
     if (lp_list_move(&s->list, req, s->list_h)) return LP_HANDLED;
     return LP_IGNORED;
@@ -666,8 +708,10 @@ static int tn_mouse(lp_app *a, void *st, lp_rect r, const MEVENT *ev) {
     int row, col;
     bool up = lp_mouse_wheel_up(ev), down = lp_mouse_wheel_down(ev);
     if (!s->grid && lp_rect_hit(s->list_r, ev, &row, &col)) {
-        if (up || down) lp_list_scroll(&s->list, up ? -3 : 3, s->list_h);
-        else if (lp_mouse_click(ev) && row >= 2 && s->list.top + row - 2 < s->n_rows) s->list.sel = s->list.top + row - 2;
+        if (up || down)
+            lp_list_scroll(&s->list, up ? -3 : 3, s->list_h);
+        else if (lp_mouse_click(ev) && row >= 2 && s->list.top + row - 2 < s->n_rows)
+            s->list.sel = s->list.top + row - 2;
         return LP_HANDLED;
     }
     if (lp_rect_hit(s->grid_r, ev, &row, &col)) {
@@ -744,8 +788,9 @@ static const lp_binding tn_keys[] = {
     {0, LP_REQ_NONE, NULL},
 };
 
-static const lp_request tn_hints[] = {LP_REQ_ENTER, LP_REQ_SORT, LP_REQ_SORT_REVERSE, LP_REQ_VIEW_AXES,
-                                      LP_REQ_INDEX_NEXT, LP_REQ_SEARCH, LP_REQ_NONE};
+static const lp_request tn_hints[] = {LP_REQ_ENTER,     LP_REQ_SORT,       LP_REQ_SORT_REVERSE,
+                                      LP_REQ_VIEW_AXES, LP_REQ_INDEX_NEXT, LP_REQ_SEARCH,
+                                      LP_REQ_NONE};
 
 const lp_screen_ops lp_screen_tensors = {
     .name = "Tensors",

@@ -111,35 +111,78 @@ void lp_theme_init(bool color) {
     }
 }
 
-bool lp_theme_has_color(void) { return using_color; }
+bool lp_theme_has_color(void) {
+    return using_color;
+}
 
-int lp_role_attr(lp_role r) { return (unsigned)r < LP_ROLE_COUNT ? role_attrs[r] : 0; }
+int lp_role_attr(lp_role r) {
+    return (unsigned)r < LP_ROLE_COUNT ? role_attrs[r] : 0;
+}
 
 static const lp_glyphs utf8_glyphs = {
     .utf8 = true,
-    .h = "\u2500", .v = "\u2502", .tl = "\u250c", .tr = "\u2510", .bl = "\u2514", .br = "\u2518",
-    .lt = "\u251c", .rt = "\u2524", .tt = "\u252c", .bt = "\u2534", .cross = "\u253c",
-    .diag_down = "\u2572", .diag_up = "\u2571",
-    .arrow_down = "\u25bc", .arrow_up = "\u25b2", .arrow_right = "\u2192", .arrow_left = "\u2190",
-    .ellipsis = "\u2026", .times = "\u00d7", .bullet = "\u2022", .check = "\u2713",
+    .h = "\u2500",
+    .v = "\u2502",
+    .tl = "\u250c",
+    .tr = "\u2510",
+    .bl = "\u2514",
+    .br = "\u2518",
+    .lt = "\u251c",
+    .rt = "\u2524",
+    .tt = "\u252c",
+    .bt = "\u2534",
+    .cross = "\u253c",
+    .diag_down = "\u2572",
+    .diag_up = "\u2571",
+    .arrow_down = "\u25bc",
+    .arrow_up = "\u25b2",
+    .arrow_right = "\u2192",
+    .arrow_left = "\u2190",
+    .ellipsis = "\u2026",
+    .times = "\u00d7",
+    .bullet = "\u2022",
+    .check = "\u2713",
     .cross_mark = "\u2717",
-    .hblocks = {" ", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589", "\u2588"},
-    .vblocks = {" ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"},
-    .scroll_thumb = "\u2588", .scroll_track = "\u2502",
+    .hblocks = {" ", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589",
+                "\u2588"},
+    .vblocks = {" ", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587",
+                "\u2588"},
+    .scroll_thumb = "\u2588",
+    .scroll_track = "\u2502",
 };
 
 static const lp_glyphs ascii_glyphs = {
     .utf8 = false,
-    .h = "-", .v = "|", .tl = "+", .tr = "+", .bl = "+", .br = "+",
-    .lt = "+", .rt = "+", .tt = "+", .bt = "+", .cross = "+",
-    .diag_down = "\\", .diag_up = "/",
-    .arrow_down = "v", .arrow_up = "^", .arrow_right = ">", .arrow_left = "<",
-    .ellipsis = "~", .times = "x", .bullet = "*", .check = "ok", .cross_mark = "x",
+    .h = "-",
+    .v = "|",
+    .tl = "+",
+    .tr = "+",
+    .bl = "+",
+    .br = "+",
+    .lt = "+",
+    .rt = "+",
+    .tt = "+",
+    .bt = "+",
+    .cross = "+",
+    .diag_down = "\\",
+    .diag_up = "/",
+    .arrow_down = "v",
+    .arrow_up = "^",
+    .arrow_right = ">",
+    .arrow_left = "<",
+    .ellipsis = "~",
+    .times = "x",
+    .bullet = "*",
+    .check = "ok",
+    .cross_mark = "x",
     .hblocks = {" ", " ", " ", " ", "#", "#", "#", "#", "#"},
     .vblocks = {" ", ".", ".", "_", "o", "o", "O", "#", "#"},
-    .scroll_thumb = "#", .scroll_track = "|",
+    .scroll_thumb = "#",
+    .scroll_track = "|",
 };
 
 const lp_glyphs *lp_g = &ascii_glyphs;
 
-void lp_theme_glyphs_init(bool utf8) { lp_g = utf8 ? &utf8_glyphs : &ascii_glyphs; }
+void lp_theme_glyphs_init(bool utf8) {
+    lp_g = utf8 ? &utf8_glyphs : &ascii_glyphs;
+}

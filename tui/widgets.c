@@ -83,7 +83,8 @@ static int put_span(int y, int x, int w, int attr, const char *s) {
         char shown;
         int len = next_char(s, &cw, &shown);
         if (used + cw > w) break;
-        if (shown) out[at++] = shown;
+        if (shown)
+            out[at++] = shown;
         else {
             memcpy(out + at, s, (size_t)len);
             at += len;
@@ -144,7 +145,9 @@ static void repeat(int y, int x, int n, int attr, const char *glyph) {
     attrset(A_NORMAL);
 }
 
-void lp_hline(int y, int x, int w, lp_role role) { repeat(y, x, w, lp_role_attr(role), lp_g->h); }
+void lp_hline(int y, int x, int w, lp_role role) {
+    repeat(y, x, w, lp_role_attr(role), lp_g->h);
+}
 
 void lp_vline(int y, int x, int h, lp_role role) {
     attrset(lp_role_attr(role));
@@ -226,8 +229,12 @@ void lp_list_fit(lp_list *l, int h) {
 bool lp_list_move(lp_list *l, lp_request req, int page) {
     if (page < 1) page = 1;
     switch (req) {
-    case LP_REQ_MOVE_UP: l->sel--; break;
-    case LP_REQ_MOVE_DOWN: l->sel++; break;
+    case LP_REQ_MOVE_UP:
+        l->sel--;
+        break;
+    case LP_REQ_MOVE_DOWN:
+        l->sel++;
+        break;
     case LP_REQ_PAGE_UP:
         l->sel -= page;
         l->top -= page;
@@ -236,9 +243,14 @@ bool lp_list_move(lp_list *l, lp_request req, int page) {
         l->sel += page;
         l->top += page;
         break;
-    case LP_REQ_FIRST: l->sel = 0; break;
-    case LP_REQ_LAST: l->sel = l->n - 1; break;
-    default: return false;
+    case LP_REQ_FIRST:
+        l->sel = 0;
+        break;
+    case LP_REQ_LAST:
+        l->sel = l->n - 1;
+        break;
+    default:
+        return false;
     }
     if (l->sel < 0) l->sel = 0;
     if (l->sel >= l->n) l->sel = l->n - 1;
@@ -286,12 +298,20 @@ static void delete_range(lp_edit *e, int from, int to) {
 
 int lp_edit_key(lp_edit *e, int key) {
     switch (key) {
-    case KEY_LEFT: e->cur = prev_char(e, e->cur); return 0;
-    case KEY_RIGHT: e->cur = next_char_at(e, e->cur); return 0;
+    case KEY_LEFT:
+        e->cur = prev_char(e, e->cur);
+        return 0;
+    case KEY_RIGHT:
+        e->cur = next_char_at(e, e->cur);
+        return 0;
     case KEY_HOME:
-    case LP_KEY_CTRL('a'): e->cur = 0; return 0;
+    case LP_KEY_CTRL('a'):
+        e->cur = 0;
+        return 0;
     case KEY_END:
-    case LP_KEY_CTRL('e'): e->cur = e->len; return 0;
+    case LP_KEY_CTRL('e'):
+        e->cur = e->len;
+        return 0;
     case KEY_BACKSPACE:
     case 127:
     case LP_KEY_CTRL('h'):
@@ -375,7 +395,9 @@ bool lp_rect_hit(lp_rect r, const MEVENT *ev, int *row, int *col) {
     return true;
 }
 
-bool lp_mouse_wheel_up(const MEVENT *ev) { return (ev->bstate & BUTTON4_PRESSED) != 0; }
+bool lp_mouse_wheel_up(const MEVENT *ev) {
+    return (ev->bstate & BUTTON4_PRESSED) != 0;
+}
 
 bool lp_mouse_wheel_down(const MEVENT *ev) {
 #ifdef BUTTON5_PRESSED
@@ -386,6 +408,6 @@ bool lp_mouse_wheel_down(const MEVENT *ev) {
 }
 
 bool lp_mouse_click(const MEVENT *ev) {
-    return (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED |
-                          BUTTON1_DOUBLE_CLICKED)) != 0;
+    /* with mouseinterval(0) a click arrives as a press then a release: act on the press */
+    return (ev->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)) != 0;
 }

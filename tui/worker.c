@@ -94,22 +94,28 @@ lp_worker *lp_worker_new(lp_error *err) {
     return w;
 }
 
-int lp_worker_fd(const lp_worker *w) { return w->fds[0]; }
+int lp_worker_fd(const lp_worker *w) {
+    return w->fds[0];
+}
 
 void lp_worker_submit(lp_worker *w, lp_job *j) {
     j->w = w;
     j->next = NULL;
     atomic_store(&j->cancel, 0);
     pthread_mutex_lock(&w->lock);
-    if (w->tail) w->tail->next = j;
-    else w->head = j;
+    if (w->tail)
+        w->tail->next = j;
+    else
+        w->head = j;
     w->tail = j;
     w->pending++;
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
 }
 
-bool lp_worker_busy(const lp_worker *w) { return w->pending > 0; }
+bool lp_worker_busy(const lp_worker *w) {
+    return w->pending > 0;
+}
 
 void lp_job_progress(lp_job *j, const char *fmt, ...) {
     char text[240];

@@ -19,8 +19,8 @@ typedef struct lp_job lp_job;
 typedef struct lp_worker lp_worker;
 
 struct lp_job {
-    const char *title;                   /* "laying out the graph" */
-    void (*run)(lp_job *j);              /* on the worker thread */
+    const char *title;                    /* "laying out the graph" */
+    void (*run)(lp_job *j);               /* on the worker thread */
     void (*done)(void *owner, lp_job *j); /* on the main thread; frees the job */
     void *ctx;
     int rc;

@@ -54,6 +54,14 @@ def tensor(name, dims, raw, dtype=1):
     return b"".join(vi(1, d) for d in dims) + vi(2, dtype) + ld(8, name) + ld(9, raw)
 
 
+def external(name, dims, location, offset=0, length=None):
+    """A float tensor whose data lives in a file beside the model."""
+    entries = ld(13, ld(1, "location") + ld(2, location)) + ld(13, ld(1, "offset") + ld(2, str(offset)))
+    if length is not None:
+        entries += ld(13, ld(1, "length") + ld(2, str(length)))
+    return b"".join(vi(1, d) for d in dims) + vi(2, 1) + ld(8, name) + entries + vi(14, 1)
+
+
 def model(nodes, inputs, outputs, inits=()):
     graph = (b"".join(ld(1, n) for n in nodes) + ld(2, "bad")
              + b"".join(ld(5, t) for t in inits)
@@ -83,6 +91,16 @@ def main():
         "missing_value": model([node("Add", ["x", "nowhere"], ["y"])], [x], [y]),
         "no_graph": vi(1, 8) + ld(8, ld(1, "") + vi(2, 13)),
     }
+    add = [node("Add", ["x", "W"], ["y"])]
+    bad.update({
+        # external data: one good model, and locations that leave the folder or do not fit
+        "external_ok": model(add, [x], [y], [external("W", [4], "weights.bin", 4, 16)]),
+        "external_absolute": model(add, [x], [y], [external("W", [4], "/etc/passwd")]),
+        "external_dotdot": model(add, [x], [y], [external("W", [4], "../weights.bin")]),
+        "external_short": model(add, [x], [y], [external("W", [4], "weights.bin", 12)]),
+        "external_missing": model(add, [x], [y], [external("W", [4], "nowhere.bin")]),
+    })
+    write(os.path.join(out, "weights.bin"), struct.pack("<5f", 9, 1, 2, 3, 4))
     for name, data in bad.items():
         write(os.path.join(out, name + ".onnx"), data)
     write(os.path.join(out, "random.onnx"), random.Random(7).randbytes(3000))

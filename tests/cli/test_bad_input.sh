@@ -43,6 +43,22 @@ refused no_graph.onnx "no graph"
 refused random.onnx "not an ONNX model"
 refused text.onnx "not an ONNX model"
 refused empty.onnx "empty"
+# external data: read from the model's folder, never from outside it
+refused external_absolute.onnx "initializer 'W'" "leaves the model's folder"
+refused external_dotdot.onnx "initializer 'W'" "leaves the model's folder"
+refused external_short.onnx "initializer 'W'" "shorter than 16 bytes"
+refused external_missing.onnx "initializer 'W'" "nowhere.bin"
+expect_exit 0 tensors "$B/external_ok.onnx" W --values
+expect_out "1 2 3 4"
+python3 - "$TMP/x.npy" <<'PY'
+import struct, sys
+h = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4), }"
+h += " " * (118 - len(h)) + "\n"
+open(sys.argv[1], "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode()
+                              + struct.pack("<4f", 10, 20, 30, 40))
+PY
+expect_exit 0 run "$B/external_ok.onnx" --input "x=$TMP/x.npy"
+expect_out "[11 22 33 44]"
 # packages
 refused dotdot.zip "'../x.onnx'"
 refused absolute.zip "'/tmp/x.onnx'"

@@ -16,6 +16,25 @@ start 80 24 "$TMP/missing.onnx"
 expect_re "\[exited [12]\]" "a missing file exits with an error"
 if grep -q '^loupe: .*missing.onnx' "$TMP/stderr"; then ok; else bad "no message for a missing file: $(cat "$TMP/stderr")"; fi
 
+# ---- a Loop's body: entered from its attribute, left again
+start 80 24 "$SHARED/onnx-tests/node/test_loop11/model.onnx"
+keys 2
+expect "─ Loop Loop#0 ─"
+keys Enter
+keys G
+keys Enter
+expect "inside Loop/body (9 nodes)" "Enter on a graph attribute enters the subgraph"
+expect "─ Loop/body ─"
+keys j
+keys Enter
+keys Enter
+expect_re "is (made|read) by node" "edges are followed inside the subgraph"
+keys Escape
+keys Escape
+expect "back in the main graph" "Esc leaves the subgraph"
+keys q
+expect_exit 0
+
 # ---- 120x40: every screen by Tab, back by Shift-Tab
 cp samples/iris_classification.zip "$TMP/iris.zip"
 start 120 40 "$TMP/iris.zip"

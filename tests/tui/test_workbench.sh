@@ -109,10 +109,19 @@ if grep -q '"mean"' "$TMP/bak.txt" && ! grep -q '0.5' "$TMP/bak.txt"; then ok; e
 keys u
 expect "undone" "u undoes"
 
-# Graph: drawn, zoomed, exported
+# Graph: drawn, the selection shared with Nodes, zoomed, exported
+keys 2
+keys /
+typed "gemm"
+keys Enter
 keys 5
 expect "main graph: 8 nodes" "the Graph screen draws"
-expect "Conv"
+expect "selected: 6 Gemm Gemm_6" "the Nodes selection is the Graph's"
+keys .
+expect "selected: 7 Softmax Softmax_7" ". selects the next node"
+keys Enter
+expect "─ Softmax Softmax_7 ─" "Enter shows the node in the Nodes screen"
+keys 5
 keys +
 expect "zoom 3/3"
 keys e

@@ -27,14 +27,15 @@ static lp_rvalue tensor(lp_dtype t, int rank, const int64_t *dims) {
     return v;
 }
 
-/* Builds b, runs it on ins; returns the session's outputs, or NULL (err filled). */
+/* Builds (and frees) b, runs it on ins; returns the session's outputs, or NULL (err filled). */
 static lp_rvalue **run(lp_builder *b, lp_model **m, lp_session **s, lp_rvalue *ins, int n,
                        lp_error *err) {
     static lp_rvalue *outs[8];
     *s = NULL;
     *m = NULL;
-    if (lp_build_model(b, "t.onnx", m, err) || lp_session_create(*m, NULL, s, err) ||
-        lp_session_run(*s, ins, n, outs, err))
+    int rc = lp_build_model(b, "t.onnx", m, err);
+    lp_build_free(b);
+    if (rc || lp_session_create(*m, NULL, s, err) || lp_session_run(*s, ins, n, outs, err))
         return NULL;
     return outs;
 }
@@ -230,5 +231,78 @@ TEST(hostile_shapes_fail_cleanly) {
         CHECK(run(b, &m, &s, ins, 2, &err) == NULL);
         CHECK(strstr(err.msg, cases[c].op) != NULL);
         finish(m, s, ins, 2);
+    }
+}
+
+static double sigm(double x) { return 1 / (1 + exp(-x)); }
+
+TEST(gru_both_reset_forms_bidirectional_match_naive) {
+    enum { T = 3, B = 2, I = 3, H = 2 };
+    for (int lbr = 0; lbr < 2; lbr++) {
+        lp_builder *b = lp_build_new("main");
+        lp_build_opset(b, "", 14);
+        lp_build_input(b, "x", LP_FLOAT, "3,2,3");
+        lp_build_input(b, "w", LP_FLOAT, "2,6,3");
+        lp_build_input(b, "r", LP_FLOAT, "2,6,2");
+        lp_build_input(b, "bias", LP_FLOAT, "2,12");
+        lp_build_input(b, "h0", LP_FLOAT, "2,2,2");
+        lp_bnode *n = lp_build_node(b, "GRU", "x,w,r,bias,,h0", "y,yh");
+        lp_build_attr_int(b, n, "hidden_size", H);
+        lp_build_attr_int(b, n, "linear_before_reset", lbr);
+        lp_build_attr_string(b, n, "direction", "bidirectional");
+        lp_build_output(b, "y", LP_FLOAT, NULL);
+        lp_build_output(b, "yh", LP_FLOAT, NULL);
+        lp_rvalue ins[5] = {tensor(LP_FLOAT, 3, (int64_t[]){T, B, I}),
+                            tensor(LP_FLOAT, 3, (int64_t[]){2, 3 * H, I}),
+                            tensor(LP_FLOAT, 3, (int64_t[]){2, 3 * H, H}),
+                            tensor(LP_FLOAT, 2, (int64_t[]){2, 6 * H}),
+                            tensor(LP_FLOAT, 3, (int64_t[]){2, B, H})};
+        const float *x = ins[0].t.data, *w = ins[1].t.data, *r = ins[2].t.data;
+        const float *bi = ins[3].t.data, *h0 = ins[4].t.data;
+        lp_model *m;
+        lp_session *s;
+        lp_error err = {0};
+        lp_rvalue **outs = run(b, &m, &s, ins, 5, &err);
+        if (!outs) fprintf(stderr, "  %s\n", err.msg);
+        REQUIRE(outs != NULL);
+        const float *y = outs[0]->t.data, *yh = outs[1]->t.data;
+        double worst = 0;
+        for (int d = 0; d < 2; d++)
+            for (int bb = 0; bb < B; bb++) {
+                double h[H];
+                for (int j = 0; j < H; j++) h[j] = h0[(d * B + bb) * H + j];
+                for (int s2 = 0; s2 < T; s2++) {
+                    int t = d ? T - 1 - s2 : s2;
+                    double xg[3][H], hg[3][H];
+                    for (int g = 0; g < 3; g++)
+                        for (int j = 0; j < H; j++) {
+                            int row = d * 3 * H + g * H + j;
+                            xg[g][j] = bi[d * 6 * H + g * H + j];
+                            for (int i = 0; i < I; i++) xg[g][j] += w[row * I + i] * x[(t * B + bb) * I + i];
+                            hg[g][j] = bi[d * 6 * H + 3 * H + g * H + j];
+                            for (int i = 0; i < H; i++) hg[g][j] += r[row * H + i] * h[i];
+                        }
+                    double hn[H];
+                    for (int j = 0; j < H; j++) {
+                        double z = sigm(xg[0][j] + hg[0][j]), rr = sigm(xg[1][j] + hg[1][j]), cand;
+                        if (lbr) {
+                            cand = tanh(xg[2][j] + rr * hg[2][j]);
+                        } else {
+                            double acc = bi[d * 6 * H + 5 * H + j];
+                            for (int i = 0; i < H; i++)
+                                acc += r[(d * 3 * H + 2 * H + j) * H + i] *
+                                       (sigm(xg[1][i] + hg[1][i]) * h[i]);
+                            cand = tanh(xg[2][j] + acc);
+                        }
+                        hn[j] = (1 - z) * cand + z * h[j];
+                    }
+                    memcpy(h, hn, sizeof h);
+                    for (int j = 0; j < H; j++)
+                        worst = fmax(worst, fabs(y[((t * 2 + d) * B + bb) * H + j] - h[j]));
+                }
+                for (int j = 0; j < H; j++) worst = fmax(worst, fabs(yh[(d * B + bb) * H + j] - h[j]));
+            }
+        CHECK(worst < 1e-5);
+        finish(m, s, ins, 5);
     }
 }

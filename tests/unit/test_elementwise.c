@@ -154,7 +154,8 @@ TEST(ew_integer_edges) {
 TEST(ew_bitshift_wide_shift_is_zero) {
     uint8_t a[3] = {1, 0x80, 0xff}, b[3] = {7, 1, 9};
     lp_rvalue ins[2] = {tv(LP_UINT8, a, 1, I64(3)), tv(LP_UINT8, b, 1, I64(3))};
-    attr_spec left = {.name = "direction", .s = "LEFT"}, right = {.name = "direction", .s = "RIGHT"};
+    attr_spec left = {.name = "direction", .s = "LEFT"};
+    attr_spec right = {.name = "direction", .s = "RIGHT"};
     lp_tensor y = {0};
     REQUIRE(run_op("BitShift", 11, &left, 1, ins, 2, &y) == 0);
     const uint8_t *v = y.data;
@@ -258,7 +259,8 @@ TEST(cast_strings_like_numpy) {
 TEST(cast_integers_wrap_and_small_types) {
     int16_t a[3] = {200, -1, 300};
     lp_rvalue in = tv(LP_INT16, a, 1, I64(3));
-    attr_spec to8 = {.name = "to", .i = LP_INT8}, tou4 = {.name = "to", .i = LP_UINT4}, toi4 = {.name = "to", .i = LP_INT4};
+    attr_spec to8 = {.name = "to", .i = LP_INT8}, tou4 = {.name = "to", .i = LP_UINT4};
+    attr_spec toi4 = {.name = "to", .i = LP_INT4};
     lp_tensor y = {0};
     REQUIRE(run_op("Cast", 21, &to8, 1, &in, 1, &y) == 0);
     CHECK(((int8_t *)y.data)[0] == -56 && ((int8_t *)y.data)[2] == 44);
@@ -370,4 +372,30 @@ TEST(ew_broadcast_random_shapes_match_naive) {
         lp_tensor_release(&y);
     }
 #undef RND
+}
+
+TEST(cast_double_to_half_rounds_once) {
+    /* 1 + 2^-11 + 2^-40: above the midpoint between two halves, but it rounds
+    ** to float exactly at the midpoint, where a second rounding goes to even. */
+    double d[2] = {1.0 + ldexp(1, -11) + ldexp(1, -40), -(1.0 + ldexp(1, -11) + ldexp(1, -40))};
+    lp_rvalue in = tv(LP_DOUBLE, d, 1, I64(2));
+    attr_spec to = {.name = "to", .i = LP_FLOAT16};
+    lp_tensor y = {0};
+    REQUIRE(run_op("Cast", 21, &to, 1, &in, 1, &y) == 0);
+    CHECK(((uint16_t *)y.data)[0] == 0x3c01 && ((uint16_t *)y.data)[1] == 0xbc01);
+    lp_tensor_release(&y);
+}
+
+TEST(cast_e8m0_round_modes) {
+    float x[4] = {1.1f, 1.5f, 0.124f, 4.0f};
+    lp_rvalue in = tv(LP_FLOAT, x, 1, I64(4));
+    const char *modes[3] = {"up", "down", "nearest"};
+    const uint8_t want[3][4] = {{128, 128, 124, 129}, {127, 127, 123, 129}, {127, 128, 124, 129}};
+    for (int m = 0; m < 3; m++) {
+        attr_spec at[2] = {{.name = "to", .i = LP_FLOAT8E8M0}, {.name = "round_mode", .s = modes[m]}};
+        lp_tensor y = {0};
+        REQUIRE(run_op("Cast", 25, at, 2, &in, 1, &y) == 0);
+        for (int i = 0; i < 4; i++) CHECK(((uint8_t *)y.data)[i] == want[m][i]);
+        lp_tensor_release(&y);
+    }
 }

@@ -20,7 +20,7 @@ TEST(tui_text_width_and_wrap) {
     setlocale(LC_ALL, "C.UTF-8");
     lp_theme_glyphs_init(true);
     CHECK(lp_text_width("abc") == 3);
-    CHECK(lp_text_width("1\u00d73\u00d7224") == 7); /* "1×3×224": × is one column */
+    CHECK(lp_text_width("1\u00d73\u00d7224") == 7);     /* "1×3×224": × is one column */
     CHECK(lp_wrap_next("hello world again", 12) == 12); /* "hello world " */
     CHECK(lp_wrap_next("hello world again", 8) == 6);   /* breaks after the space */
     CHECK(lp_wrap_next("short", 12) == 5);
@@ -32,7 +32,8 @@ TEST(tui_text_width_and_wrap) {
 TEST(tui_list_moves_and_scrolls) {
     lp_list l = {.n = 100, .sel = 0, .top = 0};
     CHECK(lp_list_move(&l, LP_REQ_MOVE_DOWN, 10) && l.sel == 1 && l.top == 0);
-    CHECK(lp_list_move(&l, LP_REQ_PAGE_DOWN, 10) && l.sel == 11 && l.sel >= l.top && l.sel < l.top + 10);
+    CHECK(lp_list_move(&l, LP_REQ_PAGE_DOWN, 10) && l.sel == 11 && l.sel >= l.top &&
+          l.sel < l.top + 10);
     CHECK(lp_list_move(&l, LP_REQ_LAST, 10) && l.sel == 99 && l.top == 90);
     CHECK(lp_list_move(&l, LP_REQ_FIRST, 10) && l.sel == 0 && l.top == 0);
     CHECK(!lp_list_move(&l, LP_REQ_SAVE, 10));
@@ -90,7 +91,8 @@ TEST(tui_worker_reports_through_its_pipe) {
     int done = 0;
     count_job jobs[3];
     for (int i = 0; i < 3; i++) {
-        jobs[i] = (count_job){.job = {.title = "counting", .run = count_run, .done = count_done}, .done = &done};
+        jobs[i] = (count_job){.job = {.title = "counting", .run = count_run, .done = count_done},
+                              .done = &done};
         lp_worker_submit(w, &jobs[i].job);
     }
     CHECK(lp_worker_busy(w));
