@@ -15,8 +15,10 @@ SHARED   ?= ../shared
 
 DEB_PACKAGES := build-essential pkg-config libncurses-dev libprotobuf-c-dev protobuf-c-compiler \
                 libcjson-dev libzip-dev libgraphviz-dev libopenblas-dev libonnx-dev \
+                libpng-dev libjpeg-dev libtiff-dev libwebp-dev libopenjp2-7-dev \
                 tmux libxml2-utils graphviz
-PKGS     := ncursesw libprotobuf-c libcjson libzip libgvc openblas
+PKGS     := ncursesw libprotobuf-c libcjson libzip libgvc openblas \
+            libpng libjpeg libtiff-4 libwebp libopenjp2
 ONNX_PROTO_DIR ?= /usr/include
 
 CC       ?= cc
