@@ -167,7 +167,11 @@ static void jpeg_on_error(j_common_ptr c) {
 /* Warnings are ignored, except running out of data: libjpeg would pad the
 ** image with grey, but a truncated file is an error here. */
 static void jpeg_on_message(j_common_ptr c, int level) {
-    if (level < 0 && c->err->msg_code == JWRN_JPEG_EOF) jpeg_on_error(c);
+    if (level < 0 && c->err->msg_code == JWRN_JPEG_EOF) {
+        jpeg_err *e = (jpeg_err *)c->err;
+        snprintf(e->msg, sizeof e->msg, "the file is truncated");
+        longjmp(e->jump, 1);
+    }
 }
 
 /* A hostile progressive JPEG can hold thousands of tiny scans. */
@@ -273,9 +277,14 @@ static toff_t tiff_size(thandle_t h) { return ((tiff_src *)h)->n; }
 static int tiff_map(thandle_t h, void **base, toff_t *size) { return 0; }
 static void tiff_unmap(thandle_t h, void *base, toff_t size) {}
 
+#define TIFF_NAME "tiff-data" /* the name libtiff puts before some messages */
+
 static int tiff_on_error(TIFF *t, void *user, const char *module, const char *fmt, va_list ap) {
     tiff_src *s = user;
-    if (!s->msg[0]) vsnprintf(s->msg, sizeof s->msg, fmt, ap);
+    if (s->msg[0]) return 1;
+    vsnprintf(s->msg, sizeof s->msg, fmt, ap);
+    size_t k = strlen(TIFF_NAME ": ");
+    if (!strncmp(s->msg, TIFF_NAME ": ", k)) memmove(s->msg, s->msg + k, strlen(s->msg + k) + 1);
     return 1;
 }
 
@@ -291,7 +300,7 @@ static int dec_tiff(const uint8_t *d, size_t n, lp_raw *r, lp_error *err) {
     TIFFOpenOptionsSetWarningHandlerExtR(opts, tiff_on_warning, &src);
     TIFFOpenOptionsSetMaxSingleMemAlloc(opts, (tmsize_t)LP_IMAGE_MAX_PIXELS * 4);
     /* "m": no memory mapping; the handle is our buffer */
-    TIFF *t = TIFFClientOpenExt("TIFF", "rm", &src, tiff_read, tiff_write, tiff_seek, tiff_close,
+    TIFF *t = TIFFClientOpenExt(TIFF_NAME, "rm", &src, tiff_read, tiff_write, tiff_seek, tiff_close,
                                 tiff_size, tiff_map, tiff_unmap, opts);
     TIFFOpenOptionsFree(opts);
     if (!t) return lp_fail(err, LP_EINPUT, "TIFF: %s", src.msg[0] ? src.msg : "cannot open");
@@ -387,7 +396,7 @@ static void opj_on_error(const char *msg, void *user) {
     if (!buf[0]) {
         snprintf(buf, 200, "%s", msg);
         size_t k = strlen(buf);
-        if (k && buf[k - 1] == '\n') buf[k - 1] = 0;
+        while (k && (buf[k - 1] == '\n' || buf[k - 1] == ' ')) buf[--k] = 0;
     }
 }
 
