@@ -15,8 +15,10 @@ SHARED   ?= ../shared
 
 DEB_PACKAGES := build-essential pkg-config libncurses-dev libprotobuf-c-dev protobuf-c-compiler \
                 libcjson-dev libzip-dev libgraphviz-dev libopenblas-dev libonnx-dev \
+                libpng-dev libjpeg-dev libtiff-dev libwebp-dev libopenjp2-7-dev \
                 tmux libxml2-utils graphviz
-PKGS     := ncursesw libprotobuf-c libcjson libzip libgvc openblas
+PKGS     := ncursesw libprotobuf-c libcjson libzip libgvc openblas \
+            libpng libjpeg libtiff-4 libwebp libopenjp2
 ONNX_PROTO_DIR ?= /usr/include
 
 CC       ?= cc
@@ -111,7 +113,8 @@ $(BUILD)/make_samples: $(SAMPLE_OBJ) $(LIBS)
 # The stamp remakes them when the generator or the data change; the loop
 # when one of them was deleted.
 SAMPLE_NAMES := diabetes_regression iris_classification iris_kmeans digits_cnn iris_forest
-SAMPLE_OUT := $(foreach s,$(SAMPLE_NAMES),samples/$(s).onnx samples/$(s).zip)
+SAMPLE_OUT := $(foreach s,$(SAMPLE_NAMES),samples/$(s).onnx samples/$(s).zip) \
+              $(foreach d,0 1 2 3 4 5 6 7 8 9,samples/images/digit_$(d).png)
 samples: $(if $(SAMPLE_SRC),samples/.made)
 	@for f in $(if $(SAMPLE_SRC),$(SAMPLE_OUT)); do [ -f $$f ] || \
 	  { $(BUILD)/make_samples samples && touch samples/.made; break; }; done
@@ -149,6 +152,6 @@ format:
 	clang-format -i $(MODEL_SRC) $(OPS_SRC) $(VIZ_SRC) $(TUI_SRC) tui/main.c $(wildcard */*.h */*/*.h)
 
 clean:
-	rm -rf build build-asan loupe samples/.made $(SAMPLE_OUT) samples/*.records.json
+	rm -rf build build-asan loupe samples/.made $(SAMPLE_OUT) samples/*.records.json samples/images
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -4,8 +4,18 @@
 ** Each input record is a map from input tensor name to a nested array whose
 ** first level is rows ([[...], [...]]); rows of all records are stacked
 ** along the batch dimension and each row yields one scoring result.
+**
+** An image package (metadata.json with height, width and channel) also
+** takes, for its one input, a string: an image file in base64. It is
+** decoded, resized bilinearly to width x height, put in the channel order
+** inputChannel names (RGB by default), normalised as (pixel - mean[c]) *
+** scale[c] and laid out as inputTensorDimNames says (by default, as the
+** input's shape shows). Arrays are fed as they are, without normalising.
 */
 #include "ops/score.h"
+
+#include "model/base64.h"
+#include "ops/image.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -60,8 +70,9 @@ static int put_leaf(fill_ctx *f, const cJSON *v) {
         char *end;
         x = strtod(v->valuestring, &end);
         if (end == v->valuestring || *end)
-            return lp_fail(f->err, LP_EINPUT, "%s: record %d, input '%s': \"%s\" is not a number",
-                           f->path, f->record, f->input, v->valuestring);
+            return lp_fail(f->err, LP_EINPUT, "%s: record %d, input '%s': \"%.40s%s\" is not a number",
+                           f->path, f->record, f->input, v->valuestring,
+                           strlen(v->valuestring) > 40 ? "..." : "");
     } else if (cJSON_IsNull(v) && lp_dtype_is_float(t->dtype)) {
         x = NAN;
     } else {
@@ -90,6 +101,156 @@ static int nesting(const cJSON *v) {
     return d;
 }
 
+/* ---- image records ---- */
+
+/* The image fields of metadata.json, as scoring uses them. */
+typedef struct image_spec {
+    bool on; /* an image package: height, width and channel are set */
+    int64_t size[4];  /* by name: batch (unused), height, width, channel */
+    int pos[4];       /* the input dim holding batch, height, width, channel */
+    lp_pixel_format order;
+    double mean[3], scale[3];
+} image_spec;
+
+static const char *const dim_names[4] = {"batch", "height", "width", "channel"};
+
+/* Could the input's dims hold the image with this layout? (-1 dims fit all.) */
+static bool layout_fits(const lp_type *t, const int pos[4], const int64_t size[4]) {
+    for (int k = 1; k < 4; k++)
+        if (t->dims[pos[k]].value >= 0 && t->dims[pos[k]].value != size[k]) return false;
+    return true;
+}
+
+/* mean or scale: absent is dflt; else one number per channel. */
+static int per_channel(const cJSON *meta, const char *field, int channels, double dflt,
+                       double *out, const char *path, lp_error *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, field);
+    for (int c = 0; c < channels; c++) out[c] = dflt;
+    if (!v) return LP_OK;
+    int n = cJSON_GetArraySize(v), c = 0;
+    if (!cJSON_IsArray(v) || n != channels)
+        return lp_fail(err, LP_EINPUT, "%s: metadata.json: '%s' must be an array of %d numbers, "
+                       "one per channel", path, field, channels);
+    for (const cJSON *it = v->child; it; it = it->next, c++) {
+        if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
+            return lp_fail(err, LP_EINPUT, "%s: metadata.json: '%s' item %d is not a number",
+                           path, field, c + 1);
+        out[c] = it->valuedouble;
+    }
+    return LP_OK;
+}
+
+bool lp_score_is_image_meta(const cJSON *meta) {
+    for (int k = 1; k < 4 && cJSON_IsObject(meta); k++)
+        if (cJSON_GetObjectItemCaseSensitive(meta, dim_names[k])) return true;
+    return false;
+}
+
+/* Reads the image fields; im->on stays false for a package without them. */
+static int image_spec_read(const lp_graph *g, const cJSON *meta, const char *path,
+                           image_spec *im, lp_error *err) {
+    memset(im, 0, sizeof *im);
+    if (!cJSON_IsObject(meta)) return LP_OK;
+    if (!lp_score_is_image_meta(meta)) return LP_OK;
+    for (int k = 1; k < 4; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, dim_names[k]);
+        if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 65536 ||
+            v->valuedouble != floor(v->valuedouble))
+            return lp_fail(err, LP_EINPUT, "%s: metadata.json: an image package needs '%s', a "
+                           "positive integer up to 65536", path, dim_names[k]);
+        im->size[k] = (int64_t)v->valuedouble;
+    }
+    int ch = (int)im->size[3];
+    if (ch != 1 && ch != 3)
+        return lp_fail(err, LP_EUNSUPPORTED, "%s: metadata.json: 'channel' is %d; images are "
+                       "scored with 1 (grey) or 3 (RGB or BGR) channels", path, ch);
+    const cJSON *ic = cJSON_GetObjectItemCaseSensitive(meta, "inputChannel");
+    im->order = LP_PIX_RGB;
+    if (ic && cJSON_IsString(ic) && !strcmp(ic->valuestring, "BGR")) im->order = LP_PIX_BGR;
+    else if (ic && !(cJSON_IsString(ic) && !strcmp(ic->valuestring, "RGB")))
+        return lp_fail(err, LP_EINPUT, "%s: metadata.json: 'inputChannel' must be \"RGB\" or "
+                       "\"BGR\"", path);
+    if (ch == 1) im->order = LP_PIX_GRAY;
+    int rc = per_channel(meta, "mean", ch, 0, im->mean, path, err);
+    if (!rc) rc = per_channel(meta, "scale", ch, 1, im->scale, path, err);
+    if (rc) return rc;
+
+    if (g->n_inputs != 1)
+        return lp_fail(err, LP_EINPUT, "%s: an image model takes one input, this one has %d", path,
+                       g->n_inputs);
+    const lp_value *in = &g->values[g->inputs[0]];
+    const lp_type *t = &in->type;
+    if (t->kind != LP_KIND_TENSOR || (t->rank >= 0 && t->rank != 4))
+        return lp_fail(err, LP_EINPUT, "%s: input '%s' is not a rank-4 tensor, as an image "
+                       "model's input must be", path, in->name);
+    /* the layout: named, or else NHWC unless only NCHW fits the input */
+    static const int nhwc[4] = {0, 1, 2, 3}, nchw[4] = {0, 2, 3, 1};
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(meta, "inputTensorDimNames");
+    memcpy(im->pos, nhwc, sizeof nhwc);
+    if (names) {
+        int i = 0, seen = 0;
+        if (!cJSON_IsArray(names) || cJSON_GetArraySize(names) != 4) i = -1;
+        for (const cJSON *it = i < 0 ? NULL : names->child; it; it = it->next, i++)
+            for (int k = 0; k < 4; k++)
+                if (cJSON_IsString(it) && !strcmp(it->valuestring, dim_names[k])) {
+                    im->pos[k] = i;
+                    seen |= 1 << k;
+                }
+        if (seen != 15 || im->pos[0] != 0)
+            return lp_fail(err, LP_EINPUT, "%s: metadata.json: 'inputTensorDimNames' must name "
+                           "\"batch\" first, then \"height\", \"width\" and \"channel\" in "
+                           "the input's order", path);
+    } else if (t->rank == 4 && !layout_fits(t, nhwc, im->size) && layout_fits(t, nchw, im->size)) {
+        memcpy(im->pos, nchw, sizeof nchw);
+    }
+    for (int k = 1; k < 4 && t->rank == 4; k++) {
+        int64_t d = t->dims[im->pos[k]].value;
+        if (d >= 0 && d != im->size[k])
+            return lp_fail(err, LP_EINPUT, "%s: metadata.json: '%s' is %lld, but dim %d of input "
+                           "'%s' (its %s) is %lld", path, dim_names[k], (long long)im->size[k],
+                           im->pos[k] + 1, in->name, dim_names[k], (long long)d);
+    }
+    im->on = true;
+    return LP_OK;
+}
+
+/* One record's image: base64 file -> decoded -> resized -> normalised, into
+** the tensor at f->at in the input's layout. */
+static int put_image(fill_ctx *f, const cJSON *v, const image_spec *im) {
+    const char *s = v->valuestring;
+    uint8_t *bytes = NULL;
+    size_t n;
+    lp_error e = {0};
+    if (lp_base64_decode(s, strlen(s), &bytes, &n, &e))
+        return lp_fail(f->err, LP_EINPUT, "%s: inputRecords[%d], input '%s': the string is not "
+                       "base64 image data: %s", f->path, f->record, f->input, e.msg);
+    lp_image img;
+    int rc = lp_image_decode(bytes, n, im->order, &img, &e);
+    free(bytes);
+    if (rc)
+        return lp_fail(f->err, rc, "%s: inputRecords[%d], input '%s': %s", f->path, f->record,
+                       f->input, e.msg);
+    int64_t h = im->size[1], w = im->size[2], c = im->size[3];
+    float *px = lp_xmalloc((size_t)(h * w * c) * sizeof *px);
+    lp_image_resize_bilinear(&img, (int)w, (int)h, px);
+    lp_image_free(&img);
+    /* strides of height, width and channel within one row of the batch */
+    int64_t dims[4], stride[4];
+    for (int k = 1; k < 4; k++) dims[im->pos[k]] = im->size[k];
+    stride[3] = 1;
+    for (int d = 2; d >= 1; d--) stride[d] = stride[d + 1] * dims[d + 1];
+    int64_t sh = stride[im->pos[1]], sw = stride[im->pos[2]], sc = stride[im->pos[3]];
+    const float *p = px;
+    for (int64_t y = 0; y < h; y++)
+        for (int64_t x = 0; x < w; x++)
+            for (int64_t k = 0; k < c; k++, p++)
+                lp_store_f64(f->t->dtype, f->t->data, (size_t)(f->at + y * sh + x * sw + k * sc),
+                             (*p - im->mean[k]) * im->scale[k]);
+    f->at += h * w * c;
+    free(px);
+    return LP_OK;
+}
+
 /* A value nested as deep as the input's rank lists rows ([[...],[...]] for a
 ** rank-2 input); one level less (a flat row, an HWC image) is one row. */
 static int rows_count(const cJSON *v, int rank) {
@@ -97,8 +258,8 @@ static int rows_count(const cJSON *v, int rank) {
     return cJSON_GetArraySize(v);
 }
 
-static int build_inputs(const lp_graph *g, const cJSON *records, lp_rvalue *ins, int64_t *n_rows,
-                        const char *path, lp_error *err) {
+static int build_inputs(const lp_graph *g, const cJSON *records, const image_spec *im,
+                        lp_rvalue *ins, int64_t *n_rows, const char *path, lp_error *err) {
     int n_rec = cJSON_GetArraySize(records);
     /* every record names every input, with the same row count across inputs */
     int64_t rows = 0;
@@ -146,13 +307,17 @@ static int build_inputs(const lp_graph *g, const cJSON *records, lp_rvalue *ins,
             rc = lp_fail(err, LP_EUNSUPPORTED, "%s: input '%s' is not a tensor; scoring needs tensors", path, v->name);
             goto done;
         }
-        /* per-row element count: the known dims after the batch dim */
-        int rank = t->rank < 1 ? 2 : t->rank;
+        /* per-row element count: the known dims after the batch dim (an
+        ** image input's come from metadata.json) */
+        bool image = im->on && i == 0;
+        int rank = image ? 4 : t->rank < 1 ? 2 : t->rank;
         int64_t dims[LP_MAX_RANK], per_row = 1;
         bool unknown = false;
         dims[0] = rows;
         for (int d = 1; d < rank; d++) {
             dims[d] = t->rank > d ? t->dims[d].value : -1;
+            for (int k = 1; image && k < 4; k++)
+                if (im->pos[k] == d) dims[d] = im->size[k];
             if (dims[d] < 0) unknown = true;
             else per_row *= dims[d];
         }
@@ -184,6 +349,11 @@ static int build_inputs(const lp_graph *g, const cJSON *records, lp_rvalue *ins,
         r = 0;
         for (const cJSON *rec = records->child; rec; rec = rec->next, r++) {
             const cJSON *val = cJSON_GetObjectItemCaseSensitive(rec, v->name);
+            f.record = r;
+            if (image && cJSON_IsString(val)) {
+                if ((rc = put_image(&f, val, im))) goto done;
+                continue;
+            }
             int64_t leaves = count_leaves(val, 0);
             if (leaves != rec_rows[r] * per_row) {
                 rc = lp_fail(err, LP_EINPUT,
@@ -192,7 +362,6 @@ static int build_inputs(const lp_graph *g, const cJSON *records, lp_rvalue *ins,
                              path, r, v->name, (long long)leaves, (long long)rec_rows[r], (long long)per_row);
                 goto done;
             }
-            f.record = r;
             if ((rc = put_all(&f, val))) goto done;
         }
     }
@@ -315,9 +484,12 @@ int lp_score(lp_session *s, const lp_package *p, const cJSON *request, const lp_
     if (!function)
         return lp_fail(err, LP_EINPUT, "%s: no function to score with (metadata.json has none; give --function)", path);
 
+    image_spec im;
+    int rc = image_spec_read(g, meta, path, &im, err);
+    if (rc) return rc;
     lp_rvalue *ins = lp_xcalloc((size_t)g->n_inputs + 1, sizeof *ins);
     int64_t rows = 0;
-    int rc = build_inputs(g, records, ins, &rows, path, err);
+    rc = build_inputs(g, records, &im, ins, &rows, path, err);
     lp_rvalue **outs = lp_xcalloc((size_t)g->n_outputs + 1, sizeof *outs);
     if (!rc) rc = lp_session_run(s, ins, g->n_inputs, outs, err);
     cJSON *doc = NULL;

@@ -176,6 +176,7 @@ int main(int argc, char **argv) {
         {"iris_classification", make_iris_classifier},
         {"iris_kmeans", make_iris_kmeans},
         {"digits_cnn", make_digits_cnn},
+        {"digit_images", make_digit_images},
         {"iris_forest", make_iris_forest},
     };
     for (size_t i = 0; i < LP_COUNT(makers); i++) {

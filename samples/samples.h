@@ -43,5 +43,7 @@ int make_iris_classifier(const char *dir);
 int make_iris_kmeans(const char *dir);
 int make_digits_cnn(const char *dir);
 int make_iris_forest(const char *dir);
+/* After make_digits_cnn: its images (samples/images/) and records. */
+int make_digit_images(const char *dir);
 
 #endif
