@@ -44,6 +44,7 @@ fi
 # The same unit and CLI tests, and every shared model, under ASan + UBSan.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+export LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0
 stage "asan unit" build-asan/unit_tests
 for t in tests/cli/test_*.sh; do
     [ -f "$t" ] && stage "asan cli $(basename "$t")" env LOUPE=build-asan/loupe SAN=1 sh "$t"

@@ -896,7 +896,8 @@ static void cut_long_edges(sb *b) {
         for (int k = i; k < j; k++) {
             lp_edge *e = &s->edges[keys[k].edge];
             if (rank[e->to] - first <= LP_VIZ_LONG_SPAN) continue;
-            const lp_box *src = &s->boxes[e->from];
+            /* a copy: add_box may move s->boxes */
+            const lp_box src_box = s->boxes[e->from], *src = &src_box;
             const lp_value *val = &e->graph->values[e->value];
             int ref = add_box(b, LP_BOX_REF, e->graph, -1, e->value, s->boxes[e->to].cluster);
             lp_buf t = {0};

@@ -19,6 +19,7 @@ void lp_test_register(const char *name, const char *file, void (*fn)(int *failed
 }
 
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* the summary survives a sanitizer exit */
     const char *filter = argc > 1 ? argv[1] : NULL;
     int passed = 0, failed = 0;
     for (int i = 0; i < n_tests; i++) {

@@ -578,7 +578,7 @@ static void png_chunk(lp_buf *b, const char *type, const uint8_t *data, uint32_t
     lp_buf_append(b, data, n);
     uint8_t *all = malloc(n + 4);
     memcpy(all, type, 4);
-    memcpy(all + 4, data, n);
+    if (n) memcpy(all + 4, data, n);
     be32(crc, crc32_of(all, n + 4));
     free(all);
     lp_buf_append(b, crc, 4);
