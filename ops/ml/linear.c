@@ -129,9 +129,11 @@ int lp_k_ml_linear_classifier_prepare(lp_kctx *k) {
     return LP_OK;
 }
 
-/* As the reference: one coefficient row with two classes scores [-s, s]; one
-** row otherwise thresholds the (transformed) score; several rows take the
-** best. multi_class changes nothing. */
+/* As the reference: one coefficient row with two classes scores [-s, s],
+** then the transform (onnxruntime leaves [1 - s, s] untransformed under
+** NONE, SOFTMAX and SOFTMAX_ZERO; LOGISTIC agrees); one row otherwise
+** thresholds the (transformed) score; several rows take the best.
+** multi_class changes nothing. */
 int lp_k_ml_linear_classifier(lp_kctx *k) {
     const linear_state *st = k->state;
     const lp_ml_labels *l = &st->labels;

@@ -837,7 +837,9 @@ int lp_k_ml_tree_ensemble(lp_kctx *k) {
 /* As the reference: scores start at the base values; when every weight
 ** votes for one class (binary), that class's score s becomes column 1 and
 ** column 0 is 1 - s (NONE, PROBIT) or -s (the others, so LOGISTIC and SOFTMAX
-** give complementary probabilities); the label is the best column. */
+** give complementary probabilities); the label is the best column. (Where
+** onnxruntime differs: with mixed-sign weights under NONE it writes [-s, s]
+** and picks the label by s > 0, and it does not apply SOFTMAX here.) */
 int lp_k_ml_tree_classifier(lp_kctx *k) {
     const forest *f = k->state;
     const lp_ml_labels *l = &f->labels;
