@@ -93,7 +93,7 @@ static double *linear_scores(lp_kctx *k, const linear_state *st, const lp_tensor
 
 int lp_k_ml_linear_regressor_prepare(lp_kctx *k) {
     int64_t targets = lp_attr_int(k->node, "targets", 1);
-    if (targets < 1 || targets > (1 << 24))
+    if (targets < 1 || targets > (1 << 20))
         return lp_kfail(k, "targets is %lld; 1 or more is needed", (long long)targets);
     return linear_prepare(k, targets);
 }

@@ -86,7 +86,7 @@ static int common_prepare(lp_kctx *k, svm *m) {
     if (m->n_coef == 0) return lp_kfail(k, "coefficients are missing");
     if (m->n_rho == 0) return lp_kfail(k, "rho is missing");
     if (m->n_sv > 0) {
-        if (nsv % m->n_sv)
+        if (nsv < m->n_sv || nsv % m->n_sv)
             return lp_kfail(k, "%d support vector values do not split into %lld vectors", nsv,
                             (long long)m->n_sv);
         m->feat = nsv / m->n_sv;
