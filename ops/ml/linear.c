@@ -93,7 +93,7 @@ static double *linear_scores(lp_kctx *k, const linear_state *st, const lp_tensor
 
 int lp_k_ml_linear_regressor_prepare(lp_kctx *k) {
     int64_t targets = lp_attr_int(k->node, "targets", 1);
-    if (targets < 1 || targets > (1 << 24))
+    if (targets < 1 || targets > (1 << 20))
         return lp_kfail(k, "targets is %lld; 1 or more is needed", (long long)targets);
     return linear_prepare(k, targets);
 }
@@ -129,9 +129,11 @@ int lp_k_ml_linear_classifier_prepare(lp_kctx *k) {
     return LP_OK;
 }
 
-/* As the reference: one coefficient row with two classes scores [-s, s]; one
-** row otherwise thresholds the (transformed) score; several rows take the
-** best. multi_class changes nothing. */
+/* As the reference: one coefficient row with two classes scores [-s, s],
+** then the transform (onnxruntime leaves [1 - s, s] untransformed under
+** NONE, SOFTMAX and SOFTMAX_ZERO; LOGISTIC agrees); one row otherwise
+** thresholds the (transformed) score; several rows take the best.
+** multi_class changes nothing. */
 int lp_k_ml_linear_classifier(lp_kctx *k) {
     const linear_state *st = k->state;
     const lp_ml_labels *l = &st->labels;

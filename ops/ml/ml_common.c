@@ -41,7 +41,9 @@ static float erf_inv(float x) {
     return sgn * sqrtf(-v + sqrtf(v * v - v2));
 }
 
-double lp_ml_probit(double v) { return (float)M_SQRT2 * erf_inv(2 * (float)v - 1); }
+double lp_ml_probit(double v) {
+    return (float)M_SQRT2 * erf_inv(2 * (float)v - 1);
+}
 
 void lp_ml_softmax(double *v, int64_t n) {
     if (n <= 0) return;

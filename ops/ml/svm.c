@@ -86,7 +86,7 @@ static int common_prepare(lp_kctx *k, svm *m) {
     if (m->n_coef == 0) return lp_kfail(k, "coefficients are missing");
     if (m->n_rho == 0) return lp_kfail(k, "rho is missing");
     if (m->n_sv > 0) {
-        if (nsv % m->n_sv)
+        if (nsv < m->n_sv || nsv % m->n_sv)
             return lp_kfail(k, "%d support vector values do not split into %lld vectors", nsv,
                             (long long)m->n_sv);
         m->feat = nsv / m->n_sv;
@@ -229,7 +229,9 @@ int lp_k_ml_svm_classifier_prepare(lp_kctx *k) {
     m->all_positive = true;
     for (int i = 0; i < m->n_coef; i++) m->all_positive &= m->coef[i] >= 0;
     /* score columns: one per class, or per pair without probabilities; a
-    ** single decision value gains its opposite when there are two labels */
+    ** single decision value s with two labels becomes [-s, s] before the
+    ** transform, as the reference does (onnxruntime agrees for NONE and
+    ** LOGISTIC; for SOFTMAX it leaves [1 - s, s] untransformed) */
     int64_t n_scores = m->svc && m->n_prob == 0 ? m->n_pairs : m->n_class;
     m->width = n_scores;
     if (n_scores == 1 && m->post != LP_ML_PROBIT && m->n_rho == 1 && m->labels.n == 2) m->width = 2;

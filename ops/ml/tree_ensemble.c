@@ -417,7 +417,7 @@ int lp_k_ml_tree_regressor_prepare(lp_kctx *k) {
     rc = build_legacy(k, f, "target", &max_id);
     if (rc) return rc;
     f->n_targets = lp_attr_int(k->node, "n_targets", max_id + 1);
-    if (f->n_targets < 1 || f->n_targets > (1 << 24))
+    if (f->n_targets < 1 || f->n_targets > (1 << 20))
         return lp_kfail(k, "n_targets is %lld", (long long)f->n_targets);
     if (max_id >= f->n_targets)
         return lp_kfail(k, "target_ids has %lld; n_targets is %lld", (long long)max_id,
@@ -546,7 +546,7 @@ int lp_k_ml_tree_ensemble_prepare(lp_kctx *k) {
         if (leaf_target[i] > max_t) max_t = leaf_target[i];
     }
     if (f->n_targets < 0) f->n_targets = max_t + 1;
-    if (f->n_targets < 1 || f->n_targets > (1 << 24) || max_t >= f->n_targets)
+    if (f->n_targets < 1 || f->n_targets > (1 << 20) || max_t >= f->n_targets)
         return lp_kfail(k, "n_targets is %lld and leaves name target %lld", (long long)f->n_targets,
                         (long long)max_t);
     /* leaves map one to one */
@@ -837,7 +837,9 @@ int lp_k_ml_tree_ensemble(lp_kctx *k) {
 /* As the reference: scores start at the base values; when every weight
 ** votes for one class (binary), that class's score s becomes column 1 and
 ** column 0 is 1 - s (NONE, PROBIT) or -s (the others, so LOGISTIC and SOFTMAX
-** give complementary probabilities); the label is the best column. */
+** give complementary probabilities); the label is the best column. (Where
+** onnxruntime differs: with mixed-sign weights under NONE it writes [-s, s]
+** and picks the label by s > 0, and it does not apply SOFTMAX here.) */
 int lp_k_ml_tree_classifier(lp_kctx *k) {
     const forest *f = k->state;
     const lp_ml_labels *l = &f->labels;

@@ -581,6 +581,16 @@ TEST(ml_tree_ensemble_v5_members_neq_nan) {
     double want[] = {1 + 8, 0, 8, 2, 8, 4, 8, 2};
     for (int i = 0; i < 8; i++) CHECK(dou(&r, 0, i) == want[i]);
     done(&r);
+    /* float16 in, float16 out */
+    b = ensemble5(1, 0, LP_FLOAT16);
+    uint16_t h[] = {lp_float_to_half(3), 0, lp_float_to_half(2), lp_float_to_half(5)};
+    in = tensor(LP_FLOAT16, 2, INTS(2, 2), h);
+    REQUIRE(go(b, &in, 1, &r) == LP_OK);
+    REQUIRE(r.out[0]->t.dtype == LP_FLOAT16);
+    const uint16_t *hy = r.out[0]->t.data;
+    CHECK(lp_half_to_float(hy[0]) == 9 && lp_half_to_float(hy[1]) == 0);
+    CHECK(lp_half_to_float(hy[2]) == 8 && lp_half_to_float(hy[3]) == 4);
+    done(&r);
     /* AVERAGE over the two trees, then SOFTMAX over the targets */
     b = ensemble5(0, 1, LP_FLOAT);
     in = F32(2, D({1, 2}), {2, 4});
