@@ -1,8 +1,9 @@
 /*
-** graph_view.h — a graph laid out for the Graph screen: boxes and edges in
-** points (y down), as viz/layout.h gives them, plus which node or graph
-** input/output each box stands for. Building one may take seconds on a large
-** graph, so the screen calls lp_gview_build on the worker thread.
+** graph_view.h — a graph laid out for the Graph screen: boxes, edges, edge
+** labels and subgraph frames in points (y down), copied from viz/layout.h,
+** with the node or graph input/output each box stands for. Building one may
+** take seconds on a large graph, so the screen calls lp_gview_build on the
+** worker thread.
 */
 #ifndef LP_GRAPH_VIEW_H
 #define LP_GRAPH_VIEW_H
@@ -47,7 +48,7 @@ typedef struct lp_gview {
     lp_gcluster *clusters;
     int n_clusters;
     int *box_of_node; /* graph->n_nodes entries: box index, or -1 */
-    char note[600];   /* why the layout is not Graphviz's, or "" */
+    char note[600];   /* what a partial layout shows ("the neighbourhood of ..."), or "" */
 } lp_gview;
 
 /* Lays out g: the main graph whole (subgraphs inside their nodes when the

@@ -29,6 +29,7 @@ typedef struct layout_slot {
     lp_gview *v;
     double pc, ph; /* points per label character and per line, measured once */
     bool pending;
+    int rc; /* the layout's status once done */
     char error[sizeof(((lp_error *)0)->msg)];
 } layout_slot;
 
@@ -107,7 +108,12 @@ static void layout_done(void *owner, lp_job *j) {
         layout_slot *slot = &lj->s->slots[i];
         if (slot->g != lj->g || slot->around != lj->around) continue;
         slot->pending = false;
-        if (j->rc) {
+        slot->rc = j->rc;
+        if (j->rc == LP_EUNSUPPORTED && !slot->g->parent && slot->around < 0) {
+            /* too large to draw whole: the screen turns to neighbourhoods */
+            snprintf(slot->error, sizeof slot->error, "%s", j->err.msg);
+            if (a) lp_app_message(a, "too large to draw whole: drawing the selection's neighbourhood");
+        } else if (j->rc) {
             snprintf(slot->error, sizeof slot->error, "%s", j->err.msg);
             if (a) lp_app_error(a, "layout failed: %s", j->err.msg);
         } else {
@@ -123,7 +129,6 @@ static void layout_done(void *owner, lp_job *j) {
 }
 
 static layout_slot *find_slot(graph_st *s, const lp_graph *g, int around) {
-    if (!g->parent) around = -1;
     for (int i = 0; i < s->n_slots; i++)
         if (s->slots[i].g == g && s->slots[i].around == around) return &s->slots[i];
     return NULL;
@@ -131,7 +136,6 @@ static layout_slot *find_slot(graph_st *s, const lp_graph *g, int around) {
 
 /* The layout of g (around a node, for a subgraph), started when missing. */
 static layout_slot *layout_for(lp_app *a, graph_st *s, const lp_graph *g, int around) {
-    if (!g->parent) around = -1;
     layout_slot *found = find_slot(s, g, around);
     if (found) return found;
     if (s->n_slots == MAX_LAYOUTS) { /* forget the oldest finished one */
@@ -401,19 +405,22 @@ static int box_for(const lp_gview *v, const lp_graph *g, int node) {
 }
 
 /* The layout to draw. The one on screen stays while it holds the selection;
-** else the whole model's, where subgraphs are drawn inside their node; else,
-** for a subgraph it folds, the subgraph's own around the selected node. */
+** else the whole model's, where subgraphs are drawn inside their node; else
+** (a folded subgraph, or a graph too large to draw whole) a layout around the
+** selected node. */
 static layout_slot *shown_slot(lp_app *a, graph_st *s) {
     const lp_graph *want = a->graph ? a->graph : a->model->graph;
     int node = a->node;
     layout_slot *cur = s->shown ? find_slot(s, s->shown, s->shown_around) : NULL;
-    if (cur && (cur->pending || cur->error[0] || box_for(cur->v, want, node) >= 0 ||
-                (cur->g == want && node < 0)))
+    if (cur && (cur->pending || (cur->error[0] && cur->rc != LP_EUNSUPPORTED) ||
+                box_for(cur->v, want, node) >= 0 || (cur->g == want && node < 0)))
         return cur;
     const lp_graph *root = want;
     while (root->parent) root = root->parent;
     layout_slot *rs = layout_for(a, s, root, -1);
-    if (rs && (rs->pending || rs->error[0] || want == root || box_for(rs->v, want, node) >= 0)) {
+    bool whole_refused = rs && rs->error[0] && rs->rc == LP_EUNSUPPORTED;
+    if (rs && !whole_refused &&
+        (rs->pending || rs->error[0] || want == root || box_for(rs->v, want, node) >= 0)) {
         s->shown = root;
         s->shown_around = -1;
         return rs;
@@ -463,8 +470,8 @@ static void gr_draw(lp_app *a, void *st, lp_rect r) {
                  a->node, nd->op_type,
                  nd->name[0] ? nd->name : lp_node_label(nd, label, sizeof label));
     }
-    snprintf(head, sizeof head, "%s: %d nodes  zoom %d/%d  selected: %s", where, g->n_nodes,
-             s->zoom + 1, N_ZOOM, sel);
+    snprintf(head, sizeof head, "%s: %d nodes  zoom %d/%d  selected: %s%s%s", where, g->n_nodes,
+             s->zoom + 1, N_ZOOM, sel, v->note[0] ? "  | " : "", v->note);
     lp_put_fit(r.y, r.x + 1, r.w - 2, LP_ROLE_HEADER, head);
 
     int n = s->canvas.w * s->canvas.h;

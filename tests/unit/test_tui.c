@@ -5,6 +5,7 @@
 ** undo, dirty, the diff).
 */
 #include "test.h"
+#include "tui/graph_view.h"
 #include "tui/meta_form.h"
 #include "tui/request.h"
 #include "tui/theme.h"
@@ -177,5 +178,40 @@ TEST(tui_meta_form_over_a_package) {
     CHECK(!lp_meta_form_dirty(f));
 
     lp_meta_form_free(f);
+    lp_package_free(p);
+}
+
+TEST(tui_graph_view_from_the_viz_layout) {
+    const char *shared = getenv("SHARED") ? getenv("SHARED") : "../shared";
+    char path[512];
+    snprintf(path, sizeof path, "%s/onnx-tests/node/test_loop11/model.onnx", shared);
+    lp_package *p;
+    lp_error err;
+    if (lp_package_open(path, &p, &err)) {
+        fprintf(stderr, "  (%s not found: skipped)\n", path);
+        return;
+    }
+    const lp_graph *g = p->model->graph;
+    lp_gview *v;
+    REQUIRE(lp_gview_build(g, -1, &v, &err) == LP_OK);
+    CHECK(v->n_boxes > g->n_nodes); /* the Loop, its inputs and outputs, and its body */
+    CHECK(v->n_clusters >= 1);      /* the body drawn inside the Loop */
+    CHECK(v->box_of_node[0] >= 0);
+    CHECK(v->note[0] == 0);
+    const lp_graph *body = g->nodes[0].attrs[0].g;
+    REQUIRE(body && body->n_nodes > 3);
+    bool body_drawn = false;
+    for (int i = 0; i < v->n_boxes; i++) body_drawn |= v->boxes[i].graph == body;
+    CHECK(body_drawn);
+    for (int i = 0; i < v->n_edges; i++) CHECK(v->edges[i].n_pts >= 2);
+    lp_gview_free(v);
+    /* a subgraph on its own: the neighbourhood of one of its nodes */
+    REQUIRE(lp_gview_build(body, 3, &v, &err) == LP_OK);
+    CHECK(v->box_of_node[3] >= 0);
+    CHECK(strstr(v->note, "neighbourhood") != NULL);
+    lp_gview_free(v);
+    char *svg = lp_gview_svg_path("dir/model.onnx");
+    CHECK_STR(svg, "dir/model.svg");
+    free(svg);
     lp_package_free(p);
 }
