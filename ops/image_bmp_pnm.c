@@ -181,15 +181,17 @@ int lp_decode_bmp(const uint8_t *d, size_t n, lp_raw *r, lp_error *err) {
     if (off > n)
         return lp_fail(err, LP_EINPUT, "BMP: the pixel data's offset %u is past the end of the "
                        "file (%zu bytes)", off, n);
-    int rc = lp_raw_alloc(r, "BMP", b.w, b.h, err);
+    int rc = lp_raw_check("BMP", b.w, b.h, err);
     if (rc) return rc;
-    r->channels = 3;
-    if (b.comp == 1 || b.comp == 2) return bmp_rle(d + off, n - off, &b, r, err);
-    int64_t stride = (b.w * b.bpp + 31) / 32 * 4;
-    if (stride * b.h > (int64_t)(n - off))
+    bool rle = b.comp == 1 || b.comp == 2;
+    int64_t stride = (b.w * b.bpp + 31) / 32 * 4; /* w, h < 2^28: no overflow */
+    if (!rle && stride * b.h > (int64_t)(n - off))
         return lp_fail(err, LP_EINPUT, "BMP: the file is truncated (%lld rows of %lld bytes from "
                        "offset %u, but it has %zu bytes)", (long long)b.h, (long long)stride, off,
                        n);
+    if ((rc = lp_raw_alloc(r, "BMP", b.w, b.h, err))) return rc;
+    r->channels = 3;
+    if (rle) return bmp_rle(d + off, n - off, &b, r, err);
     bmp_rows(d + off, (size_t)stride, &b, topdown, r);
     return LP_OK;
 }
@@ -253,24 +255,24 @@ int lp_decode_pnm(const uint8_t *d, size_t n, lp_raw *r, lp_error *err) {
                            kind);
         s.at++;
     }
-    int rc = lp_raw_alloc(r, "PNM", w, h, err);
+    int rc = lp_raw_check("PNM", w, h, err);
     if (rc) return rc;
+    /* the data must all be there before anything is allocated (an ASCII
+    ** sample takes a byte at least) */
+    int64_t count = w * h * ch, stride = (w + 7) / 8, wide = maxval > 255 ? 2 : 1;
+    int64_t need = kind == 4 ? stride * h : ascii ? count : count * wide;
+    if (need > (int64_t)(n - s.at))
+        return lp_fail(err, LP_EINPUT, "PNM: the file is truncated (P%d needs %s%lld bytes of "
+                       "pixels, it has %zu)", kind, ascii ? "at least " : "", (long long)need,
+                       n - s.at);
+    if ((rc = lp_raw_alloc(r, "PNM", w, h, err))) return rc;
     r->channels = ch;
     uint8_t *p = r->pixels;
-    int64_t count = w * h * ch;
     if (kind == 4) { /* packed bits, rows padded to a byte; 1 is black */
-        int64_t stride = (w + 7) / 8;
-        if (stride * h > (int64_t)(n - s.at))
-            return lp_fail(err, LP_EINPUT, "PNM: the file is truncated (P4 needs %lld bytes of "
-                           "pixels, it has %zu)", (long long)(stride * h), n - s.at);
         for (int64_t y = 0; y < h; y++)
             for (int64_t x = 0; x < w; x++)
                 *p++ = (d[s.at + y * stride + x / 8] >> (7 - x % 8)) & 1 ? 0 : 255;
     } else if (!ascii) { /* bytes, or big-endian pairs when maxval > 255 */
-        int wide = maxval > 255 ? 2 : 1;
-        if (count * wide > (int64_t)(n - s.at))
-            return lp_fail(err, LP_EINPUT, "PNM: the file is truncated (P%d needs %lld bytes of "
-                           "pixels, it has %zu)", kind, (long long)(count * wide), n - s.at);
         const uint8_t *q = d + s.at;
         for (int64_t i = 0; i < count; i++, q += wide)
             p[i] = pnm_scale(wide == 2 ? q[0] << 8 | q[1] : q[0], maxval);

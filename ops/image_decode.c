@@ -31,7 +31,7 @@
 
 /* ---- what the decoders share ---- */
 
-int lp_raw_alloc(lp_raw *r, const char *fmt, int64_t w, int64_t h, lp_error *err) {
+int lp_raw_check(const char *fmt, int64_t w, int64_t h, lp_error *err) {
     if (w <= 0 || h <= 0)
         return lp_fail(err, LP_EINPUT, "%s: the header claims a %lld x %lld image", fmt,
                        (long long)w, (long long)h);
@@ -39,6 +39,12 @@ int lp_raw_alloc(lp_raw *r, const char *fmt, int64_t w, int64_t h, lp_error *err
         return lp_fail(err, LP_EINPUT,
                        "%s: the header claims %lld x %lld pixels, more than the %lld Loupe decodes",
                        fmt, (long long)w, (long long)h, (long long)LP_IMAGE_MAX_PIXELS);
+    return LP_OK;
+}
+
+int lp_raw_alloc(lp_raw *r, const char *fmt, int64_t w, int64_t h, lp_error *err) {
+    int rc = lp_raw_check(fmt, w, h, err);
+    if (rc) return rc;
     /* room for three channels even when the image is grey, so that finish()
     ** can expand it in place */
     r->pixels = malloc((size_t)(w * h * 3));

@@ -578,7 +578,7 @@ static void png_chunk(lp_buf *b, const char *type, const uint8_t *data, uint32_t
     lp_buf_append(b, data, n);
     uint8_t *all = malloc(n + 4);
     memcpy(all, type, 4);
-    memcpy(all + 4, data, n);
+    if (n) memcpy(all + 4, data, n);
     be32(crc, crc32_of(all, n + 4));
     free(all);
     lp_buf_append(b, crc, 4);
@@ -593,7 +593,7 @@ TEST(image_hostile_sizes) {
     lp_buf_append(&f, "\x89PNG\r\n\x1a\n", 8);
     png_chunk(&f, "IHDR", ihdr, 13);
     png_chunk(&f, "IDAT", (const uint8_t *)"\x78\x9c\x03\x00", 4);
-    png_chunk(&f, "IEND", NULL, 0);
+    png_chunk(&f, "IEND", (const uint8_t *)"", 0);
     CHECK(fails_with(&f, LP_EINPUT, "PNG: ", "100000 x 100000 pixels, more than the 268435456"));
     lp_buf_free(&f);
 
