@@ -20,7 +20,9 @@ static int sextet(unsigned char c) {
     return -1;
 }
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 int lp_base64_decode(const char *text, size_t len, uint8_t **out, size_t *n, lp_error *err) {
     *out = NULL;
@@ -46,21 +48,26 @@ int lp_base64_decode(const char *text, size_t len, uint8_t **out, size_t *n, lp_
         int v = sextet(c);
         if (v < 0 || pad) {
             free(buf);
-            if (v >= 0) return lp_fail(err, LP_EINPUT, "data after the '=' padding at offset %zu", i);
+            if (v >= 0)
+                return lp_fail(err, LP_EINPUT, "data after the '=' padding at offset %zu", i);
             if (c >= 0x20 && c < 0x7f)
-                return lp_fail(err, LP_EINPUT, "'%c' at offset %zu is not a base64 character", c, i);
-            return lp_fail(err, LP_EINPUT, "byte 0x%02x at offset %zu is not a base64 character", c, i);
+                return lp_fail(err, LP_EINPUT, "'%c' at offset %zu is not a base64 character", c,
+                               i);
+            return lp_fail(err, LP_EINPUT, "byte 0x%02x at offset %zu is not a base64 character", c,
+                           i);
         }
         acc = acc << 6 | (uint32_t)v;
         if (++got == 4) {
-            buf[k++] = (uint8_t)(acc >> 16), buf[k++] = (uint8_t)(acc >> 8), buf[k++] = (uint8_t)acc;
+            buf[k++] = (uint8_t)(acc >> 16), buf[k++] = (uint8_t)(acc >> 8),
+            buf[k++] = (uint8_t)acc;
             acc = 0;
             got = 0;
         }
     }
     if (got == 1 || pad > 2 || (pad && (got + pad) % 4)) {
         free(buf);
-        return lp_fail(err, LP_EINPUT, "it ends in a partial group (%zu characters and %zu '=')", got, pad);
+        return lp_fail(err, LP_EINPUT, "it ends in a partial group (%zu characters and %zu '=')",
+                       got, pad);
     }
     if (got == 2) buf[k++] = (uint8_t)(acc >> 4);
     if (got == 3) buf[k++] = (uint8_t)(acc >> 10), buf[k++] = (uint8_t)(acc >> 2);

@@ -21,7 +21,9 @@
 static uint32_t rd32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint16_t rd16(const uint8_t *p) {
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 
 /* One colour channel of a BI_BITFIELDS mask, scaled to 8 bits. */
 typedef struct field {
@@ -73,7 +75,9 @@ static void bmp_rows(const uint8_t *d, size_t stride, const bmp *b, bool topdown
                 put_index(r, x, oy, b, (byte >> shift) & ((1u << b->bpp) - 1));
                 break;
             }
-            case 24: p[0] = s[3 * x + 2], p[1] = s[3 * x + 1], p[2] = s[3 * x]; break;
+            case 24:
+                p[0] = s[3 * x + 2], p[1] = s[3 * x + 1], p[2] = s[3 * x];
+                break;
             default: {
                 uint32_t px = b->bpp == 16 ? rd16(s + 2 * x) : rd32(s + 4 * x);
                 for (int c = 0; c < 3; c++) p[c] = field_get(&b->f[c], px);
@@ -127,8 +131,7 @@ int lp_decode_bmp(const uint8_t *d, size_t n, lp_raw *r, lp_error *err) {
     if (hs != 12 && hs != 40 && hs != 52 && hs != 56 && hs != 64 && hs != 108 && hs != 124)
         return lp_fail(err, LP_EINPUT, "BMP: unknown header size %u", hs);
     if (n < 14 + (size_t)hs)
-        return lp_fail(err, LP_EINPUT, "BMP: the file is truncated inside its %u-byte header",
-                       hs);
+        return lp_fail(err, LP_EINPUT, "BMP: the file is truncated inside its %u-byte header", hs);
     bmp b = {0};
     uint32_t n_colors = 0;
     if (hs == 12) {
@@ -151,10 +154,12 @@ int lp_decode_bmp(const uint8_t *d, size_t n, lp_raw *r, lp_error *err) {
               (b.comp == 2 && b.bpp == 4 && !topdown) ||
               (fields && hs != 64 && (b.bpp == 16 || b.bpp == 32));
     if (!ok) {
-        static const char *const names[] = {"RGB", "RLE8", "RLE4", "BITFIELDS", "JPEG", "PNG",
-                                            "ALPHABITFIELDS"};
-        return lp_fail(err, LP_EUNSUPPORTED, "BMP: compression %u (%s) with %d bits per pixel%s "
-                       "is not supported", b.comp, b.comp < 7 ? names[b.comp] : "unknown", b.bpp,
+        static const char *const names[] = {"RGB",  "RLE8", "RLE4",          "BITFIELDS",
+                                            "JPEG", "PNG",  "ALPHABITFIELDS"};
+        return lp_fail(err, LP_EUNSUPPORTED,
+                       "BMP: compression %u (%s) with %d bits per pixel%s "
+                       "is not supported",
+                       b.comp, b.comp < 7 ? names[b.comp] : "unknown", b.bpp,
                        topdown ? ", top-down" : "");
     }
     /* colour masks at offset 54: inside a v2+ header, or right after a 40-byte one */
@@ -179,17 +184,22 @@ int lp_decode_bmp(const uint8_t *d, size_t n, lp_raw *r, lp_error *err) {
         }
     }
     if (off > n)
-        return lp_fail(err, LP_EINPUT, "BMP: the pixel data's offset %u is past the end of the "
-                       "file (%zu bytes)", off, n);
-    int rc = lp_raw_alloc(r, "BMP", b.w, b.h, err);
+        return lp_fail(err, LP_EINPUT,
+                       "BMP: the pixel data's offset %u is past the end of the "
+                       "file (%zu bytes)",
+                       off, n);
+    int rc = lp_raw_check("BMP", b.w, b.h, err);
     if (rc) return rc;
+    bool rle = b.comp == 1 || b.comp == 2;
+    int64_t stride = (b.w * b.bpp + 31) / 32 * 4; /* w, h < 2^28: no overflow */
+    if (!rle && stride * b.h > (int64_t)(n - off))
+        return lp_fail(err, LP_EINPUT,
+                       "BMP: the file is truncated (%lld rows of %lld bytes from "
+                       "offset %u, but it has %zu bytes)",
+                       (long long)b.h, (long long)stride, off, n);
+    if ((rc = lp_raw_alloc(r, "BMP", b.w, b.h, err))) return rc;
     r->channels = 3;
-    if (b.comp == 1 || b.comp == 2) return bmp_rle(d + off, n - off, &b, r, err);
-    int64_t stride = (b.w * b.bpp + 31) / 32 * 4;
-    if (stride * b.h > (int64_t)(n - off))
-        return lp_fail(err, LP_EINPUT, "BMP: the file is truncated (%lld rows of %lld bytes from "
-                       "offset %u, but it has %zu bytes)", (long long)b.h, (long long)stride, off,
-                       n);
+    if (rle) return bmp_rle(d + off, n - off, &b, r, err);
     bmp_rows(d + off, (size_t)stride, &b, topdown, r);
     return LP_OK;
 }
@@ -201,15 +211,19 @@ typedef struct pnm {
     size_t n, at;
 } pnm;
 
-static bool is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+static bool is_space(uint8_t c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 /* Skips whitespace and # comments; false at the end of the data. */
 static bool pnm_skip(pnm *s) {
     while (s->at < s->n) {
-        if (is_space(s->d[s->at])) s->at++;
+        if (is_space(s->d[s->at]))
+            s->at++;
         else if (s->d[s->at] == '#')
             while (s->at < s->n && s->d[s->at] != '\n' && s->d[s->at] != '\r') s->at++;
-        else return true;
+        else
+            return true;
     }
     return false;
 }
@@ -253,24 +267,25 @@ int lp_decode_pnm(const uint8_t *d, size_t n, lp_raw *r, lp_error *err) {
                            kind);
         s.at++;
     }
-    int rc = lp_raw_alloc(r, "PNM", w, h, err);
+    int rc = lp_raw_check("PNM", w, h, err);
     if (rc) return rc;
+    /* the data must all be there before anything is allocated (an ASCII
+    ** sample takes a byte at least) */
+    int64_t count = w * h * ch, stride = (w + 7) / 8, wide = maxval > 255 ? 2 : 1;
+    int64_t need = kind == 4 ? stride * h : ascii ? count : count * wide;
+    if (need > (int64_t)(n - s.at))
+        return lp_fail(err, LP_EINPUT,
+                       "PNM: the file is truncated (P%d needs %s%lld bytes of "
+                       "pixels, it has %zu)",
+                       kind, ascii ? "at least " : "", (long long)need, n - s.at);
+    if ((rc = lp_raw_alloc(r, "PNM", w, h, err))) return rc;
     r->channels = ch;
     uint8_t *p = r->pixels;
-    int64_t count = w * h * ch;
     if (kind == 4) { /* packed bits, rows padded to a byte; 1 is black */
-        int64_t stride = (w + 7) / 8;
-        if (stride * h > (int64_t)(n - s.at))
-            return lp_fail(err, LP_EINPUT, "PNM: the file is truncated (P4 needs %lld bytes of "
-                           "pixels, it has %zu)", (long long)(stride * h), n - s.at);
         for (int64_t y = 0; y < h; y++)
             for (int64_t x = 0; x < w; x++)
                 *p++ = (d[s.at + y * stride + x / 8] >> (7 - x % 8)) & 1 ? 0 : 255;
     } else if (!ascii) { /* bytes, or big-endian pairs when maxval > 255 */
-        int wide = maxval > 255 ? 2 : 1;
-        if (count * wide > (int64_t)(n - s.at))
-            return lp_fail(err, LP_EINPUT, "PNM: the file is truncated (P%d needs %lld bytes of "
-                           "pixels, it has %zu)", kind, (long long)(count * wide), n - s.at);
         const uint8_t *q = d + s.at;
         for (int64_t i = 0; i < count; i++, q += wide)
             p[i] = pnm_scale(wide == 2 ? q[0] << 8 | q[1] : q[0], maxval);

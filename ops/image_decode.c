@@ -31,7 +31,7 @@
 
 /* ---- what the decoders share ---- */
 
-int lp_raw_alloc(lp_raw *r, const char *fmt, int64_t w, int64_t h, lp_error *err) {
+int lp_raw_check(const char *fmt, int64_t w, int64_t h, lp_error *err) {
     if (w <= 0 || h <= 0)
         return lp_fail(err, LP_EINPUT, "%s: the header claims a %lld x %lld image", fmt,
                        (long long)w, (long long)h);
@@ -39,12 +39,18 @@ int lp_raw_alloc(lp_raw *r, const char *fmt, int64_t w, int64_t h, lp_error *err
         return lp_fail(err, LP_EINPUT,
                        "%s: the header claims %lld x %lld pixels, more than the %lld Loupe decodes",
                        fmt, (long long)w, (long long)h, (long long)LP_IMAGE_MAX_PIXELS);
+    return LP_OK;
+}
+
+int lp_raw_alloc(lp_raw *r, const char *fmt, int64_t w, int64_t h, lp_error *err) {
+    int rc = lp_raw_check(fmt, w, h, err);
+    if (rc) return rc;
     /* room for three channels even when the image is grey, so that finish()
     ** can expand it in place */
     r->pixels = malloc((size_t)(w * h * 3));
     if (!r->pixels)
-        return lp_fail(err, LP_EFAIL, "%s: out of memory for %lld x %lld pixels", fmt,
-                       (long long)w, (long long)h);
+        return lp_fail(err, LP_EFAIL, "%s: out of memory for %lld x %lld pixels", fmt, (long long)w,
+                       (long long)h);
     r->width = (int)w;
     r->height = (int)h;
     return LP_OK;
@@ -104,7 +110,8 @@ static void png_on_warning(png_structp p, png_const_charp msg) {}
 static int dec_png(const uint8_t *d, size_t n, lp_raw *r, lp_error *err) {
     char msg[200] = "unknown error";
     mem_src src = {d, n, 0};
-    png_structp p = png_create_read_struct(PNG_LIBPNG_VER_STRING, msg, png_on_error, png_on_warning);
+    png_structp p =
+        png_create_read_struct(PNG_LIBPNG_VER_STRING, msg, png_on_error, png_on_warning);
     png_infop info = p ? png_create_info_struct(p) : NULL;
     if (!info) {
         png_destroy_read_struct(&p, NULL, NULL);
@@ -132,8 +139,7 @@ static int dec_png(const uint8_t *d, size_t n, lp_raw *r, lp_error *err) {
     png_read_update_info(p, info);
     int ch = png_get_channels(p, info);
     if ((ch != 1 && ch != 3) || png_get_rowbytes(p, info) != (size_t)w * (size_t)ch) {
-        rc = lp_fail(err, LP_EINPUT, "PNG: unexpected layout (%d channels of %d bits)", ch,
-                     depth);
+        rc = lp_fail(err, LP_EINPUT, "PNG: unexpected layout (%d channels of %d bits)", ch, depth);
         goto done;
     }
     r->channels = ch;
@@ -262,7 +268,9 @@ static tmsize_t tiff_read(thandle_t h, void *buf, tmsize_t size) {
     return (tmsize_t)k;
 }
 
-static tmsize_t tiff_write(thandle_t h, void *buf, tmsize_t size) { return -1; }
+static tmsize_t tiff_write(thandle_t h, void *buf, tmsize_t size) {
+    return -1;
+}
 
 static toff_t tiff_seek(thandle_t h, toff_t off, int whence) {
     tiff_src *s = h;
@@ -272,9 +280,15 @@ static toff_t tiff_seek(thandle_t h, toff_t off, int whence) {
     return s->at;
 }
 
-static int tiff_close(thandle_t h) { return 0; }
-static toff_t tiff_size(thandle_t h) { return ((tiff_src *)h)->n; }
-static int tiff_map(thandle_t h, void **base, toff_t *size) { return 0; }
+static int tiff_close(thandle_t h) {
+    return 0;
+}
+static toff_t tiff_size(thandle_t h) {
+    return ((tiff_src *)h)->n;
+}
+static int tiff_map(thandle_t h, void **base, toff_t *size) {
+    return 0;
+}
 static void tiff_unmap(thandle_t h, void *base, toff_t size) {}
 
 #define TIFF_NAME "tiff-data" /* the name libtiff puts before some messages */
@@ -343,11 +357,16 @@ done:
 
 static const char *webp_status(VP8StatusCode s) {
     switch (s) {
-    case VP8_STATUS_NOT_ENOUGH_DATA: return "the file is truncated";
-    case VP8_STATUS_BITSTREAM_ERROR: return "the bitstream is corrupt";
-    case VP8_STATUS_UNSUPPORTED_FEATURE: return "a feature libwebp does not support";
-    case VP8_STATUS_OUT_OF_MEMORY: return "out of memory";
-    default: return "not a valid WebP file";
+    case VP8_STATUS_NOT_ENOUGH_DATA:
+        return "the file is truncated";
+    case VP8_STATUS_BITSTREAM_ERROR:
+        return "the bitstream is corrupt";
+    case VP8_STATUS_UNSUPPORTED_FEATURE:
+        return "a feature libwebp does not support";
+    case VP8_STATUS_OUT_OF_MEMORY:
+        return "out of memory";
+    default:
+        return "not a valid WebP file";
     }
 }
 
@@ -415,7 +434,9 @@ static int opj_sample(const opj_image_comp_t *c, int64_t x, int64_t y, int64_t w
     return prec == 8 ? v : (v * 255 + max / 2) / max;
 }
 
-static uint8_t clamp8(double v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5); }
+static uint8_t clamp8(double v) {
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
+}
 
 static int dec_jp2(const uint8_t *d, size_t n, bool codestream, lp_raw *r, lp_error *err) {
     char msg[200] = "";
@@ -458,8 +479,10 @@ static int dec_jp2(const uint8_t *d, size_t n, bool codestream, lp_raw *r, lp_er
         const opj_image_comp_t *c = &img->comps[i];
         if (!c->data || c->w == 0 || c->h == 0 || c->w > w || c->h > h || c->prec < 1 ||
             c->prec > 16) {
-            rc = lp_fail(err, LP_EINPUT, "JPEG 2000: component %d is %ux%u of %u bits, for a "
-                         "%lldx%lld image", i, c->w, c->h, c->prec, (long long)w, (long long)h);
+            rc = lp_fail(err, LP_EINPUT,
+                         "JPEG 2000: component %d is %ux%u of %u bits, for a "
+                         "%lldx%lld image",
+                         i, c->w, c->h, c->prec, (long long)w, (long long)h);
             goto done;
         }
     }
@@ -511,8 +534,8 @@ lp_image_format lp_image_sniff(const uint8_t *d, size_t n) {
 }
 
 const char *lp_image_format_name(lp_image_format f) {
-    static const char *const names[] = {"image", "PNG", "JPEG", "BMP", "PNM", "TIFF", "WebP",
-                                        "JPEG 2000"};
+    static const char *const names[] = {"image", "PNG",  "JPEG", "BMP",
+                                        "PNM",   "TIFF", "WebP", "JPEG 2000"};
     return (unsigned)f < LP_COUNT(names) ? names[f] : "image";
 }
 
@@ -530,15 +553,30 @@ int lp_image_decode(const uint8_t *data, size_t n, lp_pixel_format pf, lp_image 
     lp_raw r = {0};
     int rc;
     switch (lp_image_sniff(data, n)) {
-    case LP_IMG_PNG: rc = dec_png(data, n, &r, err); break;
-    case LP_IMG_JPEG: rc = dec_jpeg(data, n, &r, err); break;
-    case LP_IMG_BMP: rc = lp_decode_bmp(data, n, &r, err); break;
-    case LP_IMG_PNM: rc = lp_decode_pnm(data, n, &r, err); break;
-    case LP_IMG_TIFF: rc = dec_tiff(data, n, &r, err); break;
-    case LP_IMG_WEBP: rc = dec_webp(data, n, &r, err); break;
-    case LP_IMG_JP2: rc = dec_jp2(data, n, data[0] == 0xff, &r, err); break;
+    case LP_IMG_PNG:
+        rc = dec_png(data, n, &r, err);
+        break;
+    case LP_IMG_JPEG:
+        rc = dec_jpeg(data, n, &r, err);
+        break;
+    case LP_IMG_BMP:
+        rc = lp_decode_bmp(data, n, &r, err);
+        break;
+    case LP_IMG_PNM:
+        rc = lp_decode_pnm(data, n, &r, err);
+        break;
+    case LP_IMG_TIFF:
+        rc = dec_tiff(data, n, &r, err);
+        break;
+    case LP_IMG_WEBP:
+        rc = dec_webp(data, n, &r, err);
+        break;
+    case LP_IMG_JP2:
+        rc = dec_jp2(data, n, data[0] == 0xff, &r, err);
+        break;
     default:
-        return lp_fail(err, LP_EINPUT, "not an image: the first bytes are none of PNG, JPEG, BMP, "
+        return lp_fail(err, LP_EINPUT,
+                       "not an image: the first bytes are none of PNG, JPEG, BMP, "
                        "PNM, TIFF, WebP or JPEG 2000");
     }
     if (rc) {

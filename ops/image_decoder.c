@@ -20,8 +20,7 @@ int lp_k_image_decoder(lp_kctx *k) {
     if (x->rank != 1) return lp_kbad(k, "the encoded stream must be 1-D, not rank %d", x->rank);
     const char *name = lp_attr_string(k->node, "pixel_format", "RGB");
     int pf = lp_pixel_format_parse(name);
-    if (pf < 0)
-        return lp_kfail(k, "pixel_format '%s' is not one of RGB, BGR, Grayscale", name);
+    if (pf < 0) return lp_kfail(k, "pixel_format '%s' is not one of RGB, BGR, Grayscale", name);
     int64_t ch = pf == LP_PIX_GRAY ? 1 : 3;
     lp_image img;
     lp_error ignored = {0};

@@ -14,8 +14,11 @@ typedef struct lp_raw {
     uint8_t *pixels;
 } lp_raw;
 
-/* Checks the size a header claims (positive, at most LP_IMAGE_MAX_PIXELS)
-** and allocates r's pixels; fmt names the format in the error. */
+/* Checks the size a header claims: positive, at most LP_IMAGE_MAX_PIXELS
+** (so that w * h * 4 fits easily in 64 bits); fmt names the format in the
+** error. */
+int lp_raw_check(const char *fmt, int64_t w, int64_t h, lp_error *err);
+/* lp_raw_check, then allocates r's pixels. */
 int lp_raw_alloc(lp_raw *r, const char *fmt, int64_t w, int64_t h, lp_error *err);
 
 /* The hand-written decoders (image_bmp_pnm.c). */

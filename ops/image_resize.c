@@ -24,8 +24,10 @@ static tap *taps(int in, int out) {
         double s = (o + 0.5) * scale - 0.5;
         if (s < 0) s = 0;
         int i = (int)floor(s);
-        if (i >= in - 1) t[o] = (tap){in - 1, in - 1, 0};
-        else t[o] = (tap){i, i + 1, (float)(s - i)};
+        if (i >= in - 1)
+            t[o] = (tap){in - 1, in - 1, 0};
+        else
+            t[o] = (tap){i, i + 1, (float)(s - i)};
     }
     return t;
 }

@@ -70,8 +70,9 @@ static int put_leaf(fill_ctx *f, const cJSON *v) {
         char *end;
         x = strtod(v->valuestring, &end);
         if (end == v->valuestring || *end)
-            return lp_fail(f->err, LP_EINPUT, "%s: record %d, input '%s': \"%.40s%s\" is not a number",
-                           f->path, f->record, f->input, v->valuestring,
+            return lp_fail(f->err, LP_EINPUT,
+                           "%s: record %d, input '%s': \"%.40s%s\" is not a number", f->path,
+                           f->record, f->input, v->valuestring,
                            strlen(v->valuestring) > 40 ? "..." : "");
     } else if (cJSON_IsNull(v) && lp_dtype_is_float(t->dtype)) {
         x = NAN;

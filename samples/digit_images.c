@@ -148,11 +148,12 @@ int make_digit_images(const char *dir) {
     if (!rc) {
         double least = 0;
         int right = score_files(dir, b64, digit, 10, &least);
-        if (right < 0) rc = 1;
+        if (right < 0)
+            rc = 1;
         else
             printf("digit_images: 10 PNGs of %dx%d (held-out rows), loupe scores %d/10 as their "
-                   "digit, the likeliest label's probability at least %.3f\n", OUT, OUT, right,
-                   least);
+                   "digit, the likeliest label's probability at least %.3f\n",
+                   OUT, OUT, right, least);
     }
     for (int d = 0; d < made; d++) free(b64[d]);
     table_free(&t);

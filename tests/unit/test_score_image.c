@@ -23,7 +23,8 @@ static char *image_b64(int w, int h) {
     lp_buf_printf(&b, "P6 %d %d 255\n", w, h);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
-            for (int c = 0; c < 3; c++) lp_buf_append(&b, (uint8_t[]){(uint8_t)(40 * c + 6 * y + x)}, 1);
+            for (int c = 0; c < 3; c++)
+                lp_buf_append(&b, (uint8_t[]){(uint8_t)(40 * c + 6 * y + x)}, 1);
     char *s = lp_base64_encode(b.data, b.len);
     lp_buf_free(&b);
     return s;
@@ -67,8 +68,9 @@ static double *score_one(lp_package *p, const char *b64, int *n, lp_error *err) 
 #define MD_HEAD "{\"function\": \"feature_extraction\", \"height\": 4, \"width\": 6, \"channel\": 3"
 
 TEST(score_image_nhwc_bgr_mean_scale) {
-    lp_package *p = identity_pkg("batch,4,6,3", MD_HEAD ", \"mean\": [1, 2, 3], \"scale\": [0.5, 2, "
-                                                "-1], \"inputChannel\": \"BGR\"}");
+    lp_package *p =
+        identity_pkg("batch,4,6,3", MD_HEAD ", \"mean\": [1, 2, 3], \"scale\": [0.5, 2, "
+                                            "-1], \"inputChannel\": \"BGR\"}");
     REQUIRE(p->model);
     char *b64 = image_b64(IW, IH);
     int n = 0;
@@ -157,13 +159,17 @@ TEST(score_image_metadata_errors) {
     } cases[] = {
         {"batch,4,6,3", MD_HEAD ", \"mean\": [1, 2]}", "'mean' must be an array of 3 numbers"},
         {"batch,4,6,3", MD_HEAD ", \"inputChannel\": \"rgb\"}", "'inputChannel' must be"},
-        {"batch,4,6,4", "{\"function\": \"feature_extraction\", \"height\": 4, \"width\": 6, "
-                        "\"channel\": 4}", "'channel' is 4"},
+        {"batch,4,6,4",
+         "{\"function\": \"feature_extraction\", \"height\": 4, \"width\": 6, "
+         "\"channel\": 4}",
+         "'channel' is 4"},
         {"batch,4,6,3", "{\"function\": \"feature_extraction\", \"height\": 4, \"channel\": 3}",
          "needs 'width'"},
         {"batch,8,8,3", MD_HEAD "}", "'height' is 4, but dim 2 of input 'x' (its height) is 8"},
-        {"batch,4,6,3", MD_HEAD ", \"inputTensorDimNames\": [\"height\", \"batch\", \"width\", "
-                        "\"channel\"]}", "'inputTensorDimNames' must name"},
+        {"batch,4,6,3",
+         MD_HEAD ", \"inputTensorDimNames\": [\"height\", \"batch\", \"width\", "
+                 "\"channel\"]}",
+         "'inputTensorDimNames' must name"},
         {"batch,72", MD_HEAD "}", "input 'x' is not a rank-4 tensor"},
     };
     for (size_t i = 0; i < LP_COUNT(cases); i++) {
