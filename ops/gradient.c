@@ -18,20 +18,21 @@
 
 typedef struct grad_state {
     int n_x, n_z;
-    int *leaf;       /* value index of each name in xs then zs */
-    int y;           /* value index of y */
-    int *nodes;      /* forward nodes, in graph (topological) order */
+    int *leaf;  /* value index of each name in xs then zs */
+    int y;      /* value index of y */
+    int *nodes; /* forward nodes, in graph (topological) order */
     int n_nodes;
     const lp_kernel **kern;
-    void **kstate;   /* what each forward kernel's prepare left */
-    bool *diff;      /* per value: depends on some x */
+    void **kstate; /* what each forward kernel's prepare left */
+    bool *diff;    /* per value: depends on some x */
 } grad_state;
 
 static void grad_release(void *p) {
     grad_state *st = p;
     if (!st) return;
     for (int i = 0; i < st->n_nodes; i++)
-        if (st->kstate[i] && st->kern[i]->release) st->kern[i]->release(st->kstate[i]);
+        if (st->kstate && st->kstate[i] && st->kern[i]->release)
+            st->kern[i]->release(st->kstate[i]);
     free(st->leaf);
     free(st->nodes);
     free(st->kern);
@@ -43,8 +44,23 @@ static void grad_release(void *p) {
 /* ---- derivative rules ---- */
 
 typedef enum rule {
-    R_NONE, R_ADD, R_SUB, R_MUL, R_DIV, R_POW, R_SUM, R_NEG, R_IDENTITY, R_RELU, R_SIGMOID,
-    R_TANH, R_EXP, R_LOG, R_MATMUL, R_REDUCE_SUM, R_REDUCE_MEAN,
+    R_NONE,
+    R_ADD,
+    R_SUB,
+    R_MUL,
+    R_DIV,
+    R_POW,
+    R_SUM,
+    R_NEG,
+    R_IDENTITY,
+    R_RELU,
+    R_SIGMOID,
+    R_TANH,
+    R_EXP,
+    R_LOG,
+    R_MATMUL,
+    R_REDUCE_SUM,
+    R_REDUCE_MEAN,
 } rule;
 
 static rule rule_of(const lp_node *n) {
@@ -52,11 +68,21 @@ static rule rule_of(const lp_node *n) {
         const char *op;
         rule r;
     } rules[] = {
-        {"Add", R_ADD},         {"Sub", R_SUB},         {"Mul", R_MUL},
-        {"Div", R_DIV},         {"Pow", R_POW},         {"Sum", R_SUM},
-        {"Neg", R_NEG},         {"Identity", R_IDENTITY}, {"Relu", R_RELU},
-        {"Sigmoid", R_SIGMOID}, {"Tanh", R_TANH},       {"Exp", R_EXP},
-        {"Log", R_LOG},         {"MatMul", R_MATMUL},   {"ReduceSum", R_REDUCE_SUM},
+        {"Add", R_ADD},
+        {"Sub", R_SUB},
+        {"Mul", R_MUL},
+        {"Div", R_DIV},
+        {"Pow", R_POW},
+        {"Sum", R_SUM},
+        {"Neg", R_NEG},
+        {"Identity", R_IDENTITY},
+        {"Relu", R_RELU},
+        {"Sigmoid", R_SIGMOID},
+        {"Tanh", R_TANH},
+        {"Exp", R_EXP},
+        {"Log", R_LOG},
+        {"MatMul", R_MATMUL},
+        {"ReduceSum", R_REDUCE_SUM},
         {"ReduceMean", R_REDUCE_MEAN},
     };
     if (*n->domain && strcmp(n->domain, "ai.onnx")) return R_NONE;
@@ -118,8 +144,9 @@ static int plan(lp_kctx *k, grad_state *st) {
     for (int i = 0; i < nx + nz; i++) {
         const char *name = i < nx ? axs->strings[i] : azs->strings[i - nx];
         int v = lp_graph_find_value(g, name);
-        if (v < 0) return lp_kfail(k, "'%s' (in %s) is not a value of the graph", name,
-                                   i < nx ? "xs" : "zs");
+        if (v < 0)
+            return lp_kfail(k, "'%s' (in %s) is not a value of the graph", name,
+                            i < nx ? "xs" : "zs");
         if (leaf_index(st, v) >= 0) return lp_kfail(k, "'%s' is named twice in xs/zs", name);
         st->leaf[i] = v;
     }
@@ -146,15 +173,18 @@ static int plan(lp_kctx *k, grad_state *st) {
         const lp_node *n = &g->nodes[st->nodes[i]];
         lp_node_label(n, label, sizeof label);
         if (n->function >= 0 || n->n_implicit)
-            return lp_kfail(k, "cannot differentiate through node '%s' (%s): it calls a function "
-                            "or has subgraphs", label, n->op_type);
+            return lp_kfail(k,
+                            "cannot differentiate through node '%s' (%s): it calls a function "
+                            "or has subgraphs",
+                            label, n->op_type);
         bool d = false;
         for (int j = 0; j < n->n_inputs; j++) d |= n->inputs[j] >= 0 && st->diff[n->inputs[j]];
         if (d && rule_of(n) == R_NONE)
             return lp_kfail(k, "no gradient rule for node '%s' (%s%s%s)", label, n->domain,
                             *n->domain ? "." : "", n->op_type);
         for (int j = 0; j < n->n_outputs; j++)
-            if (n->outputs[j] >= 0 && leaf_index(st, n->outputs[j]) < 0) st->diff[n->outputs[j]] = d;
+            if (n->outputs[j] >= 0 && leaf_index(st, n->outputs[j]) < 0)
+                st->diff[n->outputs[j]] = d;
         st->kern[i] = lp_registry_find(n->domain, n->op_type, n->opset);
         if (!st->kern[i])
             return lp_kfail(k, "no kernel for node '%s' (%s, opset %d) of the differentiated graph",
@@ -167,13 +197,18 @@ static int plan(lp_kctx *k, grad_state *st) {
         for (int j = 0; j < n->n_inputs; j++) {
             int v = n->inputs[j];
             if (v < 0 || !g->values[v].constant || leaf_index(st, v) >= 0) continue;
-            cv[j] = (lp_rvalue){.kind = LP_RV_TENSOR, .t = *g->values[v].constant,
-                                .borrowed = true};
+            cv[j] =
+                (lp_rvalue){.kind = LP_RV_TENSOR, .t = *g->values[v].constant, .borrowed = true};
             cv[j].t.owned = false;
             cin[j] = &cv[j];
         }
-        lp_kctx pk = {.node = n, .graph = g, .opset = n->opset, .in = cin, .n_in = n->n_inputs,
-                      .err = k->err, .threads = k->threads};
+        lp_kctx pk = {.node = n,
+                      .graph = g,
+                      .opset = n->opset,
+                      .in = cin,
+                      .n_in = n->n_inputs,
+                      .err = k->err,
+                      .threads = k->threads};
         rc = st->kern[i]->prepare(&pk);
         st->kstate[i] = pk.state;
         free(cin);
@@ -195,7 +230,9 @@ int lp_k_gradient_prepare(lp_kctx *k) {
     return LP_OK;
 }
 
-void lp_k_gradient_release(void *state) { grad_release(state); }
+void lp_k_gradient_release(void *state) {
+    grad_release(state);
+}
 
 /* ---- run: the forward pass ---- */
 
@@ -219,8 +256,8 @@ static int forward(lp_kctx *k, const grad_state *st, lp_rvalue *vals) {
             int v = n->inputs[j];
             in[j] = v >= 0 ? &vals[v] : NULL;
             if (v >= 0 && vals[v].kind == LP_RV_NONE && g->values[v].constant) {
-                vals[v] = (lp_rvalue){.kind = LP_RV_TENSOR, .t = *g->values[v].constant,
-                                      .borrowed = true};
+                vals[v] = (lp_rvalue){
+                    .kind = LP_RV_TENSOR, .t = *g->values[v].constant, .borrowed = true};
                 vals[v].t.owned = false;
             }
         }
@@ -229,9 +266,18 @@ static int forward(lp_kctx *k, const grad_state *st, lp_rvalue *vals) {
             int v = n->outputs[j];
             out[j] = v >= 0 && leaf_index(st, v) < 0 ? &vals[v] : NULL;
         }
-        lp_kctx fk = {.node = n, .graph = g, .opset = n->opset, .in = in, .n_in = n->n_inputs,
-                      .out = out, .n_out = n->n_outputs, .state = st->kstate[i], .sess = k->sess,
-                      .frame = k->frame, .err = k->err, .threads = k->threads};
+        lp_kctx fk = {.node = n,
+                      .graph = g,
+                      .opset = n->opset,
+                      .in = in,
+                      .n_in = n->n_inputs,
+                      .out = out,
+                      .n_out = n->n_outputs,
+                      .state = st->kstate[i],
+                      .sess = k->sess,
+                      .frame = k->frame,
+                      .err = k->err,
+                      .threads = k->threads};
         int rc = st->kern[i]->run(&fk);
         free(in);
         if (rc) return rc;
@@ -306,10 +352,18 @@ static int binary(back *b, const lp_node *n, rule r, const double *G, const lp_t
         int64_t ia = offset_of(i, R, Y->dims, sa), ib = offset_of(i, R, Y->dims, sb);
         double a = lp_get_f64(A, ia), x = lp_get_f64(B, ib), g = G[i], da, db;
         switch (r) {
-        case R_ADD: da = 1, db = 1; break;
-        case R_SUB: da = 1, db = -1; break;
-        case R_MUL: da = x, db = a; break;
-        case R_DIV: da = 1 / x, db = -a / (x * x); break;
+        case R_ADD:
+            da = 1, db = 1;
+            break;
+        case R_SUB:
+            da = 1, db = -1;
+            break;
+        case R_MUL:
+            da = x, db = a;
+            break;
+        case R_DIV:
+            da = 1 / x, db = -a / (x * x);
+            break;
         default: /* R_POW */
             da = x * pow(a, x - 1);
             db = gb ? pow(a, x) * log(a) : 0;
@@ -325,18 +379,31 @@ static int unary(back *b, const lp_node *n, rule r, const double *G, const lp_te
     const lp_tensor *X = fwd(b, n->inputs[0]);
     double *gx = adj_in(b, n, 0);
     if (!X || !gx) return LP_OK;
-    if (X->numel != Y->numel)
-        return node_fail(b, n, "input and output sizes differ");
+    if (X->numel != Y->numel) return node_fail(b, n, "input and output sizes differ");
     for (int64_t i = 0; i < Y->numel; i++) {
         double x = lp_get_f64(X, i), y = lp_get_f64(Y, i), d;
         switch (r) {
-        case R_NEG: d = -1; break;
-        case R_RELU: d = x > 0; break;
-        case R_SIGMOID: d = y * (1 - y); break;
-        case R_TANH: d = 1 - y * y; break;
-        case R_EXP: d = y; break;
-        case R_LOG: d = 1 / x; break;
-        default: d = 1; break; /* R_IDENTITY */
+        case R_NEG:
+            d = -1;
+            break;
+        case R_RELU:
+            d = x > 0;
+            break;
+        case R_SIGMOID:
+            d = y * (1 - y);
+            break;
+        case R_TANH:
+            d = 1 - y * y;
+            break;
+        case R_EXP:
+            d = y;
+            break;
+        case R_LOG:
+            d = 1 / x;
+            break;
+        default:
+            d = 1;
+            break; /* R_IDENTITY */
         }
         gx[i] += G[i] * d;
     }
@@ -348,8 +415,7 @@ static int sum(back *b, const lp_node *n, const double *G, const lp_tensor *Y) {
         const lp_tensor *X = fwd(b, n->inputs[j]);
         double *gx = adj_in(b, n, j);
         if (!X || !gx) continue;
-        if (X->rank > Y->rank)
-            return node_fail(b, n, "an input's rank exceeds the output's");
+        if (X->rank > Y->rank) return node_fail(b, n, "an input's rank exceeds the output's");
         int64_t s[LP_MAX_RANK];
         bcast_strides(X->rank, X->dims, Y->rank, s);
         for (int64_t i = 0; i < Y->numel; i++) gx[offset_of(i, Y->rank, Y->dims, s)] += G[i];
@@ -400,8 +466,10 @@ static int reduce_axes(back *b, const lp_node *n, rule r, int rank, bool *mask) 
     }
     for (int i = 0; i < count && rc == LP_OK; i++) {
         int a = lp_norm_axis(axes ? axes[i] : attr[i], rank);
-        if (a < 0) rc = node_fail(b, n, "an axis is out of range");
-        else mask[a] = true;
+        if (a < 0)
+            rc = node_fail(b, n, "an axis is out of range");
+        else
+            mask[a] = true;
     }
     free(axes);
     return rc;
@@ -418,8 +486,10 @@ static int reduce(back *b, const lp_node *n, rule r, const double *G) {
     int64_t s[LP_MAX_RANK], step = 1, count = 1;
     for (int a = X->rank - 1; a >= 0; a--) {
         s[a] = mask[a] ? 0 : step;
-        if (mask[a]) count *= X->dims[a];
-        else step *= X->dims[a];
+        if (mask[a])
+            count *= X->dims[a];
+        else
+            step *= X->dims[a];
     }
     double scale = r == R_REDUCE_MEAN && count > 0 ? 1.0 / (double)count : 1.0;
     for (int64_t i = 0; i < X->numel; i++) gx[i] += G[offset_of(i, X->rank, X->dims, s)] * scale;
@@ -443,14 +513,28 @@ static int backward(back *b) {
         rule r = rule_of(n);
         int rc = LP_OK;
         switch (r) {
-        case R_ADD: case R_SUB: case R_MUL: case R_DIV: case R_POW:
+        case R_ADD:
+        case R_SUB:
+        case R_MUL:
+        case R_DIV:
+        case R_POW:
             rc = binary(b, n, r, G, out);
             break;
-        case R_SUM: rc = sum(b, n, G, out); break;
-        case R_MATMUL: rc = matmul(b, n, G); break;
-        case R_REDUCE_SUM: case R_REDUCE_MEAN: rc = reduce(b, n, r, G); break;
-        case R_NONE: break; /* not on a path from an x: checked at prepare */
-        default: rc = unary(b, n, r, G, out); break;
+        case R_SUM:
+            rc = sum(b, n, G, out);
+            break;
+        case R_MATMUL:
+            rc = matmul(b, n, G);
+            break;
+        case R_REDUCE_SUM:
+        case R_REDUCE_MEAN:
+            rc = reduce(b, n, r, G);
+            break;
+        case R_NONE:
+            break; /* not on a path from an x: checked at prepare */
+        default:
+            rc = unary(b, n, r, G, out);
+            break;
         }
         if (rc) return rc;
     }
@@ -462,8 +546,8 @@ int lp_k_gradient(lp_kctx *k) {
     if (!st) return lp_kfail(k, "was not prepared");
     const lp_graph *g = k->graph;
     lp_rvalue *vals = lp_xcalloc((size_t)g->n_values + 1, sizeof *vals);
-    back b = {.k = k, .st = st, .vals = vals,
-              .adj = lp_xcalloc((size_t)g->n_values + 1, sizeof *b.adj)};
+    back b = {
+        .k = k, .st = st, .vals = vals, .adj = lp_xcalloc((size_t)g->n_values + 1, sizeof *b.adj)};
     int rc = forward(k, st, vals);
     if (rc == LP_OK) rc = backward(&b);
     for (int i = 0; i < st->n_x && rc == LP_OK; i++) {
@@ -472,7 +556,8 @@ int lp_k_gradient(lp_kctx *k) {
         const double *d = b.adj[st->leaf[i]];
         lp_tensor *o = lp_out(k, i, X->dtype, X->rank, X->dims);
         if (!o) rc = LP_EFAIL;
-        for (int64_t j = 0; o && j < o->numel; j++) lp_store_f64(o->dtype, o->data, (size_t)j, d ? d[j] : 0);
+        for (int64_t j = 0; o && j < o->numel; j++)
+            lp_store_f64(o->dtype, o->data, (size_t)j, d ? d[j] : 0);
     }
     for (int v = 0; v < g->n_values; v++) {
         lp_value_release(k, &vals[v]);

@@ -152,7 +152,7 @@ TEST(gradient_matmul_pow_reduce) {
     lp_build_attr_ints(b, rm, "axes", 1, (int64_t[]){1});
     lp_bnode *rs = lp_build_node(b, "ReduceSum", "z,axis0", "zs"); /* [4] */
     lp_build_attr_int(b, rs, "keepdims", 0);
-    lp_build_node(b, "Add", "pm,zs", "q"); /* [2,4] */
+    lp_build_node(b, "Add", "pm,zs", "q");   /* [2,4] */
     lp_build_node(b, "ReduceSum", "q", "y"); /* all axes, keepdims: [1,1] */
     CHECK(check_fd(b, "a,w,bias", "y", -1.0, 1.0) == 0);
 }
