@@ -296,7 +296,8 @@ static bool const_text(lp_buf *b, const lp_graph *g, int v) {
 
 /* ---- attributes ---- */
 
-static void attr_text(lp_buf *out, const lp_attr *a, int max_items) {
+/* Lists stop after max_items items, or once past max_chars bytes. */
+static void attr_text(lp_buf *out, const lp_attr *a, int max_items, size_t max_chars) {
     char tmp[256];
     if (a->ref) {
         lp_buf_printf(out, "@%s", a->ref);
@@ -324,16 +325,26 @@ static void attr_text(lp_buf *out, const lp_attr *a, int max_items) {
     case LP_ATTR_STRINGS:
     case LP_ATTR_TYPE_PROTOS: {
         int shown = a->n < max_items ? a->n : max_items;
+        size_t used = 0;
+        lp_buf item = {0};
         for (int i = 0; i < shown; i++) {
-            if (i) lp_buf_printf(out, ",");
-            if (a->type == LP_ATTR_FLOATS) lp_buf_printf(out, "%g", a->floats[i]);
-            else if (a->type == LP_ATTR_INTS) lp_buf_printf(out, "%lld", (long long)a->ints[i]);
+            item.len = 0;
+            if (a->type == LP_ATTR_FLOATS) lp_buf_printf(&item, "%g", a->floats[i]);
+            else if (a->type == LP_ATTR_INTS) lp_buf_printf(&item, "%lld", (long long)a->ints[i]);
             else if (a->type == LP_ATTR_STRINGS) {
-                lp_buf_printf(out, "\"");
-                put_clean(out, a->strings[i], strlen(a->strings[i]), false);
-                lp_buf_printf(out, "\"");
-            } else if (a->tp) lp_buf_printf(out, "%s", lp_type_str(&a->tp[i], tmp, sizeof tmp));
+                lp_buf_printf(&item, "\"");
+                put_clean(&item, a->strings[i], strlen(a->strings[i]), false);
+                lp_buf_printf(&item, "\"");
+            } else if (a->tp) lp_buf_printf(&item, "%s", lp_type_str(&a->tp[i], tmp, sizeof tmp));
+            if (i && used + 1 + item.len > max_chars) {
+                shown = i;
+                break;
+            }
+            if (i) lp_buf_append(out, ",", 1);
+            lp_buf_append(out, item.data, item.len);
+            used += item.len + (i > 0);
         }
+        lp_buf_free(&item);
         if (shown < a->n) lp_buf_printf(out, ",\u2026 (%d)", a->n);
         break;
     }
@@ -613,7 +624,7 @@ static void node_tooltip(sb *b, int box, const lp_graph *g, const lp_node *n) {
     lp_buf t = {0};
     char ts[512], slot[64];
     put_clean(&t, n->op_type, strlen(n->op_type), false);
-    lp_buf_printf(&t, "  (%s", *n->domain ? n->domain : "ai.onnx");
+    lp_buf_printf(&t, " (%s", *n->domain ? n->domain : "ai.onnx");
     if (n->opset) lp_buf_printf(&t, " v%d", n->opset);
     lp_buf_printf(&t, ")");
     if (*n->name) {
@@ -652,7 +663,7 @@ static void node_tooltip(sb *b, int box, const lp_graph *g, const lp_node *n) {
         lp_buf_printf(&t, "\n  ");
         put_clean(&t, n->attrs[i].name, strlen(n->attrs[i].name), false);
         lp_buf_printf(&t, " = ");
-        attr_text(&t, &n->attrs[i], TIP_ITEMS);
+        attr_text(&t, &n->attrs[i], TIP_ITEMS, (size_t)-1);
     }
     if (n->doc && *n->doc) {
         lp_buf_printf(&t, "\ndoc: ");
@@ -714,7 +725,9 @@ static void node_attr_lines(sb *b, int box, const lp_graph *g, const lp_node *n,
         lp_buf t = {0};
         put_clean(&t, a->name, strlen(a->name), false);
         lp_buf_printf(&t, " = ");
-        attr_text(&t, a, BOX_ITEMS);
+        size_t reserve = strlen(a->name) + 3 + 10; /* " = " and ",… (1234)" */
+        size_t room = reserve + 4 < ATTR_MAX_CHARS ? ATTR_MAX_CHARS - reserve : 4;
+        attr_text(&t, a, BOX_ITEMS, room);
         lp_buf_append(&t, "", 1);
         add_line(b, box, LP_LINE_ATTR, text(b, t.data, ATTR_MAX_CHARS, false));
         lp_buf_free(&t);
@@ -896,9 +909,11 @@ static void cut_long_edges(sb *b) {
         for (int k = i; k < j; k++) {
             lp_edge *e = &s->edges[keys[k].edge];
             if (rank[e->to] - first <= LP_VIZ_LONG_SPAN) continue;
-            const lp_box *src = &s->boxes[e->from];
-            const lp_value *val = &e->graph->values[e->value];
-            int ref = add_box(b, LP_BOX_REF, e->graph, -1, e->value, s->boxes[e->to].cluster);
+            lp_box src = s->boxes[e->from]; /* a copy: add_box moves the boxes */
+            const lp_graph *vg = e->graph;
+            int vi = e->value;
+            const lp_value *val = &vg->values[vi];
+            int ref = add_box(b, LP_BOX_REF, vg, -1, vi, s->boxes[e->to].cluster);
             lp_buf t = {0};
             lp_buf_printf(&t, "\u21aa ");
             lp_buf_printf(&t, "%s", text(b, val->name, 28, true));
@@ -907,9 +922,9 @@ static void cut_long_edges(sb *b) {
             t.len = 0;
             char id[512];
             put_clean(&t, val->name, strlen(val->name), false);
-            if (src->kind == LP_BOX_NODE)
+            if (src.kind == LP_BOX_NODE)
                 lp_buf_printf(&t, "\nmade by %s, drawn again here: it is read far below",
-                              lp_viz_node_id(&src->graph->nodes[src->node], id, sizeof id));
+                              lp_viz_node_id(&src.graph->nodes[src.node], id, sizeof id));
             else
                 lp_buf_printf(&t, "\na graph input, drawn again here: it is read far below");
             lp_buf_append(&t, "", 1);
