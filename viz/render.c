@@ -346,10 +346,11 @@ const char *lp_gv_message(void) {
     if (!m) m = gv_msgs.data;
     if (!strncmp(m, "Error: ", 7)) m += 7;
     for (char *p = m; *p; p++)
-        if (*p == '\n') {
+        if (*p == '\n' || !strncmp(p, ". Use one of", 12)) { /* then a list of what is there */
             *p = 0;
             break;
         }
+    if (!*m) return "no message";
     return m;
 }
 
