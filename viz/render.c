@@ -384,6 +384,8 @@ static int render_work(void *arg, lp_buf *out, lp_error *err) {
     lp_gv gv;
     int rc = lp_gv_build(j->s, j->o, true, j->safe, &gv, err);
     if (rc == LP_OK) rc = lp_gv_layout(&gv, j->o, err);
+    if (rc == LP_OK && !strcmp(j->format, "png"))
+        agsafeset(gv.g, "size", "340,340", ""); /* inches: cairo's bitmaps stop at 32767 pixels */
     if (rc == LP_OK) {
         char *data = NULL;
         unsigned int len = 0;
