@@ -6,7 +6,8 @@
 ** 1,000-node transformer takes.
 **
 ** LOUPE_VIZ_SYNTH=FILE build/unit_tests viz_transformer also writes the
-** synthetic transformer there, for timing the CLI.
+** synthetic transformer there, for timing the CLI (LOUPE_VIZ_SYNTH_LAYERS=N
+** for another size than 20 layers, about 50 nodes each).
 */
 #include "model/ir.h"
 #include "model/load.h"
@@ -435,8 +436,8 @@ static double wall_now(void) {
 TEST(viz_transformer_of_1000_nodes_in_bounded_time) {
     uint8_t *bytes;
     size_t n;
-    make_transformer(20, &bytes, &n);
-    const char *save = getenv("LOUPE_VIZ_SYNTH");
+    const char *save = getenv("LOUPE_VIZ_SYNTH"), *layers = getenv("LOUPE_VIZ_SYNTH_LAYERS");
+    make_transformer(save && layers ? atoi(layers) : 20, &bytes, &n);
     if (save) {
         FILE *f = fopen(save, "wb");
         if (f) {
