@@ -148,7 +148,7 @@ int cmd_render(int argc, char **argv) {
         double secs = now() - t0;
         int folded = 0;
         for (int i = 0; i < scene->n_boxes; i++) folded += scene->boxes[i].n_folded;
-        const char *engine = strcmp(format, "dot") ? lp_render_engine(scene, &o) : "none";
+        const char *engine = strcmp(format, "dot") ? lp_render_engine(scene, &o) : NULL;
         if (rc == LP_OK && json) {
             cJSON *doc = cJSON_CreateObject();
             cJSON_AddStringToObject(doc, "model", model);
@@ -162,7 +162,7 @@ int cmd_render(int argc, char **argv) {
             cJSON_AddNumberToObject(doc, "folded_subgraphs", folded);
             cJSON_AddNumberToObject(doc, "tabs", scene->n_cut);
             cJSON_AddNumberToObject(doc, "layout_units", (double)scene->units);
-            cJSON_AddStringToObject(doc, "engine", engine);
+            if (engine) cJSON_AddStringToObject(doc, "engine", engine);
             cJSON_AddNumberToObject(doc, "seconds", secs);
             if (strcmp(path, "-")) lp_cli_print_json(doc);
             else cJSON_Delete(doc); /* stdout holds the picture */
@@ -171,7 +171,8 @@ int cmd_render(int argc, char **argv) {
             if (folded) printf(", %d subgraphs folded", folded);
             if (scene->n_clusters) printf(", %d clusters", scene->n_clusters);
             if (scene->n_cut) printf(", %d long edges drawn as tabs", scene->n_cut);
-            printf(", %s, %.2f s\n", engine, secs);
+            if (engine) printf(", %s", engine);
+            printf(", %.2f s\n", secs);
         }
         lp_scene_free(scene);
     } else {

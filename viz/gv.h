@@ -12,7 +12,7 @@
 #include <gvc.h>
 
 typedef struct lp_gv {
-    GVC_t *gvc;
+    GVC_t *gvc;          /* made by lp_gv_layout */
     Agraph_t *g;
     Agnode_t **nodes;    /* per scene box */
     Agedge_t **edges;    /* per scene edge */

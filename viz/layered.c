@@ -393,7 +393,7 @@ static int port_cmp(const void *pa, const void *pb) {
 
 /* Offsets along the box side for each end of each edge at node u, in the
 ** order of where the edges go, so they leave without crossing. */
-static void spread(const lg *g, const lp_layered_in *in, const double *y, bool tails, double *shift) {
+static void spread(const lg *g, const lp_layered_in *in, bool tails, double *shift) {
     int *count = calloc((size_t)in->n + 1, sizeof *count);
     for (int e = 0; e < in->m; e++) {
         int a = g->chain_start[e], b = g->chain_start[e + 1];
@@ -418,7 +418,6 @@ static void spread(const lg *g, const lp_layered_in *in, const double *y, bool t
         double step = k > 1 ? fmin(10, width * 0.6 / (k - 1)) : 0;
         for (int i = 0; i < k; i++) shift[ports[start[u] + i].edge] = (i - (k - 1) / 2.0) * step;
     }
-    (void)y;
     free(count);
     free(start);
     free(ports);
@@ -455,8 +454,8 @@ void lp_layered(const lp_layered_in *in, lp_layered_out *out) {
     out->label_at = calloc((size_t)in->m + 1, sizeof *out->label_at);
     double *tail_shift = calloc((size_t)in->m + 1, sizeof *tail_shift);
     double *head_shift = calloc((size_t)in->m + 1, sizeof *head_shift);
-    spread(&g, in, y, true, tail_shift);
-    spread(&g, in, y, false, head_shift);
+    spread(&g, in, true, tail_shift);
+    spread(&g, in, false, head_shift);
 #define PUT(px, py) (in->lr ? (lp_point){(py), (px)} : (lp_point){(px), (py)})
     for (int u = 0; u < in->n; u++) {
         lp_point p = PUT(g.x[u], y[u]);

@@ -140,6 +140,9 @@ static int layout_layered(lp_gv *gv, const lp_viz_opts *o, lp_error *err) {
 /* ---- dot ---- */
 
 int lp_gv_layout(lp_gv *gv, const lp_viz_opts *o, lp_error *err) {
+    /* the context loads Graphviz's plugins (and keeps its config text for
+    ** good: only ever made in the layout's child process) */
+    if (!gv->gvc) gv->gvc = gvContext();
     if (lp_viz_layered(gv->s, o)) return layout_layered(gv, o, err);
     if (gvLayout(gv->gvc, gv->g, "dot") != 0)
         return lp_fail(err, LP_EUNSUPPORTED,

@@ -187,7 +187,6 @@ int lp_gv_build(const lp_scene *s, const lp_viz_opts *o, bool legend, bool safe,
     gv->s = s;
     gv_msgs.len = 0;
     agseterrf(gv_catch);
-    gv->gvc = gvContext();
     Agraph_t *g = agopen("loupe", Agdirected, NULL);
     gv->g = g;
     bool fast = s->units > LP_VIZ_DOT_UNITS && !lp_viz_layered(s, o);
@@ -327,11 +326,11 @@ int lp_gv_build(const lp_scene *s, const lp_viz_opts *o, bool legend, bool safe,
 }
 
 void lp_gv_free(lp_gv *gv) {
-    if (gv->g) {
-        if (gv->laid_out) gvFreeLayout(gv->gvc, gv->g);
-        agclose(gv->g);
-    }
-    if (gv->gvc) gvFreeContext(gv->gvc);
+    /* Once laid out, the graph and context are left to the process's end:
+    ** layouts run only in a child that exits next, and Graphviz 2.42's dot
+    ** cleanup double-frees on some clustered graphs (test_affine_grid_*). */
+    if (gv->g && !gv->laid_out) agclose(gv->g);
+    if (gv->gvc && !gv->laid_out) gvFreeContext(gv->gvc);
     agseterrf(NULL);
     free(gv->nodes);
     free(gv->edges);
@@ -347,10 +346,11 @@ const char *lp_gv_message(void) {
     if (!m) m = gv_msgs.data;
     if (!strncmp(m, "Error: ", 7)) m += 7;
     for (char *p = m; *p; p++)
-        if (*p == '\n') {
+        if (*p == '\n' || !strncmp(p, ". Use one of", 12)) { /* then a list of what is there */
             *p = 0;
             break;
         }
+    if (!*m) return "no message";
     return m;
 }
 
@@ -384,6 +384,8 @@ static int render_work(void *arg, lp_buf *out, lp_error *err) {
     lp_gv gv;
     int rc = lp_gv_build(j->s, j->o, true, j->safe, &gv, err);
     if (rc == LP_OK) rc = lp_gv_layout(&gv, j->o, err);
+    if (rc == LP_OK && !strcmp(j->format, "png"))
+        agsafeset(gv.g, "size", "340,340", ""); /* inches: cairo's bitmaps stop at 32767 pixels */
     if (rc == LP_OK) {
         char *data = NULL;
         unsigned int len = 0;

@@ -10,9 +10,10 @@
 ** outputs) are not edges but lines in the reader's box.
 **
 ** Every text that comes from the file is cleaned to valid UTF-8 without
-** control characters here, so the renderers only have to escape.
+** control characters on its way in (label.c), so renderers only escape.
 */
 #include "viz/scene.h"
+#include "viz/label.h"
 #include "model/strmap.h"
 
 #include <stdint.h>
@@ -27,13 +28,13 @@
 #define BOX_ITEMS 8         /* list items shown in a box */
 #define TIP_ITEMS 32        /* list items shown in a tooltip */
 #define TIP_DOC_CHARS 2000
-#define SMALL_VALUES 4      /* constants this small show their values */
+#define SMALL_VALUES 4      /* Constant lists this small show their values */
 
 /* Per graph drawn: its boxes by node and by value. */
 typedef struct gslot {
     const lp_graph *g;
     int *node_box;  /* per node: its box, or -1 (not drawn, or a folded Constant) */
-    int *value_box; /* per value: its input box, or its stub, or -1 */
+    int *value_box; /* per value: its input box, or -1 */
     int *out_box;   /* per value: its output box, or -1 */
     int *from_stub; /* per value: the stub standing for its producer outside, or -1 */
     int *to_stub;   /* per value: the stub standing for its readers outside, or -1 */
@@ -51,87 +52,6 @@ typedef struct sb {
     lp_strmap ids;
 } sb;
 
-/* ---- text ---- */
-
-/* Appends s (len bytes) as valid UTF-8: control characters become spaces
-** (newlines kept when asked), broken sequences U+FFFD. */
-static void put_clean(lp_buf *b, const char *s, size_t len, bool newlines) {
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    while (p < end) {
-        unsigned c = *p;
-        if (c < 0x80) {
-            char ch = (char)c;
-            if (c < 0x20 || c == 0x7f) ch = (c == '\n' && newlines) ? '\n' : ' ';
-            lp_buf_append(b, &ch, 1);
-            p++;
-            continue;
-        }
-        int n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-        bool ok = n > 0 && p + n <= end && c < 0xf5;
-        for (int k = 1; ok && k < n; k++) ok = (p[k] & 0xc0) == 0x80;
-        if (ok && n == 3) {
-            unsigned cp = ((c & 0x0f) << 12) | ((p[1] & 0x3f) << 6) | (p[2] & 0x3f);
-            ok = cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff);
-        }
-        if (ok && n == 4) {
-            unsigned cp = ((c & 0x07) << 18) | ((p[1] & 0x3f) << 12) | ((p[2] & 0x3f) << 6);
-            ok = cp >= 0x10000 && cp <= 0x10ffff;
-        }
-        if (!ok) {
-            lp_buf_append(b, "\xef\xbf\xbd", 3);
-            p++;
-            continue;
-        }
-        lp_buf_append(b, p, (size_t)n);
-        p += n;
-    }
-}
-
-static size_t utf8_chars(const char *s) {
-    size_t n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
-/* A cleaned copy in the scene's arena, cut to max characters (0: no limit),
-** keeping the head or, for names whose end says most, the tail. */
-static const char *text(sb *b, const char *s, size_t max, bool keep_tail) {
-    lp_buf t = {0};
-    put_clean(&t, s ? s : "", s ? strlen(s) : 0, false);
-    lp_buf_append(&t, "", 1);
-    const char *out = t.data;
-    char *cut = NULL;
-    size_t n = utf8_chars(t.data);
-    if (max && n > max) {
-        const char *p = t.data;
-        if (keep_tail) {
-            for (size_t skip = n - (max - 1); skip; p++)
-                if (((unsigned char)p[1] & 0xc0) != 0x80) skip--;
-            cut = lp_arena_printf(&b->s->arena, "\u2026%s", p);
-        } else {
-            size_t keep = max - 1;
-            while (*p && keep) {
-                p++;
-                if (((unsigned char)*p & 0xc0) != 0x80) keep--;
-            }
-            cut = lp_arena_printf(&b->s->arena, "%.*s\u2026", (int)(p - t.data), t.data);
-        }
-    }
-    const char *r = cut ? cut : lp_arena_strdup(&b->s->arena, out);
-    lp_buf_free(&t);
-    return r;
-}
-
-/* A cleaned copy that keeps its newlines (tooltips). */
-static const char *text_keep_lines(sb *b, const char *s) {
-    lp_buf t = {0};
-    put_clean(&t, s, strlen(s), true);
-    lp_buf_append(&t, "", 1);
-    const char *r = lp_arena_strdup(&b->s->arena, t.data);
-    lp_buf_free(&t);
-    return r;
-}
-
 char *lp_viz_node_id(const lp_node *n, char *buf, size_t size) {
     if (*n->name) snprintf(buf, size, "%s", n->name);
     else snprintf(buf, size, "%s_%d", n->op_type, n->index);
@@ -139,40 +59,13 @@ char *lp_viz_node_id(const lp_node *n, char *buf, size_t size) {
 }
 
 /* "1×64×56×56 f32"; "f32" when the rank is unknown; NULL when nothing is. */
-static void type_text(lp_buf *b, const lp_type *t) {
-    char shape[256];
-    switch (t->kind) {
-    case LP_KIND_TENSOR:
-    case LP_KIND_SPARSE:
-        if (t->rank >= 0) {
-            lp_buf_printf(b, "%s", lp_shape_str(t, shape, sizeof shape, false));
-            if (t->elem) lp_buf_printf(b, " ");
-        }
-        if (t->elem) lp_buf_printf(b, "%s", lp_dtype_short(t->elem));
-        if (t->kind == LP_KIND_SPARSE) lp_buf_printf(b, " sparse");
-        break;
-    case LP_KIND_SEQUENCE:
-    case LP_KIND_OPTIONAL:
-        lp_buf_printf(b, "%s\u27e8", t->kind == LP_KIND_SEQUENCE ? "seq" : "opt");
-        if (t->inner) type_text(b, t->inner);
-        lp_buf_printf(b, "\u27e9");
-        break;
-    case LP_KIND_MAP:
-        lp_buf_printf(b, "map\u27e8%s, ", lp_dtype_short(t->key));
-        if (t->inner) type_text(b, t->inner);
-        lp_buf_printf(b, "\u27e9");
-        break;
-    default: break;
-    }
-}
-
 static const char *type_label(sb *b, const lp_type *t) {
     lp_buf buf = {0};
-    type_text(&buf, t);
+    lp_viz_type_text(&buf, t);
     const char *r = NULL;
     if (buf.len) {
         lp_buf_append(&buf, "", 1);
-        r = text(b, buf.data, 0, false);
+        r = lp_viz_text(&b->s->arena, buf.data, 0, false);
     }
     lp_buf_free(&buf);
     return r;
@@ -224,19 +117,6 @@ static bool folds(const lp_graph *g, const lp_node *n) {
     return !v->is_output && value_is_read(g, n->outputs[0]);
 }
 
-/* Appends "⟨64×3×7×7⟩" and, for a few numbers, " = 1, -1". */
-static void tensor_text(lp_buf *b, const lp_tensor *t) {
-    char dims[256], v[64];
-    lp_buf_printf(b, "\u27e8%s\u27e9", t->rank ? lp_dims_str(t->rank, t->dims, dims, sizeof dims, false) : "");
-    if (t->numel > 0 && t->numel <= SMALL_VALUES && t->data && t->dtype != LP_STRING) {
-        lp_buf_printf(b, " = ");
-        for (int64_t i = 0; i < t->numel; i++) {
-            lp_tensor_format_value(t, i, v, sizeof v);
-            lp_buf_printf(b, "%s%s", i ? ", " : "", v);
-        }
-    }
-}
-
 /* The text of a Constant node's value: a tensor or a value_* attribute; or
 ** of what a ConstantOfShape makes: ⟨shape⟩ = fill. */
 static void constant_text(lp_buf *b, const lp_graph *g, const lp_node *n) {
@@ -258,7 +138,7 @@ static void constant_text(lp_buf *b, const lp_graph *g, const lp_node *n) {
     }
     for (int i = 0; i < n->n_attrs; i++) {
         const lp_attr *a = &n->attrs[i];
-        if (a->t) { tensor_text(b, a->t); return; }
+        if (a->t) { lp_viz_tensor_text(b, a->t); return; }
         if (!strcmp(a->name, "value_float")) { lp_buf_printf(b, "\u27e8\u27e9 = %g", a->f); return; }
         if (!strcmp(a->name, "value_int")) {
             lp_buf_printf(b, "\u27e8\u27e9 = %lld", (long long)a->i);
@@ -284,7 +164,7 @@ static void constant_text(lp_buf *b, const lp_graph *g, const lp_node *n) {
 static bool const_text(lp_buf *b, const lp_graph *g, int v) {
     const lp_value *val = &g->values[v];
     if (val->init >= 0) {
-        tensor_text(b, &g->inits[val->init]);
+        lp_viz_tensor_text(b, &g->inits[val->init]);
         return true;
     }
     if (val->producer >= 0 && folds(g, &g->nodes[val->producer])) {
@@ -292,53 +172,6 @@ static bool const_text(lp_buf *b, const lp_graph *g, int v) {
         return true;
     }
     return false;
-}
-
-/* ---- attributes ---- */
-
-static void attr_text(lp_buf *out, const lp_attr *a, int max_items) {
-    char tmp[256];
-    if (a->ref) {
-        lp_buf_printf(out, "@%s", a->ref);
-        return;
-    }
-    switch (a->type) {
-    case LP_ATTR_FLOAT: lp_buf_printf(out, "%g", a->f); break;
-    case LP_ATTR_INT: lp_buf_printf(out, "%lld", (long long)a->i); break;
-    case LP_ATTR_STRING: put_clean(out, a->s, a->s_len, false); break;
-    case LP_ATTR_TENSOR:
-    case LP_ATTR_SPARSE_TENSOR:
-        if (a->t) {
-            tensor_text(out, a->t);
-            lp_buf_printf(out, " %s", lp_dtype_short(a->t->dtype));
-        }
-        break;
-    case LP_ATTR_GRAPH: lp_buf_printf(out, "graph \u00b7 %d nodes", a->g ? a->g->n_nodes : 0); break;
-    case LP_ATTR_GRAPHS: lp_buf_printf(out, "%d graphs", a->n); break;
-    case LP_ATTR_TENSORS: lp_buf_printf(out, "%d tensors", a->n); break;
-    case LP_ATTR_TYPE_PROTO:
-        if (a->tp) lp_buf_printf(out, "%s", lp_type_str(a->tp, tmp, sizeof tmp));
-        break;
-    case LP_ATTR_FLOATS:
-    case LP_ATTR_INTS:
-    case LP_ATTR_STRINGS:
-    case LP_ATTR_TYPE_PROTOS: {
-        int shown = a->n < max_items ? a->n : max_items;
-        for (int i = 0; i < shown; i++) {
-            if (i) lp_buf_printf(out, ",");
-            if (a->type == LP_ATTR_FLOATS) lp_buf_printf(out, "%g", a->floats[i]);
-            else if (a->type == LP_ATTR_INTS) lp_buf_printf(out, "%lld", (long long)a->ints[i]);
-            else if (a->type == LP_ATTR_STRINGS) {
-                lp_buf_printf(out, "\"");
-                put_clean(out, a->strings[i], strlen(a->strings[i]), false);
-                lp_buf_printf(out, "\"");
-            } else if (a->tp) lp_buf_printf(out, "%s", lp_type_str(&a->tp[i], tmp, sizeof tmp));
-        }
-        if (shown < a->n) lp_buf_printf(out, ",\u2026 (%d)", a->n);
-        break;
-    }
-    default: lp_buf_printf(out, "?"); break;
-    }
 }
 
 /* ---- growing the scene ---- */
@@ -399,10 +232,10 @@ static int add_edge(sb *b, lp_edge_kind kind, int from, int to, const lp_graph *
         if (!b->o->no_shapes && kind != LP_EDGE_ORDER) e->label = type_label(b, t);
         lp_buf tip = {0};
         char ts[512];
-        put_clean(&tip, val->name, strlen(val->name), false);
+        lp_viz_put_clean(&tip, val->name, strlen(val->name), false);
         if (t->kind) lp_buf_printf(&tip, "  %s", lp_type_str(t, ts, sizeof ts));
         lp_buf_append(&tip, "", 1);
-        e->tooltip = text(b, tip.data, 0, false);
+        e->tooltip = lp_viz_text(&b->s->arena, tip.data, 0, false);
         lp_buf_free(&tip);
     }
     return s->n_edges++;
@@ -467,28 +300,28 @@ static int count_nodes(const lp_graph *g) {
 
 static void value_box_lines(sb *b, int box, const lp_graph *g, int v) {
     const lp_value *val = &g->values[v];
-    add_line(b, box, LP_LINE_TITLE, text(b, val->name, NAME_MAX_CHARS, true));
+    add_line(b, box, LP_LINE_TITLE, lp_viz_text(&b->s->arena, val->name, NAME_MAX_CHARS, true));
     lp_buf t = {0};
     if (val->init >= 0) {
         lp_buf_printf(&t, "initializer ");
-        tensor_text(&t, &g->inits[val->init]);
+        lp_viz_tensor_text(&t, &g->inits[val->init]);
     } else {
-        type_text(&t, &val->type);
+        lp_viz_type_text(&t, &val->type);
     }
     if (t.len) {
         lp_buf_append(&t, "", 1);
-        add_line(b, box, LP_LINE_TYPE, text(b, t.data, 0, false));
+        add_line(b, box, LP_LINE_TYPE, lp_viz_text(&b->s->arena, t.data, 0, false));
     }
     lp_buf_free(&t);
     lp_buf tip = {0};
     char ts[512];
     lp_buf_printf(&tip, "%s ", b->s->boxes[box].kind == LP_BOX_INPUT ? "input" : "output");
-    put_clean(&tip, val->name, strlen(val->name), false);
+    lp_viz_put_clean(&tip, val->name, strlen(val->name), false);
     if (val->type.kind) lp_buf_printf(&tip, "\n%s", lp_type_str(&val->type, ts, sizeof ts));
     if (val->doc && *val->doc) {
         lp_buf_printf(&tip, "\n");
         size_t n = strlen(val->doc);
-        put_clean(&tip, val->doc, n < TIP_DOC_CHARS ? n : TIP_DOC_CHARS, true);
+        lp_viz_put_clean(&tip, val->doc, n < TIP_DOC_CHARS ? n : TIP_DOC_CHARS, true);
     }
     lp_buf_append(&tip, "", 1);
     b->s->boxes[box].tooltip = lp_arena_strdup(&b->s->arena, tip.data);
@@ -547,12 +380,12 @@ static int stub_box(sb *b, gslot *sl, int v, bool upstream) {
         }
     }
     lp_buf_append(&t, "", 1);
-    add_line(b, box, LP_LINE_TITLE, text(b, t.data, NAME_MAX_CHARS, false));
+    add_line(b, box, LP_LINE_TITLE, lp_viz_text(&b->s->arena, t.data, NAME_MAX_CHARS, false));
     lp_buf_free(&t);
     lp_buf tip = {0};
     char ts[512];
     lp_buf_printf(&tip, "%s ", upstream ? "from outside:" : "read outside:");
-    put_clean(&tip, val->name, strlen(val->name), false);
+    lp_viz_put_clean(&tip, val->name, strlen(val->name), false);
     if (val->type.kind) lp_buf_printf(&tip, "\n%s", lp_type_str(&val->type, ts, sizeof ts));
     lp_buf_append(&tip, "", 1);
     b->s->boxes[box].tooltip = lp_arena_strdup(&b->s->arena, tip.data);
@@ -598,12 +431,12 @@ static void const_lines(sb *b, int box, const lp_graph *g, const lp_node *n, boo
         const char *name = k < n->n_inputs ? lp_input_slot_name(n->domain, n->op_type, k, slot, sizeof slot) : NULL;
         if (name) lp_buf_printf(&t, "%s ", name);
         else {
-            const char *vn = text(b, g->values[v].name, 24, true);
+            const char *vn = lp_viz_text(&b->s->arena, g->values[v].name, 24, true);
             lp_buf_printf(&t, "%s ", vn);
         }
         if (const_text(&t, rg, rv)) {
             lp_buf_append(&t, "", 1);
-            add_line(b, box, LP_LINE_TENSOR, text(b, t.data, ATTR_MAX_CHARS, false));
+            add_line(b, box, LP_LINE_TENSOR, lp_viz_text(&b->s->arena, t.data, ATTR_MAX_CHARS, false));
         }
         lp_buf_free(&t);
     }
@@ -612,17 +445,17 @@ static void const_lines(sb *b, int box, const lp_graph *g, const lp_node *n, boo
 static void node_tooltip(sb *b, int box, const lp_graph *g, const lp_node *n) {
     lp_buf t = {0};
     char ts[512], slot[64];
-    put_clean(&t, n->op_type, strlen(n->op_type), false);
-    lp_buf_printf(&t, "  (%s", *n->domain ? n->domain : "ai.onnx");
+    lp_viz_put_clean(&t, n->op_type, strlen(n->op_type), false);
+    lp_buf_printf(&t, " (%s", *n->domain ? n->domain : "ai.onnx");
     if (n->opset) lp_buf_printf(&t, " v%d", n->opset);
     lp_buf_printf(&t, ")");
     if (*n->name) {
         lp_buf_printf(&t, "\nname: ");
-        put_clean(&t, n->name, strlen(n->name), false);
+        lp_viz_put_clean(&t, n->name, strlen(n->name), false);
     }
     if (*g->path) {
         lp_buf_printf(&t, "\ngraph: ");
-        put_clean(&t, g->path, strlen(g->path), false);
+        lp_viz_put_clean(&t, g->path, strlen(g->path), false);
     }
     for (int pass = 0; pass < 2; pass++) {
         int cnt = pass ? n->n_outputs : n->n_inputs;
@@ -637,7 +470,7 @@ static void node_tooltip(sb *b, int box, const lp_graph *g, const lp_node *n) {
                 continue;
             }
             const lp_value *v = &g->values[vs[k]];
-            put_clean(&t, v->name, strlen(v->name), false);
+            lp_viz_put_clean(&t, v->name, strlen(v->name), false);
             if (v->type.kind) lp_buf_printf(&t, "  %s", lp_type_str(&v->type, ts, sizeof ts));
             const lp_graph *rg = g;
             int rv = vs[k];
@@ -650,14 +483,14 @@ static void node_tooltip(sb *b, int box, const lp_graph *g, const lp_node *n) {
     if (n->n_attrs) lp_buf_printf(&t, "\nattributes:");
     for (int i = 0; i < n->n_attrs; i++) {
         lp_buf_printf(&t, "\n  ");
-        put_clean(&t, n->attrs[i].name, strlen(n->attrs[i].name), false);
+        lp_viz_put_clean(&t, n->attrs[i].name, strlen(n->attrs[i].name), false);
         lp_buf_printf(&t, " = ");
-        attr_text(&t, &n->attrs[i], TIP_ITEMS);
+        lp_viz_attr_text(&t, &n->attrs[i], TIP_ITEMS, (size_t)-1);
     }
     if (n->doc && *n->doc) {
         lp_buf_printf(&t, "\ndoc: ");
         size_t len = strlen(n->doc);
-        put_clean(&t, n->doc, len < TIP_DOC_CHARS ? len : TIP_DOC_CHARS, true);
+        lp_viz_put_clean(&t, n->doc, len < TIP_DOC_CHARS ? len : TIP_DOC_CHARS, true);
         if (len > TIP_DOC_CHARS) lp_buf_printf(&t, "\u2026");
     }
     lp_buf_append(&t, "", 1);
@@ -684,8 +517,8 @@ static int node_box(sb *b, gslot *sl, int ni, int cluster) {
     x->family = n->function >= 0 ? LP_FAM_CONTROL : lp_family_of(n->domain, n->op_type);
     b->s->families |= 1u << x->family;
     b->s->n_node_boxes++;
-    add_line(b, box, LP_LINE_TITLE, text(b, n->op_type, OP_MAX_CHARS, false));
-    if (*n->name) add_line(b, box, LP_LINE_NAME, text(b, n->name, NAME_MAX_CHARS, true));
+    add_line(b, box, LP_LINE_TITLE, lp_viz_text(&b->s->arena, n->op_type, OP_MAX_CHARS, false));
+    if (*n->name) add_line(b, box, LP_LINE_NAME, lp_viz_text(&b->s->arena, n->name, NAME_MAX_CHARS, true));
     node_tooltip(b, box, g, n);
     return box;
 }
@@ -702,7 +535,7 @@ static void node_attr_lines(sb *b, int box, const lp_graph *g, const lp_node *n,
             lp_buf_printf(&t, "value ");
             constant_text(&t, g, n);
             lp_buf_append(&t, "", 1);
-            add_line(b, box, LP_LINE_TENSOR, text(b, t.data, ATTR_MAX_CHARS, false));
+            add_line(b, box, LP_LINE_TENSOR, lp_viz_text(&b->s->arena, t.data, ATTR_MAX_CHARS, false));
             lp_buf_free(&t);
             break;
         }
@@ -712,11 +545,13 @@ static void node_attr_lines(sb *b, int box, const lp_graph *g, const lp_node *n,
             continue;
         }
         lp_buf t = {0};
-        put_clean(&t, a->name, strlen(a->name), false);
+        lp_viz_put_clean(&t, a->name, strlen(a->name), false);
         lp_buf_printf(&t, " = ");
-        attr_text(&t, a, BOX_ITEMS);
+        size_t reserve = strlen(a->name) + 3 + 10; /* " = " and ",… (1234)" */
+        size_t room = reserve + 4 < ATTR_MAX_CHARS ? ATTR_MAX_CHARS - reserve : 4;
+        lp_viz_attr_text(&t, a, BOX_ITEMS, room);
         lp_buf_append(&t, "", 1);
-        add_line(b, box, LP_LINE_ATTR, text(b, t.data, ATTR_MAX_CHARS, false));
+        add_line(b, box, LP_LINE_ATTR, lp_viz_text(&b->s->arena, t.data, ATTR_MAX_CHARS, false));
         lp_buf_free(&t);
         shown++;
     }
@@ -727,7 +562,7 @@ static void node_attr_lines(sb *b, int box, const lp_graph *g, const lp_node *n,
         int ng = a->g ? 1 : a->type == LP_ATTR_GRAPHS ? a->n : 0;
         for (int j = 0; j < ng; j++) {
             const lp_graph *sg = a->g ? a->g : a->graphs[j];
-            const char *an = text(b, a->name, 24, false);
+            const char *an = lp_viz_text(&b->s->arena, a->name, 24, false);
             add_line(b, box, LP_LINE_FOLD,
                      ng > 1 ? lp_arena_printf(&b->s->arena, "\u25b8 %s[%d] \u00b7 %d nodes", an, j, count_nodes(sg))
                             : lp_arena_printf(&b->s->arena, "\u25b8 %s \u00b7 %d nodes", an, count_nodes(sg)));
@@ -760,7 +595,7 @@ static void add_graph_nodes(sb *b, gslot *sl, int cluster, bool root) {
         lp_buf t = {0};
         lp_buf_printf(&t, "%s \u00b7 %s", n->op_type, lp_viz_node_id(n, id, sizeof id));
         lp_buf_append(&t, "", 1);
-        int wrap = add_cluster(b, text(b, t.data, 56, false), cluster, -1, NULL);
+        int wrap = add_cluster(b, lp_viz_text(&b->s->arena, t.data, 56, false), cluster, -1, NULL);
         lp_buf_free(&t);
         int box = node_box(b, sl, i, wrap);
         b->s->clusters[wrap].owner = box;
@@ -771,7 +606,7 @@ static void add_graph_nodes(sb *b, gslot *sl, int cluster, bool root) {
             int ng = a->g ? 1 : a->type == LP_ATTR_GRAPHS ? a->n : 0;
             for (int j = 0; j < ng; j++) {
                 const lp_graph *sg = a->g ? a->g : a->graphs[j];
-                const char *an = text(b, a->name, 24, false);
+                const char *an = lp_viz_text(&b->s->arena, a->name, 24, false);
                 int c = add_cluster(b, ng > 1 ? lp_arena_printf(&b->s->arena, "%s[%d]", an, j) : an,
                                     wrap, box, sg);
                 add_body(b, sg, c);
@@ -896,25 +731,26 @@ static void cut_long_edges(sb *b) {
         for (int k = i; k < j; k++) {
             lp_edge *e = &s->edges[keys[k].edge];
             if (rank[e->to] - first <= LP_VIZ_LONG_SPAN) continue;
-            /* a copy: add_box may move s->boxes */
-            const lp_box src_box = s->boxes[e->from], *src = &src_box;
-            const lp_value *val = &e->graph->values[e->value];
-            int ref = add_box(b, LP_BOX_REF, e->graph, -1, e->value, s->boxes[e->to].cluster);
+            lp_box src = s->boxes[e->from]; /* a copy: add_box moves the boxes */
+            const lp_graph *vg = e->graph;
+            int vi = e->value;
+            const lp_value *val = &vg->values[vi];
+            int ref = add_box(b, LP_BOX_REF, vg, -1, vi, s->boxes[e->to].cluster);
             lp_buf t = {0};
             lp_buf_printf(&t, "\u21aa ");
-            lp_buf_printf(&t, "%s", text(b, val->name, 28, true));
+            lp_buf_printf(&t, "%s", lp_viz_text(&b->s->arena, val->name, 28, true));
             lp_buf_append(&t, "", 1);
             add_line(b, ref, LP_LINE_TITLE, lp_arena_strdup(&s->arena, t.data));
             t.len = 0;
             char id[512];
-            put_clean(&t, val->name, strlen(val->name), false);
-            if (src->kind == LP_BOX_NODE)
+            lp_viz_put_clean(&t, val->name, strlen(val->name), false);
+            if (src.kind == LP_BOX_NODE)
                 lp_buf_printf(&t, "\nmade by %s, drawn again here: it is read far below",
-                              lp_viz_node_id(&src->graph->nodes[src->node], id, sizeof id));
+                              lp_viz_node_id(&src.graph->nodes[src.node], id, sizeof id));
             else
                 lp_buf_printf(&t, "\na graph input, drawn again here: it is read far below");
             lp_buf_append(&t, "", 1);
-            s->boxes[ref].tooltip = text_keep_lines(b, t.data);
+            s->boxes[ref].tooltip = lp_viz_text_lines(&b->s->arena, t.data);
             lp_buf_free(&t);
             s->edges[keys[k].edge].from = ref;
             s->n_cut++;
@@ -928,11 +764,11 @@ static void cut_long_edges(sb *b) {
 
 static void assign_id(sb *b, int box, const char *base, const char *prefix_path) {
     lp_scene *s = b->s;
-    const char *id = text(b, base, 0, false);
+    const char *id = lp_viz_text(&b->s->arena, base, 0, false);
     if (lp_strmap_get(&b->ids, id, -1) >= 0 && prefix_path && *prefix_path)
-        id = lp_arena_printf(&s->arena, "%s/%s", text(b, prefix_path, 0, false), id);
+        id = lp_arena_printf(&s->arena, "%s/%s", lp_viz_text(&b->s->arena, prefix_path, 0, false), id);
     for (int k = 2; lp_strmap_get(&b->ids, id, -1) >= 0; k++)
-        id = lp_arena_printf(&s->arena, "%s~%d", text(b, base, 0, false), k);
+        id = lp_arena_printf(&s->arena, "%s~%d", lp_viz_text(&b->s->arena, base, 0, false), k);
     s->boxes[box].id = id;
     lp_strmap_put(&b->ids, id, box);
 }

@@ -6,16 +6,20 @@
 ** 1,000-node transformer takes.
 **
 ** LOUPE_VIZ_SYNTH=FILE build/unit_tests viz_transformer also writes the
-** synthetic transformer there, for timing the CLI.
+** synthetic transformer there, for timing the CLI (LOUPE_VIZ_SYNTH_LAYERS=N
+** for another size than 20 layers, about 50 nodes each).
 */
 #include "model/ir.h"
 #include "model/load.h"
 #include "pb_build.h"
 #include "test.h"
+#include "viz/gv.h"
+#include "viz/layered.h"
 #include "viz/layout.h"
 #include "viz/render.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -432,8 +436,8 @@ static double wall_now(void) {
 TEST(viz_transformer_of_1000_nodes_in_bounded_time) {
     uint8_t *bytes;
     size_t n;
-    make_transformer(20, &bytes, &n);
-    const char *save = getenv("LOUPE_VIZ_SYNTH");
+    const char *save = getenv("LOUPE_VIZ_SYNTH"), *layers = getenv("LOUPE_VIZ_SYNTH_LAYERS");
+    make_transformer(save && layers ? atoi(layers) : 20, &bytes, &n);
     if (save) {
         FILE *f = fopen(save, "wb");
         if (f) {
@@ -461,4 +465,102 @@ TEST(viz_transformer_of_1000_nodes_in_bounded_time) {
 #endif
     lp_buf_free(&svg);
     lp_model_free(m);
+}
+
+TEST(viz_refuses_what_it_cannot_lay_out_in_time) {
+    lp_model *m = small_model();
+    REQUIRE(m);
+    lp_viz_opts o = {.subgraphs = -1};
+    lp_scene *s;
+    lp_error err = {0};
+    REQUIRE(lp_scene_build(m, &o, &s, &err) == LP_OK);
+    CHECK(s->units > 0 && s->units < 100);
+    lp_buf out = {0};
+    s->units = LP_VIZ_MAX_DOT_UNITS + 1; /* dot's bound */
+    o.engine = LP_ENGINE_DOT;
+    CHECK(lp_render_scene(s, &o, "svg", &out, &err) == LP_EUNSUPPORTED);
+    CHECK(strstr(err.msg, "too large to lay out") && strstr(err.msg, "--around"));
+    o.engine = LP_ENGINE_AUTO; /* the layered engine takes it */
+    CHECK(lp_render_scene(s, &o, "svg", &out, &err) == LP_OK);
+    CHECK(strcmp(lp_render_engine(s, &o), "layered") == 0);
+    s->units = LP_VIZ_MAX_UNITS + 1;
+    CHECK(lp_render_scene(s, &o, "svg", &out, &err) == LP_EUNSUPPORTED);
+    CHECK(lp_render_scene(s, &o, "dot", &out, &err) == LP_OK); /* no layout: no bound */
+    lp_buf_free(&out);
+    lp_scene_free(s);
+    lp_model_free(m);
+}
+
+static int sleepy_work(void *arg, lp_buf *out, lp_error *err) {
+    (void)out;
+    (void)err;
+    if (arg) raise(SIGKILL); /* as dot's crashes do */
+    struct timespec t = {5, 0};
+    nanosleep(&t, NULL);
+    return LP_OK;
+}
+
+static int echo_work(void *arg, lp_buf *out, lp_error *err) {
+    if (!arg) return lp_fail(err, LP_EINPUT, "told to fail");
+    lp_buf_printf(out, "%s", (const char *)arg);
+    return LP_OK;
+}
+
+TEST(viz_layout_child_has_a_deadline) {
+    lp_buf out = {0};
+    lp_error err = {0};
+    bool crashed;
+    double w0 = wall_now();
+    CHECK(lp_viz_isolated(sleepy_work, NULL, 0.2, &out, &err, &crashed) == LP_EUNSUPPORTED);
+    CHECK(wall_now() - w0 < 3);
+    CHECK(!crashed && strstr(err.msg, "took longer than"));
+    CHECK(lp_viz_isolated(sleepy_work, "crash", 5, &out, &err, &crashed) == LP_EFAIL);
+    CHECK(crashed);
+    CHECK(lp_viz_isolated(echo_work, NULL, 5, &out, &err, &crashed) == LP_EINPUT);
+    CHECK(!crashed && !strcmp(err.msg, "told to fail"));
+    CHECK(lp_viz_isolated(echo_work, "picture", 5, &out, &err, &crashed) == LP_OK);
+    CHECK(out.len == 7 && !memcmp(out.data, "picture", 7));
+    lp_buf_free(&out);
+}
+
+TEST(viz_layered_engine_keeps_ranks_apart_and_routes_down) {
+    enum { N = 600 };
+    double w[N], h[N];
+    int from[3 * N], to[3 * N], m = 0;
+    unsigned seed = 7;
+    for (int i = 0; i < N; i++) {
+        w[i] = 40 + i % 5 * 20;
+        h[i] = 20 + i % 3 * 10;
+        for (int k = 0; k < 2 && i > 0; k++) { /* a DAG: edges from earlier nodes, mostly close */
+            seed = seed * 1103515245 + 12345;
+            int back = 1 + (int)(seed >> 16) % (k ? 40 : 3);
+            if (i - back >= 0) from[m] = i - back, to[m] = i, m++;
+        }
+    }
+    double lw[3 * N] = {0}, lh[3 * N] = {0};
+    for (int e = 0; e < m; e += 3) lw[e] = 50, lh[e] = 10;
+    lp_layered_in in = {N, m, w, h, from, to, lw, lh, false, 18, 22};
+    lp_layered_out out;
+    double t0 = cpu_now();
+    lp_layered(&in, &out);
+    double secs = cpu_now() - t0;
+    CHECK(secs < 2.0);
+    CHECK(out.width > 0 && out.height > 0);
+    /* boxes do not overlap */
+    int overlaps = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            if (fabs(out.x[i] - out.x[j]) * 2 < w[i] + w[j] - 0.01 &&
+                fabs(out.y[i] - out.y[j]) * 2 < h[i] + h[j] - 0.01)
+                overlaps++;
+    CHECK(overlaps == 0);
+    for (int e = 0; e < m; e++) {
+        REQUIRE(out.n_route[e] >= 2);
+        const lp_point *p = out.route[e];
+        int a = from[e], b = to[e], k = out.n_route[e];
+        CHECK(fabs(p[0].y - (out.y[a] + h[a] / 2)) < 0.01);       /* leaves the tail's bottom */
+        CHECK(fabs(p[k - 1].y - (out.y[b] - h[b] / 2)) < 0.01);   /* reaches the head's top */
+        for (int i = 1; i < k; i++) CHECK(p[i].y >= p[i - 1].y);  /* always downwards */
+    }
+    lp_layered_free(&out, m);
 }
