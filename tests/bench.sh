@@ -29,8 +29,9 @@ fi
 models=""
 for m in "$SHARED"/onnx-tests/light/*.onnx samples/*.onnx; do [ -f "$m" ] && models="$models $m"; done
 
-median() { # median_ms from loupe run --json
-    sed -nE 's/.*"median_ms":[[:space:]]*([0-9.eE+-]+).*/\1/p' "$1" | head -n 1
+median() { # median_ms from loupe run --json, 3 decimals
+    sed -nE 's/.*"median_ms":[[:space:]]*([0-9.eE+-]+).*/\1/p' "$1" | head -n 1 |
+        awk '{ printf "%.3f", $1 }'
 }
 
 echo "OpenBLAS environment: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset}"
@@ -58,7 +59,7 @@ for m in $models; do
         o=$(sed -nE 's/.*"p50_ms":[[:space:]]*([0-9.]+).*/\1/p' "$tmp/o.json" | head -n 1)
     fi
     ratio=$(awk -v a="${a:-0}" -v o="${o:-0}" 'BEGIN { if (a > 0 && o > 0) printf "%.2f", a / o; else print "-" }')
-    ratio2=$(awk -v a="${b:-0}" -v o="${o:-0}" 'BEGIN { if (a > 0 && o > 0) printf "%.2f", a / o; else print "-" }')
+    ratio2=$(awk -v a="$b" -v o="${o:-0}" 'BEGIN { if (a + 0 > 0 && o > 0) printf "%.2f", a / o; else print "-" }')
     [ -n "$a" ] || a="error: $(head -c 60 "$tmp/a.err")"
     printf '%-28s %10s %12s %10s %8s %8s\n' "$name" "$a" "$b" "${o:--}" "$ratio" "$ratio2"
 done
