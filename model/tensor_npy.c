@@ -114,4 +114,3 @@ done:
     free(bytes);
     return rc;
 }
-
