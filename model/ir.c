@@ -12,12 +12,6 @@ int lp_graph_find_value(const lp_graph *g, const char *name) {
     return g->names ? lp_strmap_get(g->names, name, -1) : -1;
 }
 
-int lp_graph_find_node(const lp_graph *g, const char *name) {
-    for (int i = 0; i < g->n_nodes; i++)
-        if (!strcmp(g->nodes[i].name, name)) return i;
-    return -1;
-}
-
 int64_t lp_model_opset(const lp_model *m, const char *domain) {
     if (!strcmp(domain, "ai.onnx")) domain = "";
     for (int i = 0; i < m->n_opsets; i++)

@@ -193,7 +193,6 @@ void lp_model_free(lp_model *m);
 /* ---- lookups ---- */
 
 int lp_graph_find_value(const lp_graph *g, const char *name); /* -1 if none */
-int lp_graph_find_node(const lp_graph *g, const char *name);  /* by name, -1 if none */
 int64_t lp_model_opset(const lp_model *m, const char *domain); /* 0 if not imported */
 const char *lp_node_label(const lp_node *n, char *buf, size_t size); /* name or "Op#idx" */
 

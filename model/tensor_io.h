@@ -30,7 +30,5 @@ int lp_tensor_write_pb(const char *path, const lp_tensor *t, const char *name, l
 
 /* NumPy .npy (version 1-3, little-endian, C order). */
 int lp_tensor_load_npy(const char *path, lp_tensor *t, lp_error *err);
-/* Either of the two, by content. */
-int lp_tensor_load_file(const char *path, lp_tensor *t, lp_error *err);
 
 #endif

@@ -1,6 +1,6 @@
 /*
 ** tensor_npy.c — NumPy .npy files (format versions 1-3, little-endian,
-** C order), and picking .pb or .npy by content.
+** C order).
 */
 #include "tensor_io.h"
 
@@ -113,14 +113,4 @@ int lp_tensor_load_npy(const char *path, lp_tensor *out, lp_error *err) {
 done:
     free(bytes);
     return rc;
-}
-
-int lp_tensor_load_file(const char *path, lp_tensor *t, lp_error *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return lp_fail(err, LP_EINPUT, "%s: cannot open", path);
-    char magic[6] = {0};
-    size_t got = fread(magic, 1, 6, f);
-    fclose(f);
-    if (got == 6 && !memcmp(magic, "\x93NUMPY", 6)) return lp_tensor_load_npy(path, t, err);
-    return lp_tensor_load_pb(path, t, NULL, err);
 }

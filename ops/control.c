@@ -8,6 +8,7 @@
 ** are copied into place as each iteration ends.
 */
 #include "ops/kernel.h"
+#include "ops/tensorops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,20 +57,6 @@ static void declared_shape(const lp_graph *g, int out, lp_dtype *dtype, int *ran
     *dtype = t->kind == LP_KIND_TENSOR && t->elem != LP_UNDEFINED ? t->elem : LP_FLOAT;
     *rank = t->kind == LP_KIND_TENSOR && t->rank > 0 && t->rank < LP_MAX_RANK ? t->rank : 0;
     for (int d = 0; d < *rank; d++) dims[d] = t->dims[d].value > 0 ? t->dims[d].value : 0;
-}
-
-/* Copies n elements, duplicating strings (dst's old strings are freed). */
-static void copy_elems(lp_dtype dtype, void *dst, const void *src, int64_t n) {
-    if (dtype != LP_STRING) {
-        memcpy(dst, src, (size_t)n * lp_dtype_size(dtype));
-        return;
-    }
-    char **d = dst;
-    char *const *s = src;
-    for (int64_t i = 0; i < n; i++) {
-        free(d[i]);
-        d[i] = lp_xstrdup(s[i] ? s[i] : "");
-    }
 }
 
 static bool same_shape(const lp_tensor *a, const lp_tensor *b) {
@@ -297,8 +284,8 @@ static void put_slice(lp_tensor *out, int axis, int64_t pos, const lp_tensor *y)
     for (int d = axis; d < y->rank; d++) inner *= y->dims[d];
     int64_t len = out->dims[axis];
     for (int64_t o = 0; o < outer; o++)
-        copy_elems(y->dtype, (char *)out->data + (size_t)((o * len + pos) * inner) * es,
-                   (const char *)y->data + (size_t)(o * inner) * es, inner);
+        lp_copy_values(y->dtype, (char *)out->data + (size_t)((o * len + pos) * inner) * es,
+                       (const char *)y->data + (size_t)(o * inner) * es, inner);
 }
 
 static int scan_output_axis(scan_job *job, int s, int rank) {
@@ -596,8 +583,9 @@ static int scan8(lp_kctx *k, const lp_graph *body, int n_scan_in) {
         for (int j = 0; j < n_state && rc == LP_OK; j++) {
             lp_tensor *o;
             rc = batched_out(k, j, batch, -1, &state[j].t, &made[j], &o);
-            if (o) copy_elems(o->dtype, (char *)o->data + (size_t)b * state[j].t.nbytes,
-                              state[j].t.data, state[j].t.numel);
+            if (o)
+                lp_copy_values(o->dtype, (char *)o->data + (size_t)b * state[j].t.nbytes,
+                               state[j].t.data, state[j].t.numel);
         }
         for (int s = 0; s < n_out && rc == LP_OK; s++) {
             int i = n_state + s;
@@ -605,8 +593,9 @@ static int scan8(lp_kctx *k, const lp_graph *body, int n_scan_in) {
             rc = batched_out(k, i, batch, max_len, &temps[s], &made[i], &o);
             if (o) {
                 int64_t per = o->dims[0] ? o->numel / o->dims[0] : 0;
-                copy_elems(o->dtype, (char *)o->data + (size_t)(b * per) * lp_dtype_size(o->dtype),
-                           temps[s].data, temps[s].numel);
+                lp_copy_values(o->dtype,
+                               (char *)o->data + (size_t)(b * per) * lp_dtype_size(o->dtype),
+                               temps[s].data, temps[s].numel);
             }
         }
         for (int j = 0; j < n_state; j++) lp_value_release(k, &state[j]);

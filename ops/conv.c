@@ -426,16 +426,13 @@ int lp_k_col2im(lp_kctx *k) {
     for (int i = 0; i < nd; i++) dims[2 + i] = in[i];
     lp_tensor *Y = lp_out(k, 0, X->dtype, 2 + nd, dims);
     if (!Y) return LP_EFAIL;
-    bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[2] = {conv ? X->numel : 0, conv ? Y->numel : 0};
-    float *a[2];
-    if (!lp_nn_scratch(k, 2, lens, a)) return LP_EFAIL;
-    const float *x = lp_nn_floats(X, a[0]);
-    float *y = conv ? a[1] : Y->data;
+    const float *x;
+    float *y;
+    if (lp_nn_views(k, X, Y, &x, &y)) return LP_EFAIL;
     memset(y, 0, (size_t)Y->numel * sizeof *y);
     int64_t P = lp_window_in_size(&w);
     for (int64_t n = 0; n < N; n++) lp_col2im(&w, C, x + n * C * K * L, y + n * C * P);
-    if (conv) lp_nn_store(Y, y, Y->numel);
+    lp_nn_store(Y, y, Y->numel);
     return LP_OK;
 }
 

@@ -187,19 +187,27 @@ static int legacy_view(lp_kctx *k, const lp_tensor *a, const lp_tensor *b, lp_te
     return LP_OK;
 }
 
-int lp_ew_zip_op(lp_kctx *k, const lp_ew_zip_fn *tab, lp_dtype ydt, const lp_ew_param *p) {
+/* Inputs A and B of a binary op (B as *b, seen through legacy_view) and its
+** output *y of the broadcast shape, of type ydt (A's type when 0). */
+static int binary_out(lp_kctx *k, lp_dtype ydt, lp_tensor *b, lp_tensor **y) {
     const lp_tensor *a = lp_in(k, 0), *b0 = lp_in(k, 1);
     if (!a || !b0) return lp_kfail(k, "needs two inputs");
-    lp_tensor b;
-    int rc = legacy_view(k, a, b0, &b);
+    int rc = legacy_view(k, a, b0, b);
     if (rc) return rc;
-    const lp_tensor *ts[2] = {a, &b};
+    const lp_tensor *ts[2] = {a, b};
     int rank;
     int64_t dims[LP_MAX_RANK];
     rc = lp_broadcast_shape(k, ts, 2, &rank, dims);
     if (rc) return rc;
-    lp_tensor *y = lp_out(k, 0, ydt ? ydt : a->dtype, rank, dims);
-    if (!y) return LP_EFAIL;
+    *y = lp_out(k, 0, ydt ? ydt : a->dtype, rank, dims);
+    return *y ? LP_OK : LP_EFAIL;
+}
+
+int lp_ew_zip_op(lp_kctx *k, const lp_ew_zip_fn *tab, lp_dtype ydt, const lp_ew_param *p) {
+    const lp_tensor *a = lp_in(k, 0);
+    lp_tensor b, *y;
+    int rc = binary_out(k, ydt, &b, &y);
+    if (rc) return rc;
     return lp_ew_zip(k, tab, a, &b, y, p);
 }
 
@@ -276,18 +284,10 @@ LP_EW_TABLE(lp_ew_map_fn, ew_sqrt_pos, LP_EW_FLOATS)
 /* Pow(T, T1): the exponent is converted to the base's compute type first
 ** (int64 for integer pairs, double for an integer base with a float exponent). */
 int lp_k_pow(lp_kctx *k) {
-    const lp_tensor *a = lp_in(k, 0), *b0 = lp_in(k, 1);
-    if (!a || !b0) return lp_kfail(k, "needs two inputs");
-    lp_tensor b;
-    int rc = legacy_view(k, a, b0, &b);
+    const lp_tensor *a = lp_in(k, 0);
+    lp_tensor b, *y;
+    int rc = binary_out(k, 0, &b, &y);
     if (rc) return rc;
-    const lp_tensor *ts[2] = {a, &b};
-    int rank;
-    int64_t dims[LP_MAX_RANK];
-    rc = lp_broadcast_shape(k, ts, 2, &rank, dims);
-    if (rc) return rc;
-    lp_tensor *y = lp_out(k, 0, a->dtype, rank, dims);
-    if (!y) return LP_EFAIL;
     if (y->numel == 0) return LP_OK;
     /* x^2 and x^0.5, common in norms, without pow() */
     if (b.numel == 1 && y->numel == a->numel &&

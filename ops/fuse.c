@@ -255,10 +255,6 @@ void lp_epilogue_free(lp_epilogue *e) {
     e->scale = e->shift = NULL;
 }
 
-bool lp_epilogue_empty(const lp_epilogue *e) {
-    return !e->scale && !e->shift && !e->clamp;
-}
-
 /* ---- running it ---- */
 
 /* Clip's rule: min(max(x, lo), hi), keeping NaN. */

@@ -81,7 +81,5 @@ void lp_epilogue_residual(const lp_epilogue *e, lp_tensor *Y, const lp_tensor *R
 /* Applies e to `rows` rows of n values (channel-last outputs: Gemm's [M, N]);
 ** a scale or shift needs n == e->channels. */
 void lp_epilogue_cols(const lp_epilogue *e, float *y, int64_t rows, int64_t n);
-/* True when the epilogue does nothing. */
-bool lp_epilogue_empty(const lp_epilogue *e);
 
 #endif

@@ -200,3 +200,13 @@ float *lp_nn_scratch(lp_kctx *k, int n, const int64_t *lens, float **arrays) {
     }
     return (float *)base;
 }
+
+int lp_nn_views(lp_kctx *k, const lp_tensor *X, lp_tensor *Y, const float **x, float **y) {
+    bool conv = X->dtype != LP_FLOAT;
+    int64_t lens[2] = {conv ? X->numel : 0, conv ? Y->numel : 0};
+    float *a[2];
+    if (!lp_nn_scratch(k, 2, lens, a)) return LP_EFAIL;
+    *x = lp_nn_floats(X, a[0]);
+    *y = conv ? a[1] : Y->data;
+    return LP_OK;
+}

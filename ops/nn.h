@@ -73,5 +73,9 @@ void lp_nn_store(lp_tensor *t, const float *src, int64_t n);
 ** the given lengths out of the session's scratch (64-byte aligned each).
 ** NULL (and k->err set) when out of memory. */
 float *lp_nn_scratch(lp_kctx *k, int n, const int64_t *lens, float **arrays);
+/* Float views for a kernel whose output Y has its input X's type: *x reads X,
+** *y is where to write (Y's own data when float); lp_nn_store(Y, y, Y->numel)
+** then puts the result in place. LP_EFAIL (k->err set) when out of memory. */
+int lp_nn_views(lp_kctx *k, const lp_tensor *X, lp_tensor *Y, const float **x, float **y);
 
 #endif

@@ -414,12 +414,9 @@ int lp_k_lp_normalization(lp_kctx *k) {
     }
     lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, X->dims);
     if (!Y) return LP_EFAIL;
-    bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[2] = {conv ? X->numel : 0, conv ? Y->numel : 0};
-    float *a[2];
-    if (!lp_nn_scratch(k, 2, lens, a)) return LP_EFAIL;
-    const float *x = lp_nn_floats(X, a[0]);
-    float *y = conv ? a[1] : Y->data;
+    const float *x;
+    float *y;
+    if (lp_nn_views(k, X, Y, &x, &y)) return LP_EFAIL;
     for (int64_t o = 0; o < outer; o++)
         for (int64_t i = 0; i < inner; i++) {
             const float *r = x + o * n * inner + i;
@@ -431,7 +428,7 @@ int lp_k_lp_normalization(lp_kctx *k) {
             for (int64_t j = 0; j < n; j++)
                 y[o * n * inner + i + j * inner] = norm != 0 ? r[j * inner] / norm : 0.0f;
         }
-    if (conv) lp_nn_store(Y, y, Y->numel);
+    lp_nn_store(Y, y, Y->numel);
     return LP_OK;
 }
 

@@ -286,12 +286,9 @@ static int global_pool(lp_kctx *k, int kind) {
     }
     lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, dims);
     if (!Y) return LP_EFAIL;
-    bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[2] = {conv ? X->numel : 0, conv ? Y->numel : 0};
-    float *a[2];
-    if (!lp_nn_scratch(k, 2, lens, a)) return LP_EFAIL;
-    const float *x = lp_nn_floats(X, a[0]);
-    float *y = conv ? a[1] : Y->data;
+    const float *x;
+    float *y;
+    if (lp_nn_views(k, X, Y, &x, &y)) return LP_EFAIL;
     for (int64_t i = 0; i < Y->numel; i++) {
         const float *s = x + i * inner;
         if (kind == POOL_MAX) {
@@ -308,7 +305,7 @@ static int global_pool(lp_kctx *k, int kind) {
             y[i] = (float)pow(sum, 1.0 / p);
         }
     }
-    if (conv) lp_nn_store(Y, y, Y->numel);
+    lp_nn_store(Y, y, Y->numel);
     return LP_OK;
 }
 
@@ -393,12 +390,9 @@ int lp_k_max_roi_pool(lp_kctx *k) {
     int64_t dims[4] = {R->dims[0], C, PH, PW};
     lp_tensor *Y = lp_out(k, 0, X->dtype, 4, dims);
     if (!Y) return LP_EFAIL;
-    bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[2] = {conv ? X->numel : 0, conv ? Y->numel : 0};
-    float *a[2];
-    if (!lp_nn_scratch(k, 2, lens, a)) return LP_EFAIL;
-    const float *x = lp_nn_floats(X, a[0]);
-    float *y = conv ? a[1] : Y->data;
+    const float *x;
+    float *y;
+    if (lp_nn_views(k, X, Y, &x, &y)) return LP_EFAIL;
     for (int64_t r = 0; r < R->dims[0]; r++) {
         int64_t b = (int64_t)lp_get_f64(R, r * 5);
         if (b < 0 || b >= X->dims[0])
@@ -430,7 +424,7 @@ int lp_k_max_roi_pool(lp_kctx *k) {
                 }
         }
     }
-    if (conv) lp_nn_store(Y, y, Y->numel);
+    lp_nn_store(Y, y, Y->numel);
     return LP_OK;
 }
 

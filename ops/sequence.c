@@ -9,6 +9,7 @@
 ** a deep copy (or a value this kernel owns, moved).
 */
 #include "ops/kernel.h"
+#include "ops/tensorops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,25 +42,11 @@ static int position(lp_kctx *k, int i, int64_t n, int64_t hi, int64_t dflt, int6
     return LP_OK;
 }
 
-/* Copies n elements; strings are duplicated (dst's old ones freed). */
-static void copy_elems(lp_dtype dtype, void *dst, const void *src, int64_t n) {
-    if (dtype != LP_STRING) {
-        if (n) memcpy(dst, src, (size_t)n * lp_dtype_size(dtype));
-        return;
-    }
-    char **d = dst;
-    char *const *s = src;
-    for (int64_t i = 0; i < n; i++) {
-        free(d[i]);
-        d[i] = lp_xstrdup(s[i] ? s[i] : "");
-    }
-}
-
 /* Output i as a pooled copy of tensor src. */
 static int out_copy(lp_kctx *k, int i, const lp_tensor *src) {
     lp_tensor *o = lp_out(k, i, src->dtype, src->rank, src->dims);
     if (!o) return k->err->status;
-    copy_elems(src->dtype, o->data, src->data, src->numel);
+    lp_copy_values(src->dtype, o->data, src->data, src->numel);
     return LP_OK;
 }
 
@@ -173,9 +160,9 @@ static int take_range(const lp_tensor *x, int axis, int64_t start, int64_t len, 
     for (int d = 0; d < axis; d++) outer *= x->dims[d];
     for (int d = axis + 1; d < x->rank; d++) inner *= x->dims[d];
     for (int64_t o = 0; o < outer; o++)
-        copy_elems(x->dtype, (char *)item->t.data + (size_t)(o * len * inner) * es,
-                   (const char *)x->data + (size_t)((o * x->dims[axis] + start) * inner) * es,
-                   len * inner);
+        lp_copy_values(x->dtype, (char *)item->t.data + (size_t)(o * len * inner) * es,
+                       (const char *)x->data + (size_t)((o * x->dims[axis] + start) * inner) * es,
+                       len * inner);
     return LP_OK;
 }
 
@@ -262,8 +249,8 @@ int lp_k_concat_from_sequence(lp_kctx *k) {
         const lp_tensor *t = &s->items[i].t;
         int64_t rows = new_axis ? 1 : t->dims[axis];
         for (int64_t q = 0; q < outer; q++)
-            copy_elems(o->dtype, (char *)o->data + (size_t)((q * total + at) * inner) * es,
-                       (const char *)t->data + (size_t)(q * rows * inner) * es, rows * inner);
+            lp_copy_values(o->dtype, (char *)o->data + (size_t)((q * total + at) * inner) * es,
+                           (const char *)t->data + (size_t)(q * rows * inner) * es, rows * inner);
         at += rows;
     }
     return LP_OK;

@@ -17,17 +17,21 @@ static void set_str(char **slot, const char *s) {
     *slot = copy;
 }
 
-void lp_copy_elems(lp_tensor *dst, int64_t di, const lp_tensor *src, int64_t si, int64_t n) {
+void lp_copy_values(lp_dtype dtype, void *dst, const void *src, int64_t n) {
     if (n <= 0) return;
-    if (dst->dtype == LP_STRING) {
-        char **d = dst->data;
-        char *const *s = src->data;
-        for (int64_t i = 0; i < n; i++) set_str(&d[di + i], s[si + i]);
+    if (dtype == LP_STRING) {
+        char **d = dst;
+        char *const *s = src;
+        for (int64_t i = 0; i < n; i++) set_str(&d[i], s[i]);
         return;
     }
+    memcpy(dst, src, (size_t)n * lp_dtype_size(dtype));
+}
+
+void lp_copy_elems(lp_tensor *dst, int64_t di, const lp_tensor *src, int64_t si, int64_t n) {
     size_t esz = lp_dtype_size(dst->dtype);
-    memcpy((char *)dst->data + (size_t)di * esz, (const char *)src->data + (size_t)si * esz,
-           (size_t)n * esz);
+    lp_copy_values(dst->dtype, (char *)dst->data + (size_t)di * esz,
+                   (const char *)src->data + (size_t)si * esz, n);
 }
 
 void lp_fill_elems(lp_tensor *dst, int64_t di, const void *one, int64_t n) {

@@ -29,6 +29,8 @@
 
 /* Copies n elements src[si..] to dst[di..] (same dtype). */
 void lp_copy_elems(lp_tensor *dst, int64_t di, const lp_tensor *src, int64_t si, int64_t n);
+/* The same over raw arrays of n elements of dtype. */
+void lp_copy_values(lp_dtype dtype, void *dst, const void *src, int64_t n);
 /* Sets dst[di..di+n) to the one element `one` points at (a char** for strings). */
 void lp_fill_elems(lp_tensor *dst, int64_t di, const void *one, int64_t n);
 /* Sets elements to zero ("" for strings). */

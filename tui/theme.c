@@ -111,10 +111,6 @@ void lp_theme_init(bool color) {
     }
 }
 
-bool lp_theme_has_color(void) {
-    return using_color;
-}
-
 int lp_role_attr(lp_role r) {
     return (unsigned)r < LP_ROLE_COUNT ? role_attrs[r] : 0;
 }

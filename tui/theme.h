@@ -50,7 +50,6 @@ typedef enum lp_role {
 /* Call after initscr(). color false (or a terminal without colours) selects
 ** the monochrome scheme. */
 void lp_theme_init(bool color);
-bool lp_theme_has_color(void);
 /* The curses attribute for a role. */
 int lp_role_attr(lp_role r);
 

@@ -149,12 +149,6 @@ void lp_hline(int y, int x, int w, lp_role role) {
     repeat(y, x, w, lp_role_attr(role), lp_g->h);
 }
 
-void lp_vline(int y, int x, int h, lp_role role) {
-    attrset(lp_role_attr(role));
-    for (int i = 0; i < h; i++) mvaddstr(y + i, x, lp_g->v);
-    attrset(A_NORMAL);
-}
-
 void lp_box(lp_rect r, lp_role role, const char *title) {
     if (r.w < 2 || r.h < 2) return;
     int a = lp_role_attr(role);

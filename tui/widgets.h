@@ -39,7 +39,6 @@ void lp_fill(int y, int x, int w, lp_role role);
 void lp_fill_rect(lp_rect r, lp_role role);
 
 void lp_hline(int y, int x, int w, lp_role role);
-void lp_vline(int y, int x, int h, lp_role role);
 /* A box around r, with an optional title in its top border. */
 void lp_box(lp_rect r, lp_role role, const char *title);
 /* A horizontal bar of frac (0..1) of w columns, in eighths of a cell. */

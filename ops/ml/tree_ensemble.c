@@ -123,6 +123,28 @@ typedef struct source {
     char (*label)[48];       /* how messages name a node */
 } source;
 
+static source source_new(int n, const int64_t *feature, const int64_t *missing) {
+    source s = {.n = n, .feature = feature, .missing = missing};
+    s.split = lp_xcalloc((size_t)n, sizeof *s.split);
+    s.mode = lp_xcalloc((size_t)n, 1);
+    s.yes = lp_xcalloc((size_t)n, sizeof *s.yes);
+    s.no = lp_xcalloc((size_t)n, sizeof *s.no);
+    s.yes_leaf = lp_xcalloc((size_t)n, 1);
+    s.no_leaf = lp_xcalloc((size_t)n, 1);
+    s.label = lp_xcalloc((size_t)n, sizeof *s.label);
+    return s;
+}
+
+static void source_free(source *s) {
+    free(s->split);
+    free(s->mode);
+    free(s->yes);
+    free(s->no);
+    free(s->yes_leaf);
+    free(s->no_leaf);
+    free(s->label);
+}
+
 /* Lays out every tree reachable from roots[] (source node indices, or ~leaf)
 ** into f->nodes, depth first. new_id[i] is node i's place, or -1. */
 static int layout(lp_kctx *k, forest *f, const source *s, const int32_t *src_roots, int n_roots) {
@@ -301,14 +323,7 @@ static int build_legacy(lp_kctx *k, forest *f, const char *prefix, int64_t *max_
         return lp_kfail(k, "nodes_values has %d entries; the nodes are %d", nv, n);
     }
 
-    source s = {.n = n, .feature = featureids, .missing = missing};
-    s.split = lp_xcalloc((size_t)n, sizeof *s.split);
-    s.mode = lp_xcalloc((size_t)n, 1);
-    s.yes = lp_xcalloc((size_t)n, sizeof *s.yes);
-    s.no = lp_xcalloc((size_t)n, sizeof *s.no);
-    s.yes_leaf = lp_xcalloc((size_t)n, 1);
-    s.no_leaf = lp_xcalloc((size_t)n, 1);
-    s.label = lp_xcalloc((size_t)n, sizeof *s.label);
+    source s = source_new(n, featureids, missing);
     key *keys = lp_xmalloc((size_t)n * sizeof *keys);
     int32_t *leaf_at = lp_xmalloc((size_t)n * sizeof *leaf_at);
     int32_t *roots = lp_xmalloc((size_t)n * sizeof *roots);
@@ -376,13 +391,7 @@ static int build_legacy(lp_kctx *k, forest *f, const char *prefix, int64_t *max_
     if (rc == LP_OK) rc = layout(k, f, &s, roots, n_roots);
     if (rc == LP_OK) rc = legacy_weights(k, f, prefix, keys, n, leaf_at, max_id);
     free(values);
-    free(s.split);
-    free(s.mode);
-    free(s.yes);
-    free(s.no);
-    free(s.yes_leaf);
-    free(s.no_leaf);
-    free(s.label);
+    source_free(&s);
     free(keys);
     free(leaf_at);
     free(roots);
@@ -560,14 +569,7 @@ int lp_k_ml_tree_ensemble_prepare(lp_kctx *k) {
         f->w_value[i] = lp_get_f64(weights, i);
     }
 
-    source s = {.n = n, .feature = feat, .missing = missing};
-    s.split = lp_xcalloc((size_t)n, sizeof *s.split);
-    s.mode = lp_xcalloc((size_t)n, 1);
-    s.yes = lp_xcalloc((size_t)n, sizeof *s.yes);
-    s.no = lp_xcalloc((size_t)n, sizeof *s.no);
-    s.yes_leaf = lp_xcalloc((size_t)n, 1);
-    s.no_leaf = lp_xcalloc((size_t)n, 1);
-    s.label = lp_xcalloc((size_t)n, sizeof *s.label);
+    source s = source_new(n, feat, missing);
     int32_t *roots = lp_xmalloc((size_t)n_roots * sizeof *roots);
     int32_t *set_at = lp_xcalloc((size_t)n, sizeof *set_at);
     int32_t *set_n = lp_xcalloc((size_t)n, sizeof *set_n);
@@ -614,13 +616,7 @@ int lp_k_ml_tree_ensemble_prepare(lp_kctx *k) {
     s.set_at = set_at;
     s.set_n = set_n;
     if (rc == LP_OK) rc = layout(k, f, &s, roots, n_roots);
-    free(s.split);
-    free(s.mode);
-    free(s.yes);
-    free(s.no);
-    free(s.yes_leaf);
-    free(s.no_leaf);
-    free(s.label);
+    source_free(&s);
     free(roots);
     free(set_at);
     free(set_n);
