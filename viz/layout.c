@@ -92,6 +92,8 @@ static int layout_layered(lp_gv *gv, const lp_viz_opts *o, lp_error *err) {
         w[i] = ND_width(gv->nodes[i]) * 72;
         h[i] = ND_height(gv->nodes[i]) * 72;
     }
+    double legend_w = gv->legend ? ND_width(gv->legend) * 72 : 0;
+    double legend_h = gv->legend ? ND_height(gv->legend) * 72 : 0;
     for (int i = 0; i < m; i++) {
         from[i] = s->edges[i].from;
         to[i] = s->edges[i].to;
@@ -111,6 +113,12 @@ static int layout_layered(lp_gv *gv, const lp_viz_opts *o, lp_error *err) {
         lp_buf_printf(&b, "%.2f,%.2f", out.x[i], out.height - out.y[i]);
         lp_buf_append(&b, "", 1);
         set_attr(gv->nodes[i], "pos", b.data);
+    }
+    if (gv->legend) { /* top right, beside the graph */
+        b.len = 0;
+        lp_buf_printf(&b, "%.2f,%.2f", out.width + 24 + legend_w / 2, out.height - legend_h / 2);
+        lp_buf_append(&b, "", 1);
+        set_attr(gv->legend, "pos", b.data);
     }
     for (int i = 0; i < m; i++) {
         if (out.n_route[i] < 2) continue;

@@ -312,8 +312,9 @@ int lp_gv_build(const lp_scene *s, const lp_viz_opts *o, bool legend, bool safe,
         }
     }
 
-    if (legend && s->families) {
+    if (legend && s->families && !agnode(g, "loupe:legend", 0)) {
         Agnode_t *n = agnode(g, "loupe:legend", 1);
+        gv->legend = n;
         set(n, "id", "loupe:legend");
         label.len = 0;
         legend_label(&label, s->families);
