@@ -1,19 +1,21 @@
 /*
-** layout.c — dot under bounds, and its result (node centres and sizes,
-** cluster boxes, edge béziers) read into lp_layout for the terminal.
+** layout.c — laying a scene out under bounds (dot, or the layered engine
+** through Graphviz's nop2), and the result (box corners and sizes, cluster
+** boxes, edge routes) read into lp_layout for the terminal.
 **
-** Bounds, from the cheapest: subgraphs fold above LP_VIZ_EXPAND_MAX nodes;
-** above LP_VIZ_FAST_UNITS long edges are cut into tabs (scene.c) and dot's
-** network simplex and crossing minimisation get iteration caps (render.c);
-** above LP_VIZ_MAX_UNITS the layout is refused; and whatever is laid out
-** runs in a child process killed at its deadline (isolate.c).
+** Bounds, from the cheapest (numbers in scene.h): subgraphs fold above
+** LP_VIZ_EXPAND_MAX nodes; above LP_VIZ_FAST_UNITS long edges become tabs
+** (scene.c); above LP_VIZ_DOT_UNITS the layered engine lays out (layered.c),
+** or dot with capped iterations when there are clusters (render.c); above
+** LP_VIZ_MAX_UNITS (LP_VIZ_MAX_DOT_UNITS for dot) the layout is refused; and
+** whatever is laid out runs in a child process killed at its deadline
+** (isolate.c).
 */
 #include "viz/layout.h"
 #include "viz/gv.h"
 #include "viz/layered.h"
 
 #include <math.h>
-
 #include <stdlib.h>
 #include <string.h>
 

@@ -153,6 +153,8 @@ TEST(viz_svg_keeps_names_attributes_and_edges) {
     CHECK(strstr(svg.data, "id=\"a&amp;b&lt;&quot;odd\\name&quot;&gt;\"") != NULL);
     CHECK(strstr(svg.data, "<title>a&amp;b&lt;&quot;odd\\name&quot;&gt;~2</title>") != NULL);
     CHECK(strstr(svg.data, "kernel_shape = 3,3") != NULL);
+    /* Graphviz expands "\N" in tooltips (twice for HTML-label nodes): kept as written */
+    CHECK(strstr(svg.data, "name: a&amp;b&lt;&quot;odd\\name&quot;&gt;&#10;") != NULL);
     CHECK(strstr(svg.data, "<title>conv1&#45;&gt;Relu_1</title>") != NULL);
     int edges = 0;
     for (const char *p = svg.data; (p = strstr(p, "class=\"edge\"")); p++) edges++;
@@ -573,4 +575,23 @@ TEST(viz_layered_engine_keeps_ranks_apart_and_routes_down) {
         for (int i = 1; i < k; i++) CHECK(p[i].y >= p[i - 1].y);  /* always downwards */
     }
     lp_layered_free(&out, m);
+}
+
+TEST(viz_graph_without_nodes_and_hostile_names) {
+    /* an output that is the input itself, and names no XML parser would take raw */
+    lp_buf g = {0};
+    pb_value(&g, PB_INPUT, "in\x01put\xff&amp;<]]>", LP_FLOAT, 1, (int64_t[]){3});
+    pb_value(&g, PB_OUTPUT, "in\x01put\xff&amp;<]]>", LP_FLOAT, 1, (int64_t[]){3});
+    lp_model *m = parse(&g);
+    REQUIRE(m);
+    lp_viz_opts o = {.subgraphs = -1};
+    lp_buf svg = {0};
+    lp_error err = {0};
+    REQUIRE(lp_render_model(m, &o, "svg", &svg, &err) == LP_OK);
+    lp_buf_append(&svg, "", 1);
+    CHECK(strstr(svg.data, "id=\"input:in put\xef\xbf\xbd&amp;amp;&lt;]]&gt;\"") != NULL);
+    CHECK(strstr(svg.data, "class=\"edge\"") != NULL);
+    CHECK(strstr(svg.data, "Legend") == NULL); /* no nodes, no families */
+    lp_buf_free(&svg);
+    lp_model_free(m);
 }
