@@ -17,6 +17,7 @@ typedef struct lp_gv {
     Agnode_t **nodes;    /* per scene box */
     Agedge_t **edges;    /* per scene edge */
     Agraph_t **clusters; /* per scene cluster */
+    Agnode_t *legend;    /* or NULL */
     const lp_scene *s;
     bool laid_out;
 } lp_gv;

@@ -1,19 +1,21 @@
 /*
-** layout.c — dot under bounds, and its result (node centres and sizes,
-** cluster boxes, edge béziers) read into lp_layout for the terminal.
+** layout.c — laying a scene out under bounds (dot, or the layered engine
+** through Graphviz's nop2), and the result (box corners and sizes, cluster
+** boxes, edge routes) read into lp_layout for the terminal.
 **
-** Bounds, from the cheapest: subgraphs fold above LP_VIZ_EXPAND_MAX nodes;
-** above LP_VIZ_FAST_UNITS long edges are cut into tabs (scene.c) and dot's
-** network simplex and crossing minimisation get iteration caps (render.c);
-** above LP_VIZ_MAX_UNITS the layout is refused; and whatever is laid out
-** runs in a child process killed at its deadline (isolate.c).
+** Bounds, from the cheapest (numbers in scene.h): subgraphs fold above
+** LP_VIZ_EXPAND_MAX nodes; above LP_VIZ_FAST_UNITS long edges become tabs
+** (scene.c); above LP_VIZ_DOT_UNITS the layered engine lays out (layered.c),
+** or dot with capped iterations when there are clusters (render.c); above
+** LP_VIZ_MAX_UNITS (LP_VIZ_MAX_DOT_UNITS for dot) the layout is refused; and
+** whatever is laid out runs in a child process killed at its deadline
+** (isolate.c).
 */
 #include "viz/layout.h"
 #include "viz/gv.h"
 #include "viz/layered.h"
 
 #include <math.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +94,8 @@ static int layout_layered(lp_gv *gv, const lp_viz_opts *o, lp_error *err) {
         w[i] = ND_width(gv->nodes[i]) * 72;
         h[i] = ND_height(gv->nodes[i]) * 72;
     }
+    double legend_w = gv->legend ? ND_width(gv->legend) * 72 : 0;
+    double legend_h = gv->legend ? ND_height(gv->legend) * 72 : 0;
     for (int i = 0; i < m; i++) {
         from[i] = s->edges[i].from;
         to[i] = s->edges[i].to;
@@ -111,6 +115,12 @@ static int layout_layered(lp_gv *gv, const lp_viz_opts *o, lp_error *err) {
         lp_buf_printf(&b, "%.2f,%.2f", out.x[i], out.height - out.y[i]);
         lp_buf_append(&b, "", 1);
         set_attr(gv->nodes[i], "pos", b.data);
+    }
+    if (gv->legend) { /* top right, beside the graph */
+        b.len = 0;
+        lp_buf_printf(&b, "%.2f,%.2f", out.width + 24 + legend_w / 2, out.height - legend_h / 2);
+        lp_buf_append(&b, "", 1);
+        set_attr(gv->legend, "pos", b.data);
     }
     for (int i = 0; i < m; i++) {
         if (out.n_route[i] < 2) continue;

@@ -5,9 +5,10 @@
 **
 ** Escaping, learnt from Graphviz 2.42's writers: HTML labels take XML
 ** entities; plain strings (id, tooltip, cluster labels) additionally expand
-** backslash escapes, so '\' is doubled; and the SVG writer passes "&name;"
-** through as an entity, so every '&' is written "&amp;" (the object's name,
-** which becomes <title>, included). The DOT export writes the same graph,
+** backslash escapes ("\N" is the node's name), so '\' is doubled, and
+** quadrupled in the tooltip of a node with an HTML label, which is expanded
+** twice; and the SVG writer passes "&name;" through as an entity, so every
+** '&' is written "&amp;" (the object's name, which becomes <title>, too). The DOT export writes the same graph,
 ** so `dot -Tsvg` on it gives the same picture.
 */
 #include "viz/render.h"
@@ -54,13 +55,13 @@ static void put_html(lp_buf *b, const char *s) {
     }
 }
 
-/* For plain strings: '&' as an entity, '\' doubled (escString). With
-** backslashes false, for an object's name, which is not escString'd. */
-static char *plain(const char *s, bool backslashes) {
+/* For plain strings: '&' as an entity, each '\' written `slashes` times
+** (1 for an object's name, which is not expanded). */
+static char *plain(const char *s, int slashes) {
     lp_buf b = {0};
     for (; *s; s++) {
         if (*s == '&') lp_buf_append(&b, "&amp;", 5);
-        else if (*s == '\\' && backslashes) lp_buf_append(&b, "\\\\", 2);
+        else if (*s == '\\') lp_buf_append(&b, "\\\\\\\\", (size_t)slashes);
         else lp_buf_append(&b, s, 1);
     }
     lp_buf_append(&b, "", 1);
@@ -72,8 +73,14 @@ static void set(void *obj, const char *attr, const char *value) {
 }
 
 static void set_plain(void *obj, const char *attr, const char *value) {
-    char *v = plain(value, true);
+    char *v = plain(value, 2);
     set(obj, attr, v);
+    free(v);
+}
+
+static void set_node_tooltip(void *obj, const char *value) {
+    char *v = plain(value, 4);
+    set(obj, "tooltip", v);
     free(v);
 }
 
@@ -241,13 +248,13 @@ int lp_gv_build(const lp_scene *s, const lp_viz_opts *o, bool legend, bool safe,
     gv->nodes = lp_xcalloc((size_t)s->n_boxes + 1, sizeof *gv->nodes);
     for (int i = 0; i < s->n_boxes; i++) {
         const lp_box *x = &s->boxes[i];
-        char *name = plain(x->id, false);
+        char *name = plain(x->id, 1);
         Agnode_t *n = agnode(g, name, 1);
         free(name);
         if (x->cluster >= 0) agsubnode(gv->clusters[x->cluster], n, 1);
         gv->nodes[i] = n;
         set_plain(n, "id", x->id);
-        if (x->tooltip) set_plain(n, "tooltip", x->tooltip);
+        if (x->tooltip) set_node_tooltip(n, x->tooltip);
         label.len = 0;
         box_label(&label, x);
         lp_buf_append(&label, "", 1);
@@ -312,8 +319,9 @@ int lp_gv_build(const lp_scene *s, const lp_viz_opts *o, bool legend, bool safe,
         }
     }
 
-    if (legend && s->families) {
+    if (legend && s->families && !agnode(g, "loupe:legend", 0)) {
         Agnode_t *n = agnode(g, "loupe:legend", 1);
+        gv->legend = n;
         set(n, "id", "loupe:legend");
         label.len = 0;
         legend_label(&label, s->families);
