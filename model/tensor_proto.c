@@ -5,6 +5,7 @@
 */
 #include "onnx_pb.h"
 #include "tensor_io.h"
+#include "write.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,10 +300,8 @@ int lp_tensor_write_pb(const char *path, const lp_tensor *t, const char *name, l
     uint8_t *buf = lp_xmalloc(n + 1);
     onnx__tensor_proto__pack(&tp, buf);
     free(scratch);
-    FILE *f = fopen(path, "wb");
-    int ok = f && fwrite(buf, 1, n, f) == n;
-    if (f && fclose(f) != 0) ok = 0;
+    /* a temporary file renamed over path: a failed write leaves no half file */
+    int rc = lp_write_file_safe(path, buf, n, 0, NULL, err);
     free(buf);
-    if (!ok) return lp_fail(err, LP_EFAIL, "%s: cannot write", path);
-    return LP_OK;
+    return rc;
 }

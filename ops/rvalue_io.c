@@ -11,6 +11,7 @@
 #include "model/ir.h"
 #include "model/onnx_pb.h"
 #include "model/tensor_io.h"
+#include "model/write.h"
 #include "ops/value.h"
 
 #include <stdio.h>
@@ -336,10 +337,8 @@ int lp_rvalue_write_pb(const char *path, const lp_rvalue *v, const char *name, l
     }
     for (int i = 0; i < w.n; i++) free(w.owned[i]);
     free(w.owned);
-    FILE *f = fopen(path, "wb");
-    int ok = f && fwrite(buf, 1, n, f) == n;
-    if (f && fclose(f) != 0) ok = 0;
+    /* a temporary file renamed over path: a failed write leaves no half file */
+    int rc = lp_write_file_safe(path, buf, n, 0, NULL, err);
     free(buf);
-    if (!ok) return lp_fail(err, LP_EFAIL, "%s: cannot write", path);
-    return LP_OK;
+    return rc;
 }
