@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int lp_vfail(lp_error *err, int status, const char *fmt, va_list ap) {
     if (err) {
@@ -217,4 +218,10 @@ int lp_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *siz
     *data = buf;
     *size = (size_t)len;
     return LP_OK;
+}
+
+double lp_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }

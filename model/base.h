@@ -69,6 +69,9 @@ void lp_buf_append(lp_buf *b, const void *data, size_t n);
 void lp_buf_printf(lp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lp_buf_free(lp_buf *b);
 
+/* Milliseconds on the monotonic clock, for timing runs and layouts. */
+double lp_now_ms(void);
+
 /* Reads a whole file; refuses files larger than max_bytes. */
 int lp_read_file(const char *path, size_t max_bytes, uint8_t **data, size_t *size, lp_error *err);
 

@@ -376,12 +376,6 @@ void lp_session_profile_reset(lp_session *s) {
 
 /* ---- running ---- */
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Moves a finished value out of a frame; borrowed data is copied. */
 static int move_out(lp_rvalue *dst, lp_rvalue *src, lp_error *err) {
     lp_rvalue_clear(dst);
@@ -416,7 +410,7 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
     bool profile = s->opts.profile && p == s->main;
     for (int i = 0; i < p->n_steps && rc == LP_OK; i++) {
         lp_step *st = &p->steps[i];
-        double t0 = profile ? now_ms() : 0;
+        double t0 = profile ? lp_now_ms() : 0;
         if (st->skip) {
             /* folded or absorbed at plan time */
         } else if (st->call) {
@@ -438,7 +432,7 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
             rc = st->kernel->run(&k);
         }
         if (profile && !st->skip) {
-            s->profile[i].total_ms += now_ms() - t0;
+            s->profile[i].total_ms += lp_now_ms() - t0;
             s->profile[i].calls++;
         }
         if (s->opts.on_node && p == s->main && !st->skip && rc == LP_OK)

@@ -8,12 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -47,16 +41,16 @@ int lp_time_runs(lp_session *s, const lp_rvalue *inputs, int n_inputs, int warmu
     out->warmup = warmup;
     for (int i = 0; i < warmup && rc == LP_OK; i++) {
         if (cancel && *cancel) break;
-        double t0 = now_ms();
+        double t0 = lp_now_ms();
         rc = lp_session_run(s, inputs, n_inputs, outs, err);
-        if (i == 0) out->first_run_ms = now_ms() - t0;
+        if (i == 0) out->first_run_ms = lp_now_ms() - t0;
     }
     lp_session_profile_reset(s); /* profile the timed runs only */
     for (int i = 0; i < runs && rc == LP_OK; i++) {
         if (cancel && *cancel) break;
-        double t0 = now_ms();
+        double t0 = lp_now_ms();
         rc = lp_session_run(s, inputs, n_inputs, outs, err);
-        t[i] = now_ms() - t0;
+        t[i] = lp_now_ms() - t0;
         if (warmup == 0 && i == 0) out->first_run_ms = t[i];
         done++;
     }

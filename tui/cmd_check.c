@@ -6,6 +6,7 @@
 #include "model/ir.h"
 #include "model/tensor_io.h"
 #include "ops/compare.h"
+#include "ops/inputs.h"
 #include "ops/session.h"
 #include "tui/cli.h"
 
@@ -143,8 +144,7 @@ static int collect(case_list *l, const char *arg) {
 static int ramp_input(const lp_value *v, lp_rvalue *out, lp_error *err) {
     const lp_type *t = &v->type;
     int64_t dims[LP_MAX_RANK];
-    int rank = t->rank < 0 ? 0 : t->rank;
-    for (int i = 0; i < rank; i++) dims[i] = t->dims[i].value >= 0 ? t->dims[i].value : 1;
+    int rank = lp_concrete_shape(t, 1, dims); /* unknown dims are 1, as upstream's runner does */
     out->kind = LP_RV_TENSOR;
     int rc = lp_tensor_alloc(&out->t, t->elem ? t->elem : LP_FLOAT, rank, dims, err);
     if (rc) return rc;

@@ -6,6 +6,7 @@
 #include "model/tensor_io.h"
 #include "ops/inputs.h"
 #include "ops/session.h"
+#include "ops/timing.h"
 #include "tui/cli.h"
 
 #include <getopt.h>
@@ -34,12 +35,6 @@ static void usage(FILE *f) {
             "  --json             print the result as JSON\n");
 }
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* --trace: one line per node with its outputs' shapes and statistics. */
 static void trace_node(void *ctx, const lp_node *n, lp_rvalue *const *outs, int n_outs) {
     (void)ctx;
@@ -60,11 +55,6 @@ static void trace_node(void *ctx, const lp_node *n, lp_rvalue *const *outs, int 
         if (st.nans || st.infs) fprintf(stderr, " nan %lld inf %lld", (long long)st.nans, (long long)st.infs);
     }
     fputc('\n', stderr);
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static void describe(const lp_rvalue *v, char *buf, size_t n) {
@@ -153,22 +143,18 @@ int cmd_run(int argc, char **argv) {
         if (rc) rc = lp_cli_error(&err);
     }
     lp_rvalue **outs = lp_xcalloc((size_t)g->n_outputs + 1, sizeof *outs);
-    double first_ms = 0, *times = NULL;
+    double first_ms = 0;
+    lp_timing tm = {0};
     if (!rc) {
-        double t0 = now_ms();
+        double t0 = lp_now_ms();
         rc = lp_session_run(s, ins, g->n_inputs, outs, &err);
-        first_ms = now_ms() - t0;
+        first_ms = lp_now_ms() - t0;
         if (rc) rc = lp_cli_error(&err);
     }
     if (!rc && repeat > 0) {
-        times = lp_xcalloc((size_t)repeat, sizeof *times);
-        for (int r = 0; r < repeat && !rc; r++) {
-            double t0 = now_ms();
-            rc = lp_session_run(s, ins, g->n_inputs, outs, &err);
-            times[r] = now_ms() - t0;
-            if (rc) rc = lp_cli_error(&err);
-        }
-        qsort(times, (size_t)repeat, sizeof *times, cmp_double);
+        /* the same timed loop as `loupe time`; the outputs stay those of the last run */
+        rc = lp_time_runs(s, ins, g->n_inputs, 0, repeat, NULL, &tm, &err);
+        if (rc) rc = lp_cli_error(&err);
     }
     if (!rc && out_dir) {
         mkdir(out_dir, 0777);
@@ -208,8 +194,8 @@ int cmd_run(int argc, char **argv) {
             cJSON_AddNumberToObject(doc, "first_run_ms", first_ms);
             if (repeat > 0) {
                 cJSON_AddNumberToObject(doc, "runs", repeat);
-                cJSON_AddNumberToObject(doc, "min_ms", times[0]);
-                cJSON_AddNumberToObject(doc, "median_ms", times[repeat / 2]);
+                cJSON_AddNumberToObject(doc, "min_ms", tm.min_ms);
+                cJSON_AddNumberToObject(doc, "median_ms", tm.p50_ms);
             }
             lp_cli_print_json(doc);
         } else {
@@ -231,11 +217,10 @@ int cmd_run(int argc, char **argv) {
             }
             if (repeat > 0)
                 printf("first run %.3f ms; %d more runs: min %.3f ms, median %.3f ms\n", first_ms,
-                       repeat, times[0], times[repeat / 2]);
+                       repeat, tm.min_ms, tm.p50_ms);
             if (out_dir) printf("wrote %d output%s to %s/\n", g->n_outputs, g->n_outputs == 1 ? "" : "s", out_dir);
         }
     }
-    free(times);
     free(outs);
     lp_session_free(s);
     lp_cli_inputs_free(m, ins);

@@ -27,12 +27,6 @@ static void usage(FILE *f) {
                "  --json             print JSON\n");
 }
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int cmd_time(int argc, char **argv) {
     static const struct option longopts[] = {
         {"runs", required_argument, 0, 'r'},  {"warmup", required_argument, 0, 'w'},
@@ -82,9 +76,9 @@ int cmd_time(int argc, char **argv) {
     rc = lp_cli_inputs(m, given, n_given, 1, seed, batch, &ins);
     if (!rc) {
         lp_session_opts opts = {.threads = threads, .profile = profile};
-        double t0 = now_ms();
+        double t0 = lp_now_ms();
         rc = lp_session_create(m, &opts, &s, &err);
-        tm.create_ms = now_ms() - t0;
+        tm.create_ms = lp_now_ms() - t0;
         if (rc) rc = lp_cli_error(&err);
     }
     if (!rc) {
