@@ -2,8 +2,10 @@
 ** conv.c — Conv, ConvTranspose and Col2Im over 1-D, 2-D and 3-D windows.
 **
 ** Conv is a matrix product per image and group: W_g [Mg x Cg*K] times the
-** input unrolled by im2col [Cg*K x P]. A 1x1 convolution with stride 1 and
-** no padding needs no unrolling (the input already is that matrix); a
+** input unrolled by im2col [Cg*K x P], through the packed GEMM (pgemm.h)
+** with the weights packed once at planning when they are constant. A 1x1
+** convolution with stride 1 and no padding needs no unrolling (the input
+** already is that matrix); a
 ** depthwise convolution (one input channel per group) is a direct loop, as a
 ** product with one row would waste the BLAS. Large unrolled matrices are
 ** made a band of output rows at a time to bound the scratch memory. The
@@ -17,6 +19,7 @@
 */
 #include "ops/fuse.h"
 #include "ops/nn.h"
+#include "ops/pgemm.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -29,14 +32,19 @@ LP_NN_VECTORIZE
 #define COL_BUDGET ((int64_t)8 << 20)
 
 typedef struct conv_state {
-    lp_epilogue ep;   /* the fused output pass */
+    lp_epilogue ep;   /* the fused output pass (ep.channels 0: none) */
     bool bias_folded; /* ep.shift already holds the (constant) bias */
+    /* Conv's constant weights packed for lp_pgemm, one block per group,
+    ** and the data they were packed from (used only while W is that). */
+    float *wpack;
+    const void *wsrc;
 } conv_state;
 
 static void conv_release(void *p) {
     conv_state *st = p;
     if (!st) return;
     lp_epilogue_free(&st->ep);
+    free(st->wpack);
     free(st);
 }
 
@@ -68,12 +76,12 @@ static int weight_rank(lp_kctx *k) {
 /* Absorbs a following BatchNormalization, per-channel Mul/Add, residual Add
 ** and Relu/Clip into the output pass, when the bias (if any) is constant so
 ** that it can be folded too. */
-static int prepare_epilogue(lp_kctx *k, int64_t channels, int rank) {
+static conv_state *prepare_epilogue(lp_kctx *k, int64_t channels, int rank) {
     const lp_tensor *B = lp_in(k, 2);
     bool has_b = k->node->n_inputs > 2 && k->node->inputs[2] >= 0;
     if (channels < 0 || (has_b && (!B || B->numel != channels || !lp_nn_float_type(B->dtype))))
-        return LP_OK;
-    if (!lp_fuse_next(k)) return LP_OK;
+        return NULL;
+    if (!lp_fuse_next(k)) return NULL;
     conv_state *st = lp_xcalloc(1, sizeof *st);
     lp_epilogue_init(&st->ep, B, channels);
     st->bias_folded = has_b;
@@ -83,20 +91,41 @@ static int prepare_epilogue(lp_kctx *k, int64_t channels, int rank) {
     lp_fuse_activation(k, &st->ep);
     if (!st->ep.n_fused) {
         conv_release(st);
-        return LP_OK;
+        return NULL;
     }
-    k->state = st;
-    return LP_OK;
+    return st;
+}
+
+/* Packs constant float weights [M, Cg, k...] per group, unless the
+** convolution is depthwise (a direct loop that reads W as it is). */
+static void prepare_weights(lp_kctx *k, conv_state **st) {
+    const lp_tensor *W = lp_in(k, 1);
+    int64_t group = lp_attr_int(k->node, "group", 1);
+    if (!W || W->dtype != LP_FLOAT || W->rank < 3 || W->numel == 0 || group < 1 ||
+        W->dims[0] % group || (W->dims[1] == 1 && group > 1))
+        return;
+    int64_t Mg = W->dims[0] / group, Kdim = W->numel / W->dims[0];
+    int64_t each = lp_pgemm_packed_size(Mg, Kdim);
+    if (!*st) *st = lp_xcalloc(1, sizeof **st);
+    (*st)->wpack = lp_xmalloc((size_t)(each * group) * sizeof(float));
+    for (int64_t g = 0; g < group; g++)
+        lp_pgemm_pack_a((const float *)W->data + g * Mg * Kdim, Kdim, Mg, Kdim,
+                        (*st)->wpack + g * each);
+    (*st)->wsrc = W->data;
 }
 
 int lp_k_conv_prepare(lp_kctx *k) {
-    return prepare_epilogue(k, weight_dim(k, 0), weight_rank(k));
+    conv_state *st = prepare_epilogue(k, weight_dim(k, 0), weight_rank(k));
+    prepare_weights(k, &st);
+    k->state = st;
+    return LP_OK;
 }
 
 int lp_k_conv_transpose_prepare(lp_kctx *k) {
     int64_t mg = weight_dim(k, 1);
     int64_t group = lp_attr_int(k->node, "group", 1);
-    return prepare_epilogue(k, mg < 0 || group < 1 ? -1 : mg * group, weight_rank(k));
+    k->state = prepare_epilogue(k, mg < 0 || group < 1 ? -1 : mg * group, weight_rank(k));
+    return LP_OK;
 }
 
 /* The epilogue and run-time bias for an output of M channels; fails when
@@ -104,9 +133,10 @@ int lp_k_conv_transpose_prepare(lp_kctx *k) {
 static int epilogue_of(lp_kctx *k, int64_t M, const float *b, const lp_epilogue **ep,
                        const float **bias) {
     const conv_state *st = k->state;
-    *bias = st && st->bias_folded ? NULL : b;
-    *ep = st ? &st->ep : NULL;
-    if (st && st->ep.channels != M)
+    bool fused = st && st->ep.n_fused;
+    *bias = fused && st->bias_folded ? NULL : b;
+    *ep = fused ? &st->ep : NULL;
+    if (fused && st->ep.channels != M)
         return lp_kbad(k, "W gives %lld output channels, %lld were planned for", (long long)M,
                        (long long)st->ep.channels);
     return LP_OK;
@@ -248,15 +278,21 @@ int lp_k_conv(lp_kctx *k) {
     bool conv = X->dtype != LP_FLOAT;
     bool direct3 = depthwise && direct3_fits(&w);
     int64_t padded = direct3 ? (w.in[1] + w.pb[1] + w.pe[1]) * (w.in[2] + w.pb[2] + w.pe[2]) : 0;
-    int64_t lens[7] = {conv ? X->numel : 0,
+    /* The packed weights: made at planning when W is that constant. */
+    const conv_state *st = k->state;
+    int64_t pack_each = depthwise ? 0 : lp_pgemm_packed_size(Mg, Kdim);
+    bool prepacked = st && st->wpack && st->wsrc == W->data;
+    int64_t lens[9] = {conv ? X->numel : 0,
                        conv ? W->numel : 0,
                        conv && B ? B->numel : 0,
                        conv ? Y->numel : 0,
                        pointwise || depthwise ? 0 : Kdim * band * OW,
                        conv ? Y->numel : 0,
-                       padded};
-    float *a[7];
-    if (!lp_nn_scratch(k, 7, lens, a)) return LP_EFAIL;
+                       padded,
+                       depthwise || prepacked ? 0 : pack_each * group,
+                       depthwise ? 0 : lp_pgemm_work_size(pointwise ? P : band * OW, k->threads)};
+    float *a[9];
+    if (!lp_nn_scratch(k, 9, lens, a)) return LP_EFAIL;
     if (direct3) memset(a[6], 0, (size_t)padded * sizeof(float)); /* the border stays zero */
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
@@ -266,6 +302,10 @@ int lp_k_conv(lp_kctx *k) {
     const lp_tensor *R;
     if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
     const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
+    const float *wpack = prepacked ? st->wpack : a[7];
+    if (!depthwise && !prepacked)
+        for (int64_t g = 0; g < group; g++)
+            lp_pgemm_pack_a(wt + g * Mg * Kdim, Kdim, Mg, Kdim, a[7] + g * pack_each);
 
     for (int64_t n = 0; n < N; n++)
         for (int64_t g = 0; g < group; g++) {
@@ -277,15 +317,13 @@ int lp_k_conv(lp_kctx *k) {
             } else if (depthwise) {
                 for (int64_t m = 0; m < Mg; m++) conv_direct(&w, xg, wg + m * K, yg + m * P);
             } else if (pointwise) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)P, (int)Kdim,
-                            1.0f, wg, (int)Kdim, xg, (int)P, 0.0f, yg, (int)P);
+                lp_pgemm(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[8], k->threads);
             } else {
                 for (int64_t r0 = 0; r0 < rows; r0 += band) {
                     int64_t r1 = r0 + band < rows ? r0 + band : rows, cols = (r1 - r0) * OW;
                     lp_im2col(&w, Cg, xg, col, r0, r1);
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)cols,
-                                (int)Kdim, 1.0f, wg, (int)Kdim, col, (int)cols, 0.0f, yg + r0 * OW,
-                                (int)P);
+                    lp_pgemm(wpack + g * pack_each, Mg, Kdim, col, cols, cols, yg + r0 * OW, P,
+                             a[8], k->threads);
                 }
             }
             lp_epilogue_rows(ep, bias, res ? res + (n * M + g * Mg) * P : NULL, yg, g * Mg, Mg, P);

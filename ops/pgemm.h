@@ -1,0 +1,46 @@
+/*
+** pgemm.h — Loupe's own packed single-precision matrix product, for the
+** products whose left operand is known ahead (a convolution's weights).
+**
+** Why not cblas_sgemm: the weights can be packed once when the session is
+** planned instead of on every call, the unrolled input is packed straight
+** into the kernel's panels, the work splits over Loupe's thread pool, and,
+** above all, every element of C is the same fused multiply-add chain over
+** k = 0, 1, ... whatever its row or column. OpenBLAS's x86 kernels compute
+** some columns of a tile with another summation order, so equal rows of A
+** (a layer of identical filters) come out one ulp apart, which a Softmax
+** over logits of 1e10 turns into wrong classes.
+**
+** A is packed in panels of LP_PGEMM_MR rows, each k-major; rows past m are
+** zero.
+*/
+#ifndef LP_PGEMM_H
+#define LP_PGEMM_H
+
+#include <stdint.h>
+
+#define LP_PGEMM_MR 6
+#define LP_PGEMM_NR 16
+
+/* Floats needed for A [m x k] packed. */
+int64_t lp_pgemm_packed_size(int64_t m, int64_t k);
+/* Packs A (row-major, row stride lda) into dst (lp_pgemm_packed_size floats). */
+void lp_pgemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *dst);
+
+/* Floats of workspace lp_pgemm needs for n columns on `threads` threads. */
+int64_t lp_pgemm_work_size(int64_t n, int threads);
+
+/* C [m x n] = A [m x k] * B [k x n]: A packed, B and C row-major with row
+** strides ldb and ldc. work holds lp_pgemm_work_size(n, threads) floats,
+** 64-byte aligned. Splits over up to `threads` threads of the pool. */
+void lp_pgemm(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb, int64_t n,
+              float *c, int64_t ldc, float *work, int threads);
+
+/* The micro-kernel: the MR x NR tile c (row stride ldc) = (acc ? c : 0) +
+** a (kc steps of MR values) times b (kc steps of NR values). The build picks
+** an AVX2 version when the CPU has it. */
+typedef void (*lp_pgemm_kernel_fn)(int64_t kc, const float *a, const float *b, float *c,
+                                   int64_t ldc, int acc);
+lp_pgemm_kernel_fn lp_pgemm_kernel(void);
+
+#endif

@@ -1,0 +1,103 @@
+/* test_pgemm.c — the packed GEMM against a double-precision reference, its
+** edges and thread splits, and its promise: equal rows of A give equal rows
+** of C, bit for bit. */
+#include "ops/parallel.h"
+#include "ops/pgemm.h"
+#include "test.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+static float *aligned_floats(int64_t n) {
+    size_t bytes = ((size_t)(n > 0 ? n : 1) * sizeof(float) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes);
+}
+
+static uint32_t rng = 12345;
+static float rnd(void) {
+    rng = rng * 1664525u + 1013904223u;
+    return (float)((rng >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+/* Runs C = A * B through the packed GEMM (C with a wider stride, B with a
+** wider stride) and returns the largest error against the reference. */
+static double max_error(int64_t m, int64_t n, int64_t k, int threads) {
+    int64_t ldb = n + 3, ldc = n + 5;
+    float *a = aligned_floats(m * k), *b = aligned_floats(k * ldb), *c = aligned_floats(m * ldc);
+    float *ap = aligned_floats(lp_pgemm_packed_size(m, k));
+    float *work = aligned_floats(lp_pgemm_work_size(n, threads));
+    for (int64_t i = 0; i < m * k; i++) a[i] = rnd();
+    for (int64_t i = 0; i < k * ldb; i++) b[i] = rnd();
+    for (int64_t i = 0; i < m * ldc; i++) c[i] = 7.0f; /* past n must stay 7 */
+    lp_pgemm_pack_a(a, k, m, k, ap);
+    lp_pgemm(ap, m, k, b, ldb, n, c, ldc, work, threads);
+    double worst = 0;
+    for (int64_t i = 0; i < m; i++) {
+        for (int64_t j = 0; j < n; j++) {
+            double ref = 0;
+            for (int64_t p = 0; p < k; p++) ref += (double)a[i * k + p] * b[p * ldb + j];
+            double e = fabs(ref - c[i * ldc + j]);
+            if (e > worst) worst = e;
+        }
+        for (int64_t j = n; j < ldc; j++)
+            if (c[i * ldc + j] != 7.0f) worst = INFINITY;
+    }
+    free(a), free(b), free(c), free(ap), free(work);
+    return worst;
+}
+
+TEST(pgemm_matches_reference_on_odd_shapes) {
+    static const int64_t shapes[][3] = {{1, 1, 1},   {6, 16, 1},    {7, 17, 3},   {5, 15, 300},
+                                        {13, 33, 257}, {64, 49, 576}, {150, 40, 20}, {3, 2100, 5},
+                                        {200, 3, 9}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int threads = 1; threads <= 3; threads++) {
+            double e = max_error(shapes[s][0], shapes[s][1], shapes[s][2], threads);
+            if (!(e < 1e-4 * sqrt((double)shapes[s][2])))
+                fprintf(stderr, "  shape %lld x %lld x %lld, %d threads: error %g\n",
+                        (long long)shapes[s][0], (long long)shapes[s][1], (long long)shapes[s][2],
+                        threads, e);
+            CHECK(e < 1e-4 * sqrt((double)shapes[s][2]));
+        }
+}
+
+TEST(pgemm_zero_depth_gives_zeros) {
+    float c[6] = {1, 2, 3, 4, 5, 6}, ap[1] = {0}, work[64];
+    lp_pgemm(ap, 2, 0, NULL, 3, 3, c, 3, work, 1);
+    for (int i = 0; i < 6; i++) CHECK(c[i] == 0.0f);
+}
+
+/* The layer OpenBLAS gets wrong: 1000 identical filters over 169 positions
+** must give 1000 identical rows, also on two threads. */
+TEST(pgemm_equal_rows_give_equal_rows) {
+    const int64_t m = 1000, k = 512, n = 169;
+    float *a = aligned_floats(m * k), *b = aligned_floats(k * n), *c = aligned_floats(m * n);
+    float *ap = aligned_floats(lp_pgemm_packed_size(m, k));
+    float *work = aligned_floats(lp_pgemm_work_size(n, 2));
+    for (int64_t p = 0; p < k; p++) a[p] = 0.0123f * (float)(1 + p % 3);
+    for (int64_t i = 1; i < m; i++) memcpy(a + i * k, a, (size_t)k * sizeof *a);
+    for (int64_t i = 0; i < k * n; i++) b[i] = 500.0f * (rnd() + 1.0f);
+    lp_pgemm_pack_a(a, k, m, k, ap);
+    for (int threads = 1; threads <= 2; threads++) {
+        lp_pgemm(ap, m, k, b, n, n, c, n, work, threads);
+        int64_t differing = 0;
+        for (int64_t i = 1; i < m; i++) differing += memcmp(c + i * n, c, (size_t)n * 4) != 0;
+        CHECK(differing == 0);
+    }
+    free(a), free(b), free(c), free(ap), free(work);
+}
+
+static void count_part(void *ctx, int t, int n) {
+    int *seen = ctx;
+    __atomic_add_fetch(&seen[t], n, __ATOMIC_RELAXED);
+}
+
+TEST(parallel_runs_every_part_once) {
+    int seen[LP_MAX_THREADS] = {0};
+    for (int round = 0; round < 50; round++) lp_parallel(3, count_part, seen);
+    for (int t = 0; t < 3; t++) CHECK(seen[t] == 150);
+    CHECK(seen[3] == 0);
+    CHECK(lp_parallel_threads(0) >= 1);
+    CHECK(lp_parallel_threads(1000) == LP_MAX_THREADS);
+}
