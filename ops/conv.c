@@ -19,6 +19,7 @@
 */
 #include "ops/fuse.h"
 #include "ops/nn.h"
+#include "ops/parallel.h"
 #include "ops/pgemm.h"
 
 #include <cblas.h>
@@ -244,6 +245,52 @@ static void conv_direct3(const lp_window *w, const float *pad, const float *wt, 
     }
 }
 
+/* What the parts of one image's convolution share, across threads. */
+typedef struct conv_run {
+    const lp_window *w;
+    const float *x, *xn, *wt, *bias, *res; /* xn, res: the current image's */
+    float *y, *pad;                        /* y: the current image's output */
+    const lp_epilogue *ep;
+    int64_t padded, C, M, Cg, Mg, K, Pin, P;
+    int64_t c0, col0; /* the tile callback's channel and column offsets */
+    bool direct3;
+} conv_run;
+
+/* The epilogue on one finished tile of the packed GEMM. */
+static void conv_tile(void *ctx, int64_t i0, int64_t j0, float *c, int64_t ldc, int64_t mr,
+                      int64_t nr) {
+    const conv_run *r = ctx;
+    const float *res = r->res ? r->res + (r->c0 + i0) * r->P + r->col0 + j0 : NULL;
+    lp_epilogue_block(r->ep, r->bias, res, c, r->c0 + i0, mr, nr, ldc);
+}
+
+/* Depthwise groups split over threads when there is work enough. */
+static int depthwise_threads(lp_kctx *k, const conv_run *r, int64_t group) {
+    int nt = lp_parallel_threads(k->threads);
+    int64_t macs = r->M * r->P * r->K;
+    if (macs < ((int64_t)1 << 16) * nt) nt = (int)(macs >> 16) + 1;
+    return nt > group ? (int)group : nt;
+}
+
+static void depthwise_part(void *ctx, int t, int nt) {
+    const conv_run *r = ctx;
+    int64_t group = r->M / r->Mg;
+    float *pad = r->pad + t * r->padded;
+    for (int64_t g = group * t / nt; g < group * (t + 1) / nt; g++) {
+        const float *xg = r->xn + g * r->Cg * r->Pin, *wg = r->wt + g * r->Mg * r->K;
+        float *yg = r->y + g * r->Mg * r->P;
+        if (r->direct3) pad_plane(r->w, xg, pad);
+        for (int64_t m = 0; m < r->Mg; m++) {
+            if (r->direct3)
+                conv_direct3(r->w, pad, wg + m * r->K, yg + m * r->P);
+            else
+                conv_direct(r->w, xg, wg + m * r->K, yg + m * r->P);
+        }
+        lp_epilogue_rows(r->ep, r->bias, r->res ? r->res + g * r->Mg * r->P : NULL, yg, g * r->Mg,
+                         r->Mg, r->P);
+    }
+}
+
 int lp_k_conv(lp_kctx *k) {
     const lp_tensor *X = lp_in(k, 0), *W = lp_in(k, 1), *B = lp_in(k, 2);
     int rc = check_types(k, X, W, B);
@@ -278,6 +325,7 @@ int lp_k_conv(lp_kctx *k) {
     bool conv = X->dtype != LP_FLOAT;
     bool direct3 = depthwise && direct3_fits(&w);
     int64_t padded = direct3 ? (w.in[1] + w.pb[1] + w.pe[1]) * (w.in[2] + w.pb[2] + w.pe[2]) : 0;
+    int pads = lp_parallel_threads(k->threads); /* a padded plane per thread */
     /* The packed weights: made at planning when W is that constant. */
     const conv_state *st = k->state;
     int64_t pack_each = depthwise ? 0 : lp_pgemm_packed_size(Mg, Kdim);
@@ -288,12 +336,12 @@ int lp_k_conv(lp_kctx *k) {
                        conv ? Y->numel : 0,
                        pointwise || depthwise ? 0 : Kdim * band * OW,
                        conv ? Y->numel : 0,
-                       padded,
+                       padded * pads,
                        depthwise || prepacked ? 0 : pack_each * group,
                        depthwise ? 0 : lp_pgemm_work_size(pointwise ? P : band * OW, k->threads)};
     float *a[9];
     if (!lp_nn_scratch(k, 9, lens, a)) return LP_EFAIL;
-    if (direct3) memset(a[6], 0, (size_t)padded * sizeof(float)); /* the border stays zero */
+    if (direct3) memset(a[6], 0, (size_t)(padded * pads) * sizeof(float)); /* borders stay 0 */
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data, *col = a[4];
@@ -307,27 +355,49 @@ int lp_k_conv(lp_kctx *k) {
         for (int64_t g = 0; g < group; g++)
             lp_pgemm_pack_a(wt + g * Mg * Kdim, Kdim, Mg, Kdim, a[7] + g * pack_each);
 
-    for (int64_t n = 0; n < N; n++)
-        for (int64_t g = 0; g < group; g++) {
-            const float *xg = x + (n * C + g * Cg) * Pin, *wg = wt + g * Mg * Kdim;
-            float *yg = y + (n * M + g * Mg) * P;
-            if (direct3) {
-                pad_plane(&w, xg, a[6]);
-                for (int64_t m = 0; m < Mg; m++) conv_direct3(&w, a[6], wg + m * K, yg + m * P);
-            } else if (depthwise) {
-                for (int64_t m = 0; m < Mg; m++) conv_direct(&w, xg, wg + m * K, yg + m * P);
-            } else if (pointwise) {
-                lp_pgemm(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[8], k->threads);
-            } else {
-                for (int64_t r0 = 0; r0 < rows; r0 += band) {
-                    int64_t r1 = r0 + band < rows ? r0 + band : rows, cols = (r1 - r0) * OW;
-                    lp_im2col(&w, Cg, xg, col, r0, r1);
-                    lp_pgemm(wpack + g * pack_each, Mg, Kdim, col, cols, cols, yg + r0 * OW, P,
-                             a[8], k->threads);
-                }
-            }
-            lp_epilogue_rows(ep, bias, res ? res + (n * M + g * Mg) * P : NULL, yg, g * Mg, Mg, P);
+    conv_run r = {.w = &w,
+                  .x = x,
+                  .wt = wt,
+                  .bias = bias,
+                  .ep = ep,
+                  .pad = a[6],
+                  .padded = padded,
+                  .direct3 = direct3,
+                  .C = C,
+                  .M = M,
+                  .Cg = Cg,
+                  .Mg = Mg,
+                  .K = K,
+                  .Pin = Pin,
+                  .P = P};
+    for (int64_t n = 0; n < N; n++) {
+        r.y = y + n * M * P;
+        r.res = res ? res + n * M * P : NULL;
+        r.xn = x + n * C * Pin;
+        if (depthwise) {
+            lp_parallel(depthwise_threads(k, &r, group), depthwise_part, &r);
+            continue;
         }
+        for (int64_t g = 0; g < group; g++) {
+            const float *xg = r.xn + g * Cg * Pin;
+            float *yg = r.y + g * Mg * P;
+            r.c0 = g * Mg;
+            lp_pgemm_tile_fn then = ep || bias ? conv_tile : NULL;
+            if (pointwise) {
+                r.col0 = 0;
+                lp_pgemm_then(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[8], k->threads,
+                              then, &r);
+                continue;
+            }
+            for (int64_t r0 = 0; r0 < rows; r0 += band) {
+                int64_t r1 = r0 + band < rows ? r0 + band : rows, cols = (r1 - r0) * OW;
+                lp_im2col(&w, Cg, xg, col, r0, r1);
+                r.col0 = r0 * OW;
+                lp_pgemm_then(wpack + g * pack_each, Mg, Kdim, col, cols, cols, yg + r0 * OW, P,
+                              a[8], k->threads, then, &r);
+            }
+        }
+    }
     return finish_output(k, ep, Y, y, R);
 }
 

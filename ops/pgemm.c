@@ -85,6 +85,8 @@ typedef struct job {
     float *c, *work;
     int64_t work_each;
     bool split_columns;
+    lp_pgemm_tile_fn then;
+    void *then_ctx;
 } job;
 
 /* Rows [m0, m1) (m0 a multiple of MR) by columns [n0, n1) of C. */
@@ -102,8 +104,10 @@ static void block(const job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, 
                     for (int64_t ir = ic; ir < mc_end; ir += MR) {
                         const float *ap = j->apack + ir * j->k + pc * MR;
                         int64_t mr = mc_end - ir < MR ? mc_end - ir : MR;
-                        tile(j->kern, kc, ap, bp, j->c + ir * j->ldc + jc + jr, j->ldc, mr, nr,
-                             pc > 0);
+                        float *ct = j->c + ir * j->ldc + jc + jr;
+                        tile(j->kern, kc, ap, bp, ct, j->ldc, mr, nr, pc > 0);
+                        if (j->then && pc + kc == j->k)
+                            j->then(j->then_ctx, ir, jc + jr, ct, j->ldc, mr, nr);
                     }
                 }
             }
@@ -128,9 +132,16 @@ static void run_part(void *ctx, int t, int n) {
 
 void lp_pgemm(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb, int64_t n,
               float *c, int64_t ldc, float *work, int threads) {
+    lp_pgemm_then(apack, m, k, b, ldb, n, c, ldc, work, threads, NULL, NULL);
+}
+
+void lp_pgemm_then(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb,
+                   int64_t n, float *c, int64_t ldc, float *work, int threads, lp_pgemm_tile_fn fn,
+                   void *ctx) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof *c);
+        if (fn) fn(ctx, 0, 0, c, ldc, m, n);
         return;
     }
     int nt = lp_parallel_threads(threads);
@@ -148,7 +159,9 @@ void lp_pgemm(const float *apack, int64_t m, int64_t k, const float *b, int64_t 
              .c = c,
              .work = work,
              .work_each = KC * round_up(n < NC ? n : NC, NR),
-             .split_columns = col_panels >= 4 * nt || col_panels >= row_panels};
+             .split_columns = col_panels >= 4 * nt || col_panels >= row_panels,
+             .then = fn,
+             .then_ctx = ctx};
     int64_t parts = j.split_columns ? col_panels : row_panels;
     if (nt > parts) nt = (int)parts;
     lp_parallel(nt, run_part, &j);

@@ -36,6 +36,15 @@ int64_t lp_pgemm_work_size(int64_t n, int threads);
 void lp_pgemm(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb, int64_t n,
               float *c, int64_t ldc, float *work, int threads);
 
+/* The same, then fn(ctx, i0, j0, c + i0 * ldc + j0, ldc, mr, nr) on every
+** finished tile (rows i0.., columns j0.. of C), on the thread that made it
+** while it is still in cache: a bias, an activation, a residual. */
+typedef void (*lp_pgemm_tile_fn)(void *ctx, int64_t i0, int64_t j0, float *c, int64_t ldc,
+                                 int64_t mr, int64_t nr);
+void lp_pgemm_then(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb,
+                   int64_t n, float *c, int64_t ldc, float *work, int threads, lp_pgemm_tile_fn fn,
+                   void *ctx);
+
 /* The micro-kernel: the MR x NR tile c (row stride ldc) = (acc ? c : 0) +
 ** a (kc steps of MR values) times b (kc steps of NR values). The build picks
 ** an AVX2 version when the CPU has it. */
