@@ -31,6 +31,11 @@ typedef struct lp_kctx {
     struct lp_frame *frame;    /* the running frame, for subgraphs */
     lp_error *err;
     int threads;
+    /* Bit i set: input i's value dies at this step and belongs to the frame
+    ** (made by an earlier node, no graph output, initializer or outer value,
+    ** read through this slot alone), so lp_out_take may hand its buffer to
+    ** an output. Set by the session; 0 in prepare and constant folding. */
+    uint32_t dying;
 } lp_kctx;
 
 typedef int (*lp_kernel_fn)(lp_kctx *k);
@@ -56,6 +61,14 @@ int lp_n_in(lp_kctx *k);
 ** k->err set) when the shape is invalid. Returns a dummy tensor if output i
 ** is omitted, so kernels need not check. */
 lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *dims);
+/* Output `out` of this type and shape in the buffer of input `in`, without a
+** copy, when that input dies at this step (k->dying) and its buffer is big
+** enough; NULL (and nothing changed) otherwise, so the caller falls back to
+** lp_out. The input stays readable, as a view of the same bytes, until the
+** step ends: an element-wise kernel may compute y[i] from x[i] in place, but
+** whatever writes y must not need x's old values after overwriting them. */
+lp_tensor *lp_out_take(lp_kctx *k, int out, int in, lp_dtype dtype, int rank,
+                       const int64_t *dims);
 /* Output i as a general value (sequence, map, optional); cleared first. */
 lp_rvalue *lp_out_value(lp_kctx *k, int i);
 bool lp_out_wanted(lp_kctx *k, int i);

@@ -108,6 +108,36 @@ lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *di
     return &v->t;
 }
 
+lp_tensor *lp_out_take(lp_kctx *k, int out, int in, lp_dtype dtype, int rank,
+                       const int64_t *dims) {
+    if (in < 0 || in >= 32 || in >= k->n_in || !(k->dying >> in & 1u) || !lp_out_wanted(k, out))
+        return NULL;
+    lp_rvalue *src = k->in[in], *dst = k->out[out];
+    /* the plan vouched for the slot; the value itself must own a plain buffer */
+    if (!src || src == dst || src->kind != LP_RV_TENSOR || src->borrowed || src->optional_none ||
+        !src->t.owned || !src->t.data || src->t.dtype == LP_STRING || dtype == LP_STRING)
+        return NULL;
+    if (rank < 0 || rank > LP_MAX_RANK) return NULL;
+    int64_t numel = lp_shape_numel(rank, dims);
+    size_t bytes;
+    if (numel < 0 || lp_mul_size((size_t)numel, lp_dtype_size(dtype), &bytes) ||
+        bytes > src->t.capacity)
+        return NULL;
+    lp_frame_release(k->sess, dst);
+    dst->kind = LP_RV_TENSOR;
+    dst->t = src->t; /* data, capacity, owned */
+    dst->t.dtype = dtype;
+    dst->t.rank = rank;
+    if (rank) memcpy(dst->t.dims, dims, (size_t)rank * sizeof *dims);
+    dst->t.numel = numel;
+    dst->t.nbytes = bytes;
+    dst->t.name = NULL;
+    /* the input becomes a view of the same bytes; the session forgets it after this step */
+    src->t.owned = false;
+    src->borrowed = true;
+    return &dst->t;
+}
+
 int lp_run_subgraph(lp_kctx *k, const lp_graph *g, lp_rvalue **ins, int n_ins, lp_rvalue *outs) {
     lp_plan *p = lp_session_find_plan(k->sess, g);
     if (!p) return lp_kfail(k, "subgraph '%s' was not planned", g->name);

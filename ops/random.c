@@ -178,7 +178,12 @@ int lp_k_dropout(lp_kctx *k) {
         if (!r) ratio = 0.5;
     } /* before opset 12 there is no training mode: this runtime infers */
     if (training && !(ratio >= 0 && ratio < 1)) return lp_kbad(k, "ratio %g is not in [0, 1)", ratio);
-    lp_tensor *y = lp_out(k, 0, x->dtype, x->rank, x->dims);
+    /* inference is the identity: the output takes the input's buffer when it dies here */
+    bool pass = !training || ratio == 0;
+    lp_tensor *y = pass ? lp_out_take(k, 0, 0, x->dtype, x->rank, x->dims) : NULL;
+    bool taken = y != NULL;
+
+    if (!y) y = lp_out(k, 0, x->dtype, x->rank, x->dims);
     if (!y) return LP_EFAIL;
     /* the mask is bool from opset 10 on, of the data's type before */
     lp_tensor *m = NULL;
@@ -186,10 +191,13 @@ int lp_k_dropout(lp_kctx *k) {
         m = lp_out(k, 1, k->opset >= 10 ? LP_BOOL : x->dtype, x->rank, x->dims);
         if (!m) return LP_EFAIL;
     }
-    if (!training || ratio == 0) {
-        if (x->numel) memcpy(y->data, x->data, x->nbytes);
-        if (m)
-            for (int64_t i = 0; i < x->numel; i++) lp_store_f64(m->dtype, m->data, (size_t)i, 1.0);
+    if (pass) {
+        if (!taken && x->numel) memcpy(y->data, x->data, x->nbytes);
+        if (m) { /* all kept: ones of the mask's type */
+            uint64_t one[2] = {0, 0};
+            lp_store_f64(m->dtype, one, 0, 1.0);
+            lp_fill_elems(m, 0, one, m->numel);
+        }
         return LP_OK;
     }
     if (!lp_dtype_is_float(x->dtype)) return lp_kfail(k, "training mode needs float data");

@@ -266,6 +266,23 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
             lp_step *st = &p->steps[last[v]];
             st->frees[st->n_frees++] = v;
         }
+    /* Inputs a kernel may take over (lp_out_take): values this step frees
+    ** that the frame itself made (not graph inputs, which are borrowed),
+    ** read through one slot of the step and by none of its subgraphs. Using
+    ** st->in covers the extra inputs fused steps read, whose last reader is
+    ** always a later (absorbed) node. */
+    for (int i = 0; i < g->n_nodes; i++) {
+        lp_step *st = &p->steps[i];
+        for (int k = 0; k < st->n_in && k < 32; k++) {
+            if (!st->in[k]) continue;
+            int v = (int)(st->in[k] - p->frame.vals);
+            if (p->keep[v] || p->konst[v] || last[v] != i || g->values[v].producer < 0) continue;
+            int uses = 0;
+            for (int j = 0; j < st->n_in; j++) uses += st->in[j] == st->in[k];
+            for (int j = 0; j < g->nodes[i].n_implicit; j++) uses += g->nodes[i].implicit[j] == v;
+            if (uses == 1) st->dying |= 1u << k;
+        }
+    }
     free(last);
     free(nfree);
     return LP_OK;
@@ -428,7 +445,8 @@ int lp_plan_run(lp_session *s, lp_plan *p, lp_frame *parent, lp_rvalue **ins, in
         } else {
             lp_kctx k = {.node = st->node, .graph = g, .opset = st->node->opset, .in = st->in,
                          .n_in = st->n_in, .out = st->out, .n_out = st->n_out, .state = st->state,
-                         .sess = s, .frame = &p->frame, .err = err, .threads = s->opts.threads};
+                         .sess = s, .frame = &p->frame, .err = err, .threads = s->opts.threads,
+                         .dying = st->dying};
             rc = st->kernel->run(&k);
         }
         if (profile && !st->skip) {

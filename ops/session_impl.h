@@ -16,6 +16,7 @@ typedef struct lp_step {
     int n_in, n_out;
     int *frees; /* values whose last reader this step is */
     int n_frees;
+    uint32_t dying; /* inputs the kernel may take over (lp_kctx.dying), from the liveness */
     struct lp_plan *call; /* a model-local function's body, run like a subgraph */
     bool skip;            /* folded into a constant, or absorbed by an earlier step (fuse.c) */
 } lp_step;
