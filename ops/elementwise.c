@@ -66,7 +66,10 @@ int lp_ew_map(lp_kctx *k, const lp_ew_map_fn *tab, const lp_tensor *x, lp_tensor
 int lp_ew_map_op(lp_kctx *k, const lp_ew_map_fn *tab, lp_dtype ydt, const lp_ew_param *p) {
     const lp_tensor *x = lp_in(k, 0);
     if (!x) return lp_kfail(k, "input 0 is missing");
-    lp_tensor *y = lp_out(k, 0, ydt ? ydt : x->dtype, x->rank, x->dims);
+    lp_dtype yt = ydt ? ydt : x->dtype;
+    /* in place when x dies here: each y[i] needs x[i] alone, read first */
+    lp_tensor *y = yt == x->dtype ? lp_out_take(k, 0, 0, yt, x->rank, x->dims) : NULL;
+    if (!y) y = lp_out(k, 0, yt, x->rank, x->dims);
     if (!y) return LP_EFAIL;
     return lp_ew_map(k, tab, x, y, p);
 }
@@ -187,6 +190,10 @@ static int legacy_view(lp_kctx *k, const lp_tensor *a, const lp_tensor *b, lp_te
     return LP_OK;
 }
 
+static bool same_shape(const lp_tensor *t, int rank, const int64_t *dims) {
+    return t->rank == rank && (!rank || !memcmp(t->dims, dims, (size_t)rank * sizeof *dims));
+}
+
 /* Inputs A and B of a binary op (B as *b, seen through legacy_view) and its
 ** output *y of the broadcast shape, of type ydt (A's type when 0). */
 static int binary_out(lp_kctx *k, lp_dtype ydt, lp_tensor *b, lp_tensor **y) {
@@ -199,7 +206,14 @@ static int binary_out(lp_kctx *k, lp_dtype ydt, lp_tensor *b, lp_tensor **y) {
     int64_t dims[LP_MAX_RANK];
     rc = lp_broadcast_shape(k, ts, 2, &rank, dims);
     if (rc) return rc;
-    *y = lp_out(k, 0, ydt ? ydt : a->dtype, rank, dims);
+    lp_dtype yt = ydt ? ydt : a->dtype;
+    /* in place over an operand of the output's type and shape that dies
+    ** here: y[i] is computed from that operand's element i, read first */
+    *y = NULL;
+    for (int i = 0; i < 2 && !*y; i++)
+        if (ts[i]->dtype == yt && same_shape(ts[i], rank, dims))
+            *y = lp_out_take(k, 0, i, yt, rank, dims);
+    if (!*y) *y = lp_out(k, 0, yt, rank, dims);
     return *y ? LP_OK : LP_EFAIL;
 }
 
