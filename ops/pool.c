@@ -3,13 +3,20 @@
 ** Global forms, MaxUnpool, MaxRoiPool and RoiAlign.
 **
 ** Windows are walked with the normalised 3-D geometry of nn.h. The common
-** case (no indices) runs a row at a time: for each valid kernel row, one
-** strided sweep over the output row, which the compiler vectorises. Padding
-** never contributes a value: MaxPool ignores it, AveragePool counts it only
-** with count_include_pad, LpPool skips it. Integer MaxPool (int8/uint8) is
-** exact through float.
+** case, MaxPool and AveragePool over 1-D or 2-D planes without dilation,
+** runs an output row in two sweeps: the kernel's rows are reduced column by
+** column into a row padded at both ends with the reduction's identity, then
+** that row is reduced window by window (3-wide stride-2 and the like have
+** their own loops), so no tap is bounds-checked and the compiler vectorises
+** both. Other cases (LpPool, dilation, 3-D, indices) walk the taps with
+** their ranges clipped. Channel planes are split over the worker pool when
+** there is enough work. Padding never contributes a value: MaxPool ignores
+** it (and NaN, like the reference: v > m ? v : m from -inf), AveragePool
+** counts it only with count_include_pad, LpPool skips it. Integer MaxPool
+** (int8/uint8) is exact through float.
 */
 #include "ops/nn.h"
+#include "ops/parallel.h"
 
 #include <float.h>
 #include <math.h>
@@ -17,13 +24,27 @@
 
 LP_NN_VECTORIZE
 
+/* The row loops are also compiled for AVX2, picked at load time when the
+** CPU has it (as ew.h does for element-wise loops). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define POOL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define POOL_CLONES
+#endif
+
 enum { POOL_MAX, POOL_AVG, POOL_LP };
 
 /* Kernel taps kk in [0, K) with lo <= start + kk*d < hi: [*a, *b). */
 static void tap_range(int64_t start, int64_t K, int64_t d, int64_t lo, int64_t hi, int64_t *a,
                       int64_t *b) {
-    int64_t x = start < lo ? (lo - start + d - 1) / d : 0;
-    int64_t y = hi - start <= 0 ? 0 : (hi - start + d - 1) / d;
+    int64_t x, y;
+    if (d == 1) { /* the common case, once per output row: no division */
+        x = start < lo ? lo - start : 0;
+        y = hi - start <= 0 ? 0 : hi - start;
+    } else {
+        x = start < lo ? (lo - start + d - 1) / d : 0;
+        y = hi - start <= 0 ? 0 : (hi - start + d - 1) / d;
+    }
     if (y > K) y = K;
     if (x > y) x = y;
     *a = x;
@@ -44,131 +65,6 @@ typedef struct pool_args {
     float p;          /* LpPool */
     bool include_pad; /* AveragePool */
 } pool_args;
-
-/* Output columns [from, to) of a 3-wide row, each tap checked. */
-static void edge_3(bool max, const float *row, int64_t pw, int64_t sw, int64_t IW, float *o,
-                   int64_t from, int64_t to) {
-    for (int64_t ow = from; ow < to; ow++)
-        for (int64_t kw = 0; kw < 3; kw++) {
-            int64_t iw = sw * ow - pw + kw;
-            if (iw < 0 || iw >= IW) continue;
-            if (!max)
-                o[ow] += row[iw];
-            else if (row[iw] > o[ow])
-                o[ow] = row[iw];
-        }
-}
-
-/* The common 3-wide row of MaxPool or AveragePool (ResNet, SqueezeNet,
-** ShuffleNet, Inception): inside the row one pass with the three taps at
-** hand, at the edges the taps checked one by one. */
-static void row_3(bool max, const float *row, int64_t pw, int64_t sw, int64_t IW, float *o,
-                  int64_t OW) {
-    int64_t lo = 0, hi = OW;
-    while (lo < OW && sw * lo - pw < 0) lo++;             /* a tap before the row */
-    while (hi > lo && sw * (hi - 1) - pw + 2 >= IW) hi--; /* a tap after it */
-    edge_3(max, row, pw, sw, IW, o, 0, lo);
-    edge_3(max, row, pw, sw, IW, o, hi, OW);
-    const float *s = row + sw * lo - pw;
-    float *t = o + lo;
-    int64_t n = hi - lo;
-    if (sw == 1) { /* contiguous: vectorises */
-        if (max)
-            for (int64_t j = 0; j < n; j++) {
-                float m = s[j] > s[j + 1] ? s[j] : s[j + 1];
-                m = s[j + 2] > m ? s[j + 2] : m;
-                t[j] = m > t[j] ? m : t[j];
-            }
-        else
-            for (int64_t j = 0; j < n; j++) t[j] += s[j] + s[j + 1] + s[j + 2];
-        return;
-    }
-    if (sw == 2) { /* the stride known: the compiler shuffles instead of gathering */
-        if (max)
-            for (int64_t j = 0; j < n; j++) {
-                float a = s[2 * j], b = s[2 * j + 1], c = s[2 * j + 2];
-                float m = a > b ? a : b;
-                m = c > m ? c : m;
-                t[j] = m > t[j] ? m : t[j];
-            }
-        else
-            for (int64_t j = 0; j < n; j++) t[j] += s[2 * j] + s[2 * j + 1] + s[2 * j + 2];
-        return;
-    }
-    if (max)
-        for (int64_t j = 0; j < n; j++) {
-            const float *q = s + j * sw;
-            float m = q[0] > q[1] ? q[0] : q[1];
-            m = q[2] > m ? q[2] : m;
-            t[j] = m > t[j] ? m : t[j];
-        }
-    else
-        for (int64_t j = 0; j < n; j++) t[j] += s[j * sw] + s[j * sw + 1] + s[j * sw + 2];
-}
-
-/* One channel plane: x is the input grid, y the output grid. cnt/cnt_pad
-** are column_counts over the input and over the padded extent. */
-static void pool_plane(const lp_window *w, const pool_args *pa, const float *x, float *y,
-                       const float *cnt, const float *cnt_pad) {
-    const int64_t IH = w->in[1], IW = w->in[2], OH = w->out[1], OW = w->out[2];
-    const int64_t sw = w->s[2], dw = w->d[2];
-    for (int64_t r = 0; r < w->out[0] * OH; r++) {
-        int64_t od = r / OH, oh = r % OH;
-        float *o = y + r * OW;
-        float init = pa->kind == POOL_MAX ? -INFINITY : 0.0f;
-        for (int64_t ow = 0; ow < OW; ow++) o[ow] = init;
-        int64_t sd = od * w->s[0] - w->pb[0], sh = oh * w->s[1] - w->pb[1], d0, d1, h0, h1;
-        tap_range(sd, w->k[0], w->d[0], 0, w->in[0], &d0, &d1);
-        tap_range(sh, w->k[1], w->d[1], 0, IH, &h0, &h1);
-        for (int64_t kd = d0; kd < d1; kd++)
-            for (int64_t kh = h0; kh < h1; kh++) {
-                const float *row = x + ((sd + kd * w->d[0]) * IH + sh + kh * w->d[1]) * IW;
-                if (pa->kind != POOL_LP && w->k[2] == 3 && dw == 1) {
-                    row_3(pa->kind == POOL_MAX, row, w->pb[2], sw, IW, o, OW);
-                    continue;
-                }
-                for (int64_t kw = 0; kw < w->k[2]; kw++) {
-                    int64_t base = kw * dw - w->pb[2], lo, hi;
-                    tap_range(base, OW, sw, 0, IW, &lo, &hi); /* output columns in range */
-                    const float *s = row + base;
-                    if (pa->kind == POOL_MAX) {
-                        for (int64_t ow = lo; ow < hi; ow++) {
-                            float v = s[ow * sw];
-                            o[ow] = v > o[ow] ? v : o[ow];
-                        }
-                    } else if (pa->kind == POOL_AVG) {
-                        for (int64_t ow = lo; ow < hi; ow++) o[ow] += s[ow * sw];
-                    } else if (pa->p == 2.0f) {
-                        for (int64_t ow = lo; ow < hi; ow++) o[ow] += s[ow * sw] * s[ow * sw];
-                    } else {
-                        for (int64_t ow = lo; ow < hi; ow++)
-                            o[ow] += powf(fabsf(s[ow * sw]), pa->p);
-                    }
-                }
-            }
-        if (pa->kind == POOL_AVG) {
-            float rows;
-            if (pa->include_pad) {
-                int64_t a0, a1, b0, b1;
-                tap_range(sd, w->k[0], w->d[0], -w->pb[0], w->in[0] + w->pe[0], &a0, &a1);
-                tap_range(sh, w->k[1], w->d[1], -w->pb[1], IH + w->pe[1], &b0, &b1);
-                rows = (float)((a1 - a0) * (b1 - b0));
-            } else {
-                rows = (float)((d1 - d0) * (h1 - h0));
-            }
-            const float *c = pa->include_pad ? cnt_pad : cnt;
-            for (int64_t ow = 0; ow < OW; ow++) {
-                float n = rows * c[ow];
-                o[ow] = n > 0 ? o[ow] / n : NAN;
-            }
-        } else if (pa->kind == POOL_LP) {
-            if (pa->p == 2.0f)
-                for (int64_t ow = 0; ow < OW; ow++) o[ow] = sqrtf(o[ow]);
-            else
-                for (int64_t ow = 0; ow < OW; ow++) o[ow] = powf(o[ow], 1.0f / pa->p);
-        }
-    }
-}
 
 /* MaxPool with the Indices output: one window at a time. Indices count over
 ** the whole input, in row-major (or with storage_order 1, column-major)
@@ -203,6 +99,206 @@ static void maxpool_indices(const lp_window *w, const float *x, float *y, int64_
             }
 }
 
+/* ---- a plane at a time ---- */
+
+/* At most this many kernel rows are gathered before they are reduced. */
+#define ROW_BATCH 64
+
+/* t[i] over n input rows r[0..n) at column i, i in [0, IW): the max, the
+** sum, or (LpPool) the sum of |v|^p. `first` starts t afresh, else the rows
+** are added to what t holds. One row per sweep: consecutive kernel rows are
+** consecutive in memory, so the input is read as one stream (sweeping two
+** rows side by side measured twice as slow). */
+POOL_CLONES static void reduce_rows(const pool_args *pa, const float *const *r, int n, bool first,
+                        int64_t IW, float *t) {
+    if (first && n == 0) { /* no row of the window inside the input */
+        for (int64_t i = 0; i < IW; i++) t[i] = pa->kind == POOL_MAX ? -INFINITY : 0.0f;
+        return;
+    }
+    bool sq = pa->kind == POOL_LP && pa->p == 2.0f;
+    for (int j = 0; j < n; j++) {
+        const float *a = r[j];
+        if (pa->kind == POOL_MAX && first && j == 0)
+            for (int64_t i = 0; i < IW; i++) t[i] = a[i] > -INFINITY ? a[i] : -INFINITY;
+        else if (pa->kind == POOL_MAX)
+            for (int64_t i = 0; i < IW; i++) t[i] = a[i] > t[i] ? a[i] : t[i];
+        else if (pa->kind == POOL_AVG && first && j == 0)
+            memcpy(t, a, (size_t)IW * sizeof *t);
+        else if (pa->kind == POOL_AVG)
+            for (int64_t i = 0; i < IW; i++) t[i] += a[i];
+        else if (first && j == 0)
+            for (int64_t i = 0; i < IW; i++) t[i] = sq ? a[i] * a[i] : powf(fabsf(a[i]), pa->p);
+        else if (sq)
+            for (int64_t i = 0; i < IW; i++) t[i] += a[i] * a[i];
+        else
+            for (int64_t i = 0; i < IW; i++) t[i] += powf(fabsf(a[i]), pa->p);
+    }
+}
+
+/* o[j] over the window t[j*s + kw*d], kw in [0, K), of a row padded with
+** the reduction's identity: no tap needs a bounds check. */
+POOL_CLONES static void reduce_windows(bool max, const float *t, int64_t K, int64_t s, int64_t d, float *o,
+                           int64_t n) {
+    if (max && d == 1 && K == 3 && s == 2) {
+        for (int64_t j = 0; j < n; j++) {
+            float a = t[2 * j], b = t[2 * j + 1], c = t[2 * j + 2], m = -INFINITY;
+            m = a > m ? a : m;
+            m = b > m ? b : m;
+            o[j] = c > m ? c : m;
+        }
+    } else if (max && d == 1 && K == 3 && s == 1) {
+        for (int64_t j = 0; j < n; j++) {
+            float m = -INFINITY;
+            m = t[j] > m ? t[j] : m;
+            m = t[j + 1] > m ? t[j + 1] : m;
+            o[j] = t[j + 2] > m ? t[j + 2] : m;
+        }
+    } else if (max && d == 1 && K == 2 && s == 2) {
+        for (int64_t j = 0; j < n; j++) {
+            float a = t[2 * j], b = t[2 * j + 1], m = -INFINITY;
+            m = a > m ? a : m;
+            o[j] = b > m ? b : m;
+        }
+    } else if (!max && d == 1 && K == 3 && s == 2) {
+        for (int64_t j = 0; j < n; j++) o[j] = t[2 * j] + t[2 * j + 1] + t[2 * j + 2];
+    } else if (!max && d == 1 && K == 3 && s == 1) {
+        for (int64_t j = 0; j < n; j++) o[j] = t[j] + t[j + 1] + t[j + 2];
+    } else if (!max && d == 1 && K == 2 && s == 2) {
+        for (int64_t j = 0; j < n; j++) o[j] = t[2 * j] + t[2 * j + 1];
+    } else {
+        float init = max ? -INFINITY : 0.0f;
+        for (int64_t j = 0; j < n; j++) o[j] = init;
+        for (int64_t kw = 0; kw < K; kw++) {
+            const float *q = t + kw * d;
+            if (max && s == 1)
+                for (int64_t j = 0; j < n; j++) o[j] = q[j] > o[j] ? q[j] : o[j];
+            else if (max)
+                for (int64_t j = 0; j < n; j++) o[j] = q[j * s] > o[j] ? q[j * s] : o[j];
+            else if (s == 1)
+                for (int64_t j = 0; j < n; j++) o[j] += q[j];
+            else
+                for (int64_t j = 0; j < n; j++) o[j] += q[j * s];
+        }
+    }
+}
+
+/* The max (NaN ignored) of n contiguous floats, in 16 lanes. */
+POOL_CLONES static float plane_max(const float *s, int64_t n) {
+    float m[16], r = -INFINITY;
+    for (int l = 0; l < 16; l++) m[l] = -INFINITY;
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; l++) m[l] = s[j + l] > m[l] ? s[j + l] : m[l];
+    for (; j < n; j++) r = s[j] > r ? s[j] : r;
+    for (int l = 0; l < 16; l++) r = m[l] > r ? m[l] : r;
+    return r;
+}
+
+/* The sum of n contiguous floats, in 16 double lanes. */
+POOL_CLONES static double plane_sum(const float *s, int64_t n) {
+    double a[16] = {0}, r = 0;
+    int64_t j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; l++) a[l] += s[j + l];
+    for (; j < n; j++) r += s[j];
+    for (int l = 0; l < 16; l++) r += a[l];
+    return r;
+}
+
+/* What one pooling run shares with the threads that split its planes. */
+typedef struct pool_job {
+    const lp_window *w;
+    const pool_args *pa;
+    const float *x;
+    float *y;
+    const float *cnt, *cnt_pad; /* column_counts over the input and the padded extent */
+    int64_t *idx;               /* MaxPool's Indices, or NULL */
+    bool colmajor;
+    bool whole; /* one window over the whole plane: a plain reduction */
+    int64_t planes, pin, pout;
+    float *rows; /* a padded row per thread */
+    int64_t row_len;
+} pool_job;
+
+/* One channel plane: x is the input grid, y the output grid; row is this
+** thread's padded row, its ends already holding the identity. */
+static void pool_plane(const pool_job *jb, const float *x, float *y, float *row) {
+    const lp_window *w = jb->w;
+    const pool_args *pa = jb->pa;
+    const int64_t IH = w->in[1], IW = w->in[2], OH = w->out[1], OW = w->out[2];
+    const float *rows[ROW_BATCH];
+    float *t = row + w->pb[2]; /* where the input's columns go */
+    for (int64_t od = 0; od < w->out[0]; od++)
+        for (int64_t oh = 0; oh < OH; oh++) {
+            int64_t sd = od * w->s[0] - w->pb[0], sh = oh * w->s[1] - w->pb[1], d0, d1, h0, h1;
+            tap_range(sd, w->k[0], w->d[0], 0, w->in[0], &d0, &d1);
+            tap_range(sh, w->k[1], w->d[1], 0, IH, &h0, &h1);
+            int n = 0;
+            bool first = true;
+            for (int64_t kd = d0; kd < d1; kd++)
+                for (int64_t kh = h0; kh < h1; kh++) {
+                    rows[n++] = x + ((sd + kd * w->d[0]) * IH + sh + kh * w->d[1]) * IW;
+                    if (n == ROW_BATCH) {
+                        reduce_rows(pa, rows, n, first, IW, t);
+                        first = false;
+                        n = 0;
+                    }
+                }
+            if (n || first) reduce_rows(pa, rows, n, first, IW, t);
+            float *o = y + (od * OH + oh) * OW;
+            reduce_windows(pa->kind == POOL_MAX, row, w->k[2], w->s[2], w->d[2], o, OW);
+            if (pa->kind == POOL_AVG) {
+                float nrows;
+                if (pa->include_pad) {
+                    int64_t a0, a1, b0, b1;
+                    tap_range(sd, w->k[0], w->d[0], -w->pb[0], w->in[0] + w->pe[0], &a0, &a1);
+                    tap_range(sh, w->k[1], w->d[1], -w->pb[1], IH + w->pe[1], &b0, &b1);
+                    nrows = (float)((a1 - a0) * (b1 - b0));
+                } else {
+                    nrows = (float)((d1 - d0) * (h1 - h0));
+                }
+                const float *c = pa->include_pad ? jb->cnt_pad : jb->cnt;
+                /* no tap counted leaves 0 / 0, NaN */
+                for (int64_t ow = 0; ow < OW; ow++) o[ow] /= nrows * c[ow];
+            } else if (pa->kind == POOL_LP) {
+                if (pa->p == 2.0f)
+                    for (int64_t ow = 0; ow < OW; ow++) o[ow] = sqrtf(o[ow]);
+                else
+                    for (int64_t ow = 0; ow < OW; ow++) o[ow] = powf(o[ow], 1.0f / pa->p);
+            }
+        }
+}
+
+/* Planes [planes*t/nt, planes*(t+1)/nt) of a pooling run. */
+static void pool_part(void *ctx, int t, int nt) {
+    const pool_job *jb = ctx;
+    const lp_window *w = jb->w;
+    float *row = jb->rows + t * jb->row_len;
+    float identity = jb->pa->kind == POOL_MAX ? -INFINITY : 0.0f;
+    for (int64_t i = 0; i < jb->row_len; i++) row[i] = identity;
+    for (int64_t i = jb->planes * t / nt; i < jb->planes * (t + 1) / nt; i++) {
+        const float *x = jb->x + i * jb->pin;
+        float *y = jb->y + i * jb->pout;
+        if (jb->idx)
+            maxpool_indices(w, x, y, jb->idx + i * jb->pout, i * jb->pin, jb->colmajor);
+        else if (jb->whole && jb->pa->kind == POOL_MAX)
+            *y = plane_max(x, jb->pin);
+        else if (jb->whole)
+            *y = (float)(plane_sum(x, jb->pin) / (double)jb->pin);
+        else
+            pool_plane(jb, x, y, row);
+    }
+}
+
+/* Threads for `planes` planes of about `work` element reads each: one per
+** 64K reads, as many as the session allows. */
+static int part_threads(lp_kctx *k, int64_t planes, int64_t work) {
+    int nt = lp_parallel_threads(k->threads);
+    int64_t total = planes * work;
+    if (total < ((int64_t)1 << 16) * nt) nt = (int)(total >> 16) + 1;
+    return nt > planes ? (int)(planes > 0 ? planes : 1) : nt;
+}
+
 static int pool_run(lp_kctx *k, const pool_args *pa) {
     const lp_tensor *X = lp_in(k, 0);
     if (!X) return lp_kfail(k, "input X is required");
@@ -220,25 +316,34 @@ static int pool_run(lp_kctx *k, const pool_args *pa) {
     bool want_idx = pa->kind == POOL_MAX && lp_out_wanted(k, 1);
     lp_tensor *I = want_idx ? lp_out(k, 1, LP_INT64, X->rank, dims) : NULL;
     if (want_idx && !I) return LP_EFAIL;
+    pool_job jb = {.w = &w, .pa = pa, .idx = want_idx ? I->data : NULL,
+                   .colmajor = lp_attr_int(k->node, "storage_order", 0) != 0,
+                   .planes = X->dims[0] * X->dims[1], .pin = lp_window_in_size(&w),
+                   .pout = lp_window_out_size(&w)};
+    /* a window that is the whole plane (7x7 over 7x7 closing a ResNet) */
+    jb.whole = pa->kind != POOL_LP && jb.pout == 1;
+    for (int i = 0; i < LP_WIN_DIMS; i++)
+        jb.whole &= w.k[i] == w.in[i] && w.d[i] == 1 && w.pb[i] == 0 && w.pe[i] == 0;
+    /* the padded row: room for the last window's last tap */
+    int64_t last = (w.out[2] - 1) * w.s[2] + (w.k[2] - 1) * w.d[2] + 1;
+    jb.row_len = w.pb[2] + w.in[2] > last ? w.pb[2] + w.in[2] : last;
+    jb.row_len = (jb.row_len + 15) & ~(int64_t)15;
+    int64_t taps = w.k[0] * w.k[1] * w.k[2];
+    int nt = part_threads(k, jb.planes, jb.pin + jb.pout * (taps < 64 ? taps : 64));
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[4] = {conv ? X->numel : 0, conv ? Y->numel : 0, w.out[2], w.out[2]};
-    float *a[4];
-    if (!lp_nn_scratch(k, 4, lens, a)) return LP_EFAIL;
-    const float *x = lp_nn_floats(X, a[0]);
-    float *y = conv ? a[1] : Y->data;
+    int64_t lens[5] = {conv ? X->numel : 0, conv ? Y->numel : 0, w.out[2], w.out[2],
+                       nt * jb.row_len};
+    float *a[5];
+    if (!lp_nn_scratch(k, 5, lens, a)) return LP_EFAIL;
+    jb.x = lp_nn_floats(X, a[0]);
+    jb.y = conv ? a[1] : Y->data;
     column_counts(&w, 0, w.in[2], a[2]);
     column_counts(&w, -w.pb[2], w.in[2] + w.pe[2], a[3]);
-    int64_t planes = X->dims[0] * X->dims[1], pin = lp_window_in_size(&w);
-    int64_t pout = lp_window_out_size(&w);
-    bool colmajor = lp_attr_int(k->node, "storage_order", 0) != 0;
-    for (int64_t i = 0; i < planes; i++) {
-        if (want_idx)
-            maxpool_indices(&w, x + i * pin, y + i * pout, (int64_t *)I->data + i * pout, i * pin,
-                            colmajor);
-        else
-            pool_plane(&w, pa, x + i * pin, y + i * pout, a[2], a[3]);
-    }
-    if (conv) lp_nn_store(Y, y, Y->numel);
+    jb.cnt = a[2];
+    jb.cnt_pad = a[3];
+    jb.rows = a[4];
+    lp_parallel(nt, pool_part, &jb);
+    if (conv) lp_nn_store(Y, jb.y, Y->numel);
     return LP_OK;
 }
 
@@ -268,6 +373,31 @@ int lp_k_lp_pool(lp_kctx *k) {
 
 /* ---- global pooling ---- */
 
+typedef struct global_job {
+    int kind;
+    float p;
+    const float *x;
+    float *y;
+    int64_t planes, inner;
+} global_job;
+
+static void global_part(void *ctx, int t, int nt) {
+    const global_job *jb = ctx;
+    const int64_t inner = jb->inner;
+    for (int64_t i = jb->planes * t / nt; i < jb->planes * (t + 1) / nt; i++) {
+        const float *s = jb->x + i * inner;
+        if (jb->kind == POOL_MAX) {
+            jb->y[i] = plane_max(s, inner);
+        } else if (jb->kind == POOL_AVG) {
+            jb->y[i] = inner ? (float)(plane_sum(s, inner) / (double)inner) : NAN;
+        } else {
+            double sum = 0;
+            for (int64_t j = 0; j < inner; j++) sum += pow(fabs((double)s[j]), jb->p);
+            jb->y[i] = (float)pow(sum, 1.0 / jb->p);
+        }
+    }
+}
+
 static int global_pool(lp_kctx *k, int kind) {
     const lp_tensor *X = lp_in(k, 0);
     if (!X) return lp_kfail(k, "input X is required");
@@ -286,26 +416,10 @@ static int global_pool(lp_kctx *k, int kind) {
     }
     lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, dims);
     if (!Y) return LP_EFAIL;
-    const float *x;
-    float *y;
-    if (lp_nn_views(k, X, Y, &x, &y)) return LP_EFAIL;
-    for (int64_t i = 0; i < Y->numel; i++) {
-        const float *s = x + i * inner;
-        if (kind == POOL_MAX) {
-            float m = -INFINITY;
-            for (int64_t j = 0; j < inner; j++) m = s[j] > m ? s[j] : m;
-            y[i] = m;
-        } else if (kind == POOL_AVG) {
-            double sum = 0;
-            for (int64_t j = 0; j < inner; j++) sum += s[j];
-            y[i] = inner ? (float)(sum / (double)inner) : NAN;
-        } else {
-            double sum = 0;
-            for (int64_t j = 0; j < inner; j++) sum += pow(fabs((double)s[j]), p);
-            y[i] = (float)pow(sum, 1.0 / p);
-        }
-    }
-    lp_nn_store(Y, y, Y->numel);
+    global_job jb = {.kind = kind, .p = p, .planes = Y->numel, .inner = inner};
+    if (lp_nn_views(k, X, Y, &jb.x, &jb.y)) return LP_EFAIL;
+    lp_parallel(part_threads(k, jb.planes, inner), global_part, &jb);
+    lp_nn_store(Y, jb.y, Y->numel);
     return LP_OK;
 }
 

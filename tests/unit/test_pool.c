@@ -1,7 +1,8 @@
 /*
 ** test_pool.c — MaxPool and AveragePool against naive loops over random
-** shapes, pads, strides, dilations and ceil_mode (the 3-wide stride-2
-** MaxPool row has its own fast path).
+** shapes, pads, strides, dilations and ceil_mode: the windows with loops of
+** their own (3x3 stride 2 and 1, 2x2 stride 2), a window over the whole
+** plane, and planes split over two threads.
 */
 #include "model/build.h"
 #include "ops/session.h"
@@ -17,18 +18,26 @@ static uint64_t next(uint64_t *s) {
     return *s >> 33;
 }
 
-/* One random 2-D pooling case; returns false on a mismatch. */
+/* One random 2-D pooling case; returns false on a mismatch. Cases cycle
+** through the windows with loops of their own (3x3 stride 2 and 1, 2x2
+** stride 2), random ones, and one window over the whole plane; every tenth
+** has enough planes to be split over two threads. */
 static bool pool_case(uint64_t *seed, bool max, int idx) {
-    int64_t N = 1 + next(seed) % 2, C = 1 + next(seed) % 3, H = 3 + next(seed) % 9;
-    int64_t W = 3 + next(seed) % 12, k[2], s[2], d[2], pb[2], pe[2];
-    bool fast = idx % 2 == 0, ceil_mode = next(seed) % 3 == 0;
+    bool big = idx % 10 == 9;
+    int64_t N = 1 + next(seed) % 2, C = big ? 40 : 1 + next(seed) % 3;
+    int64_t H = big ? 30 + next(seed) % 20 : 3 + next(seed) % 9;
+    int64_t W = big ? 30 + next(seed) % 20 : 3 + next(seed) % 12, k[2], s[2], d[2], pb[2], pe[2];
+    int kind = idx % 5; /* 0: 3x3/2, 1: 3x3/1, 2: 2x2/2, 3: random, 4: the whole plane */
+    bool ceil_mode = next(seed) % 3 == 0;
     bool include = !max && next(seed) % 2;
     for (int i = 0; i < 2; i++) {
-        k[i] = fast ? 3 : 1 + next(seed) % 3;
-        s[i] = fast ? 2 : 1 + next(seed) % 3;
-        d[i] = fast || !max ? 1 : 1 + next(seed) % 2;
-        pb[i] = next(seed) % k[i];
-        pe[i] = next(seed) % k[i];
+        static const int64_t fk[3] = {3, 3, 2}, fs[3] = {2, 1, 2};
+        int64_t r1 = 1 + (int64_t)(next(seed) % 3), r2 = 1 + (int64_t)(next(seed) % 3);
+        k[i] = kind < 3 ? fk[kind] : kind == 4 ? (i ? W : H) : r1;
+        s[i] = kind < 3 ? fs[kind] : kind == 4 ? 1 : r2;
+        d[i] = kind != 3 || !max ? 1 : 1 + next(seed) % 2;
+        pb[i] = kind == 4 ? 0 : next(seed) % k[i];
+        pe[i] = kind == 4 ? 0 : next(seed) % k[i];
     }
     int64_t out[2];
     for (int i = 0; i < 2; i++) {
@@ -60,7 +69,7 @@ static bool pool_case(uint64_t *seed, bool max, int idx) {
     lp_session *ss = NULL;
     bool ok = lp_build_model(b, "p.onnx", &m, &err) == 0;
     lp_build_free(b);
-    lp_session_opts o = {.threads = 1};
+    lp_session_opts o = {.threads = big ? 2 : 1};
     ok = ok && lp_session_create(m, &o, &ss, &err) == 0;
     lp_rvalue in = {.kind = LP_RV_TENSOR}, *outs[1];
     in.t.dtype = LP_FLOAT;
