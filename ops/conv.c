@@ -252,16 +252,24 @@ typedef struct conv_run {
     float *y, *pad;                        /* y: the current image's output */
     const lp_epilogue *ep;
     int64_t padded, C, M, Cg, Mg, K, Pin, P;
-    int64_t c0, col0; /* the tile callback's channel and column offsets */
     bool direct3;
 } conv_run;
 
-/* The epilogue on one finished tile of the packed GEMM. */
-static void conv_tile(void *ctx, int64_t i0, int64_t j0, float *c, int64_t ldc, int64_t mr,
-                      int64_t nr) {
-    const conv_run *r = ctx;
-    const float *res = r->res ? r->res + (r->c0 + i0) * r->P + r->col0 + j0 : NULL;
-    lp_epilogue_block(r->ep, r->bias, res, c, r->c0 + i0, mr, nr, ldc);
+/* The epilogue as the packed GEMM applies it, for output channels from c0
+** on, the residual (if any) at res with rows P apart. The same arithmetic as
+** lp_epilogue_rows, which the other paths use. */
+static const lp_pgemm_ep *gemm_epilogue(const lp_epilogue *e, const float *bias, const float *res,
+                                        int64_t c0, int64_t P, lp_pgemm_ep *out) {
+    bool later = e && e->residual >= 0 && !res; /* lp_epilogue_residual finishes */
+    if (!e && !bias) return NULL;
+    *out = (lp_pgemm_ep){.scale = e && e->scale ? e->scale + c0 : NULL,
+                         .shift = e && e->shift ? e->shift + c0 : bias ? bias + c0 : NULL,
+                         .res = res,
+                         .ldr = P,
+                         .clamp = e && e->clamp && !later,
+                         .lo = e ? e->lo : 0,
+                         .hi = e ? e->hi : 0};
+    return out;
 }
 
 /* Depthwise groups split over threads when there is work enough. */
@@ -379,22 +387,19 @@ int lp_k_conv(lp_kctx *k) {
             continue;
         }
         for (int64_t g = 0; g < group; g++) {
-            const float *xg = r.xn + g * Cg * Pin;
+            const float *xg = r.xn + g * Cg * Pin, *rg = r.res ? r.res + g * Mg * P : NULL;
             float *yg = r.y + g * Mg * P;
-            r.c0 = g * Mg;
-            lp_pgemm_tile_fn then = ep || bias ? conv_tile : NULL;
+            lp_pgemm_ep gep;
             if (pointwise) {
-                r.col0 = 0;
-                lp_pgemm_then(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[8], k->threads,
-                              then, &r);
+                lp_pgemm(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[8], k->threads,
+                         gemm_epilogue(ep, bias, rg, g * Mg, P, &gep));
                 continue;
             }
             for (int64_t r0 = 0; r0 < rows; r0 += band) {
                 int64_t r1 = r0 + band < rows ? r0 + band : rows, cols = (r1 - r0) * OW;
                 lp_im2col(&w, Cg, xg, col, r0, r1);
-                r.col0 = r0 * OW;
-                lp_pgemm_then(wpack + g * pack_each, Mg, Kdim, col, cols, cols, yg + r0 * OW, P,
-                              a[8], k->threads, then, &r);
+                lp_pgemm(wpack + g * pack_each, Mg, Kdim, col, cols, cols, yg + r0 * OW, P, a[8],
+                         k->threads, gemm_epilogue(ep, bias, rg ? rg + r0 * OW : NULL, g * Mg, P, &gep));
             }
         }
     }

@@ -17,6 +17,7 @@
 #ifndef LP_PGEMM_H
 #define LP_PGEMM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define LP_PGEMM_MR 6
@@ -30,26 +31,33 @@ void lp_pgemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *d
 /* Floats of workspace lp_pgemm needs for n columns on `threads` threads. */
 int64_t lp_pgemm_work_size(int64_t n, int threads);
 
-/* C [m x n] = A [m x k] * B [k x n]: A packed, B and C row-major with row
-** strides ldb and ldc. work holds lp_pgemm_work_size(n, threads) floats,
-** 64-byte aligned. Splits over up to `threads` threads of the pool. */
+/* What is applied to each finished tile while it is in registers:
+** c = clamp(c * scale[row] + shift[row] + res[row, col], lo, hi), each part
+** optional (scale, shift, res NULL; clamp false). The rounding is that of
+** separate multiply and add, as in the epilogue loops of fuse.c. */
+typedef struct lp_pgemm_ep {
+    const float *scale, *shift; /* per row of C */
+    const float *res;           /* laid out like C, row stride ldr */
+    int64_t ldr;
+    bool clamp;
+    float lo, hi;
+} lp_pgemm_ep;
+
+/* C [m x n] = A [m x k] * B [k x n], then ep (may be NULL): A packed, B and
+** C row-major with row strides ldb and ldc. work holds
+** lp_pgemm_work_size(n, threads) floats, 64-byte aligned. Splits over up to
+** `threads` threads of the pool. */
 void lp_pgemm(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb, int64_t n,
-              float *c, int64_t ldc, float *work, int threads);
+              float *c, int64_t ldc, float *work, int threads, const lp_pgemm_ep *ep);
 
-/* The same, then fn(ctx, i0, j0, c + i0 * ldc + j0, ldc, mr, nr) on every
-** finished tile (rows i0.., columns j0.. of C), on the thread that made it
-** while it is still in cache: a bias, an activation, a residual. */
-typedef void (*lp_pgemm_tile_fn)(void *ctx, int64_t i0, int64_t j0, float *c, int64_t ldc,
-                                 int64_t mr, int64_t nr);
-void lp_pgemm_then(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb,
-                   int64_t n, float *c, int64_t ldc, float *work, int threads, lp_pgemm_tile_fn fn,
-                   void *ctx);
-
-/* The micro-kernel: the MR x NR tile c (row stride ldc) = (acc ? c : 0) +
-** a (kc steps of MR values) times b (kc steps of NR values). The build picks
-** an AVX2 version when the CPU has it. */
+/* The micro-kernel: rows [0, mr) and columns [0, nr) of the MR x NR tile c
+** (row stride ldc) = (acc ? c : 0) + a (kc steps of MR values) times b (kc
+** steps of NR values), then ep (rows and columns relative to the tile; NULL
+** for none). Nothing outside mr x nr is read or written, so edge tiles take
+** the same arithmetic as the rest. The build picks an AVX2 version when the
+** CPU has it. */
 typedef void (*lp_pgemm_kernel_fn)(int64_t kc, const float *a, const float *b, float *c,
-                                   int64_t ldc, int acc);
+                                   int64_t ldc, int mr, int nr, int acc, const lp_pgemm_ep *ep);
 lp_pgemm_kernel_fn lp_pgemm_kernel(void);
 
 #endif
