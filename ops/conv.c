@@ -272,6 +272,31 @@ static const lp_pgemm_ep *gemm_epilogue(const lp_epilogue *e, const float *bias,
     return out;
 }
 
+/* im2col of one band, its channels split over threads. */
+typedef struct im2col_job {
+    const lp_window *w;
+    int64_t channels, Pin, r0, r1;
+    const float *x;
+    float *col;
+} im2col_job;
+
+static void im2col_part(void *ctx, int t, int n) {
+    const im2col_job *j = ctx;
+    int64_t c0 = j->channels * t / n, c1 = j->channels * (t + 1) / n;
+    int64_t K = j->w->k[0] * j->w->k[1] * j->w->k[2], cols = (j->r1 - j->r0) * j->w->out[2];
+    if (c1 > c0)
+        lp_im2col(j->w, c1 - c0, j->x + c0 * j->Pin, j->col + c0 * K * cols, j->r0, j->r1);
+}
+
+static void im2col_parallel(lp_kctx *k, const lp_window *w, int64_t channels, int64_t Pin,
+                            const float *x, float *col, int64_t r0, int64_t r1) {
+    im2col_job j = {w, channels, Pin, r0, r1, x, col};
+    int64_t values = channels * w->k[0] * w->k[1] * w->k[2] * (r1 - r0) * w->out[2];
+    int nt = lp_parallel_threads(k->threads);
+    if (values < ((int64_t)1 << 15) * nt) nt = (int)(values >> 15) + 1;
+    lp_parallel(nt > channels ? (int)channels : nt, im2col_part, &j);
+}
+
 /* Depthwise groups split over threads when there is work enough. */
 static int depthwise_threads(lp_kctx *k, const conv_run *r, int64_t group) {
     int nt = lp_parallel_threads(k->threads);
@@ -397,7 +422,7 @@ int lp_k_conv(lp_kctx *k) {
             }
             for (int64_t r0 = 0; r0 < rows; r0 += band) {
                 int64_t r1 = r0 + band < rows ? r0 + band : rows, cols = (r1 - r0) * OW;
-                lp_im2col(&w, Cg, xg, col, r0, r1);
+                im2col_parallel(k, &w, Cg, Pin, xg, col, r0, r1);
                 lp_pgemm(wpack + g * pack_each, Mg, Kdim, col, cols, cols, yg + r0 * OW, P, a[8],
                          k->threads, gemm_epilogue(ep, bias, rg ? rg + r0 * OW : NULL, g * Mg, P, &gep));
             }

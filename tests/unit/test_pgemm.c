@@ -74,18 +74,22 @@ TEST(pgemm_equal_rows_give_equal_rows) {
     const int64_t m = 1000, k = 512, n = 169;
     float *a = aligned_floats(m * k), *b = aligned_floats(k * n), *c = aligned_floats(m * n);
     float *ap = aligned_floats(lp_pgemm_packed_size(m, k));
-    float *work = aligned_floats(lp_pgemm_work_size(n, 2));
+    float *work = aligned_floats(lp_pgemm_work_size(n, 3));
     for (int64_t p = 0; p < k; p++) a[p] = 0.0123f * (float)(1 + p % 3);
     for (int64_t i = 1; i < m; i++) memcpy(a + i * k, a, (size_t)k * sizeof *a);
     for (int64_t i = 0; i < k * n; i++) b[i] = 500.0f * (rnd() + 1.0f);
     lp_pgemm_pack_a(a, k, m, k, ap);
-    for (int threads = 1; threads <= 2; threads++) {
+    float *one = aligned_floats(m * n);
+    for (int threads = 1; threads <= 3; threads++) {
         lp_pgemm(ap, m, k, b, n, n, c, n, work, threads, NULL);
         int64_t differing = 0;
         for (int64_t i = 1; i < m; i++) differing += memcmp(c + i * n, c, (size_t)n * 4) != 0;
         CHECK(differing == 0);
+        /* and the thread count does not change a bit */
+        if (threads == 1) memcpy(one, c, (size_t)(m * n) * sizeof *c);
+        CHECK(memcmp(one, c, (size_t)(m * n) * sizeof *c) == 0);
     }
-    free(a), free(b), free(c), free(ap), free(work);
+    free(a), free(b), free(c), free(ap), free(work), free(one);
 }
 
 /* The epilogue: scale, shift, residual and clamp per row, at the edges too,
