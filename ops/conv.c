@@ -3,14 +3,14 @@
 **
 ** Conv is a matrix product per image and group: W_g [Mg x Cg*K] times the
 ** input unrolled by im2col [Cg*K x P], through the packed GEMM (pgemm.h)
-** with the weights packed once at planning when they are constant. A 1x1
-** convolution with stride 1 and no padding needs no unrolling (the input
-** already is that matrix); a
-** depthwise convolution (one input channel per group) is a direct loop, as a
-** product with one row would waste the BLAS. Large unrolled matrices are
-** made a band of output rows at a time to bound the scratch memory. The
-** bias, a BatchNormalization folded at plan time, a residual Add and a
-** Relu/Clip are applied in one pass over each output block (fuse.h).
+** with the weights packed once at planning when they are constant and the
+** unrolled input packed straight from the image, block by block, never
+** made whole. A 1x1 convolution with stride 1 and no padding needs no
+** unrolling (the input already is that matrix); a depthwise convolution
+** (one input channel per group) is a direct loop, as a product with one row
+** would waste the GEMM. The bias, a BatchNormalization folded at plan time, a
+** residual Add and a Relu/Clip are applied to each output tile as it is
+** finished (fuse.h, pgemm.h). The products split over the worker pool.
 **
 ** ConvTranspose is the adjoint: W_g^T times the input gives columns that
 ** col2im scatters into the output. Col2Im is that scatter on its own.
@@ -29,8 +29,6 @@
 
 LP_NN_VECTORIZE
 
-/* Bytes of unrolled input made at a time (at least one output row). */
-#define COL_BUDGET ((int64_t)8 << 20)
 
 typedef struct conv_state {
     lp_epilogue ep;   /* the fused output pass (ep.channels 0: none) */
@@ -272,29 +270,16 @@ static const lp_pgemm_ep *gemm_epilogue(const lp_epilogue *e, const float *bias,
     return out;
 }
 
-/* im2col of one band, its channels split over threads. */
-typedef struct im2col_job {
+/* B of the convolution's product, packed straight from the input image. */
+typedef struct conv_b {
     const lp_window *w;
-    int64_t channels, Pin, r0, r1;
-    const float *x;
-    float *col;
-} im2col_job;
+    const float *x; /* the group's channels of the image */
+} conv_b;
 
-static void im2col_part(void *ctx, int t, int n) {
-    const im2col_job *j = ctx;
-    int64_t c0 = j->channels * t / n, c1 = j->channels * (t + 1) / n;
-    int64_t K = j->w->k[0] * j->w->k[1] * j->w->k[2], cols = (j->r1 - j->r0) * j->w->out[2];
-    if (c1 > c0)
-        lp_im2col(j->w, c1 - c0, j->x + c0 * j->Pin, j->col + c0 * K * cols, j->r0, j->r1);
-}
-
-static void im2col_parallel(lp_kctx *k, const lp_window *w, int64_t channels, int64_t Pin,
-                            const float *x, float *col, int64_t r0, int64_t r1) {
-    im2col_job j = {w, channels, Pin, r0, r1, x, col};
-    int64_t values = channels * w->k[0] * w->k[1] * w->k[2] * (r1 - r0) * w->out[2];
-    int nt = lp_parallel_threads(k->threads);
-    if (values < ((int64_t)1 << 15) * nt) nt = (int)(values >> 15) + 1;
-    lp_parallel(nt > channels ? (int)channels : nt, im2col_part, &j);
+static void pack_image(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
+                       float *dst) {
+    const conv_b *cb = ctx;
+    lp_im2col_pack(cb->w, cb->x, k0, kc, n0, nc, dst, LP_PGEMM_NR);
 }
 
 /* Depthwise groups split over threads when there is work enough. */
@@ -346,15 +331,9 @@ int lp_k_conv(lp_kctx *k) {
     if (Y->numel == 0) return LP_OK;
 
     const int64_t Mg = M / group, K = w.k[0] * w.k[1] * w.k[2], Kdim = Cg * K;
-    const int64_t Pin = lp_window_in_size(&w), P = lp_window_out_size(&w), OW = w.out[2];
-    const int64_t rows = w.out[0] * w.out[1];
+    const int64_t Pin = lp_window_in_size(&w), P = lp_window_out_size(&w);
     bool pointwise = K == 1, depthwise = Cg == 1 && group > 1;
     for (int i = 0; i < LP_WIN_DIMS; i++) pointwise &= w.s[i] == 1 && w.pb[i] == 0 && w.pe[i] == 0;
-    int64_t band = rows; /* output rows unrolled at a time */
-    if (!pointwise && !depthwise && Kdim * P * 4 > COL_BUDGET) {
-        band = COL_BUDGET / 4 / (Kdim * OW);
-        if (band < 1) band = 1;
-    }
     bool conv = X->dtype != LP_FLOAT;
     bool direct3 = depthwise && direct3_fits(&w);
     int64_t padded = direct3 ? (w.in[1] + w.pb[1] + w.pe[1]) * (w.in[2] + w.pb[2] + w.pe[2]) : 0;
@@ -367,17 +346,17 @@ int lp_k_conv(lp_kctx *k) {
                        conv ? W->numel : 0,
                        conv && B ? B->numel : 0,
                        conv ? Y->numel : 0,
-                       pointwise || depthwise ? 0 : Kdim * band * OW,
+                       0,
                        conv ? Y->numel : 0,
                        padded * pads,
                        depthwise || prepacked ? 0 : pack_each * group,
-                       depthwise ? 0 : lp_pgemm_work_size(pointwise ? P : band * OW, k->threads)};
+                       depthwise ? 0 : lp_pgemm_work_size(P, k->threads)};
     float *a[9];
     if (!lp_nn_scratch(k, 9, lens, a)) return LP_EFAIL;
     if (direct3) memset(a[6], 0, (size_t)(padded * pads) * sizeof(float)); /* borders stay 0 */
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
-    float *y = conv ? a[3] : Y->data, *col = a[4];
+    float *y = conv ? a[3] : Y->data;
     const lp_epilogue *ep;
     if ((rc = epilogue_of(k, M, b, &ep, &bias))) return rc;
     const lp_tensor *R;
@@ -420,12 +399,9 @@ int lp_k_conv(lp_kctx *k) {
                          gemm_epilogue(ep, bias, rg, g * Mg, P, &gep));
                 continue;
             }
-            for (int64_t r0 = 0; r0 < rows; r0 += band) {
-                int64_t r1 = r0 + band < rows ? r0 + band : rows, cols = (r1 - r0) * OW;
-                im2col_parallel(k, &w, Cg, Pin, xg, col, r0, r1);
-                lp_pgemm(wpack + g * pack_each, Mg, Kdim, col, cols, cols, yg + r0 * OW, P, a[8],
-                         k->threads, gemm_epilogue(ep, bias, rg ? rg + r0 * OW : NULL, g * Mg, P, &gep));
-            }
+            conv_b cb = {&w, xg};
+            lp_pgemm_packing(wpack + g * pack_each, Mg, Kdim, pack_image, &cb, P, yg, P, a[8],
+                             k->threads, gemm_epilogue(ep, bias, rg, g * Mg, P, &gep));
         }
     }
     return finish_output(k, ep, Y, y, R);

@@ -51,10 +51,20 @@ int64_t lp_pgemm_work_size(int64_t n, int threads) {
     return (int64_t)lp_parallel_threads(threads) * KC * nc;
 }
 
+/* A row-major B and its row stride. */
+typedef struct plain_b {
+    const float *b;
+    int64_t ldb;
+} plain_b;
+
 /* B [kc x nc] (row stride ldb) into NR-wide panels, zero past nc. Row by
 ** row: reading B in order lets the prefetcher keep up, where a panel at a
 ** time would read one cache line from each of kc distant rows. */
-static void pack_b(const float *b, int64_t ldb, int64_t kc, int64_t nc, float *dst) {
+static void pack_plain(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
+                       float *dst) {
+    const plain_b *pb = ctx;
+    int64_t ldb = pb->ldb;
+    const float *b = pb->b + k0 * ldb + n0;
     int64_t whole = nc / NR * NR, rest = nc - whole;
     for (int64_t p = 0; p < kc; p++) {
         const float *src = b + p * ldb;
@@ -81,8 +91,9 @@ static const lp_pgemm_ep *tile_ep(const lp_pgemm_ep *ep, int64_t i, int64_t j, l
 typedef struct job {
     lp_pgemm_kernel_fn kern;
     const float *apack;
-    int64_t m, k, n, ldb, ldc;
-    const float *b;
+    int64_t m, k, n, ldc;
+    lp_pgemm_pack_fn pack;
+    const void *pack_ctx;
     float *c, *work;
     int64_t work_each;
     bool split_columns;
@@ -96,7 +107,7 @@ static void block(const job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, 
         int64_t kblocks = (j->k + KC - 1) / KC, kstep = (j->k + kblocks - 1) / kblocks;
         for (int64_t pc = 0; pc < j->k; pc += kstep) {
             int64_t kc = j->k - pc < kstep ? j->k - pc : kstep;
-            pack_b(j->b + pc * j->ldb + jc, j->ldb, kc, nc, bpack);
+            j->pack(j->pack_ctx, pc, kc, jc, nc, bpack);
             for (int64_t ic = m0; ic < m1; ic += MC) {
                 int64_t mc_end = ic + MC < m1 ? ic + MC : m1;
                 for (int64_t jr = 0; jr < nc; jr += NR) {
@@ -134,6 +145,13 @@ static void run_part(void *ctx, int t, int n) {
 
 void lp_pgemm(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb, int64_t n,
               float *c, int64_t ldc, float *work, int threads, const lp_pgemm_ep *ep) {
+    plain_b pb = {b, ldb};
+    lp_pgemm_packing(apack, m, k, pack_plain, &pb, n, c, ldc, work, threads, ep);
+}
+
+void lp_pgemm_packing(const float *apack, int64_t m, int64_t k, lp_pgemm_pack_fn pack,
+                      const void *ctx, int64_t n, float *c, int64_t ldc, float *work, int threads,
+                      const lp_pgemm_ep *ep) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) { /* no products: the epilogue of zeros, tile by tile */
         float zeros[MR * NR] = {0};
@@ -155,9 +173,9 @@ void lp_pgemm(const float *apack, int64_t m, int64_t k, const float *b, int64_t 
              .m = m,
              .k = k,
              .n = n,
-             .ldb = ldb,
              .ldc = ldc,
-             .b = b,
+             .pack = pack,
+             .pack_ctx = ctx,
              .c = c,
              .work = work,
              .work_each = KC * round_up(n < NC ? n : NC, NR),

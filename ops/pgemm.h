@@ -50,6 +50,16 @@ typedef struct lp_pgemm_ep {
 void lp_pgemm(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb, int64_t n,
               float *c, int64_t ldc, float *work, int threads, const lp_pgemm_ep *ep);
 
+/* The same with B made on demand: pack(ctx, k0, kc, n0, nc, dst) writes
+** rows [k0, k0 + kc) and columns [n0, n0 + nc) of B into NR-wide panels
+** (panel q at dst + q * kc * NR, its row p at + p * NR, zeros past nc). A
+** convolution packs its input this way, with no unrolled copy in between. */
+typedef void (*lp_pgemm_pack_fn)(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
+                                 float *dst);
+void lp_pgemm_packing(const float *apack, int64_t m, int64_t k, lp_pgemm_pack_fn pack,
+                      const void *ctx, int64_t n, float *c, int64_t ldc, float *work, int threads,
+                      const lp_pgemm_ep *ep);
+
 /* The micro-kernel: rows [0, mr) and columns [0, nr) of the MR x NR tile c
 ** (row stride ldc) = (acc ? c : 0) + a (kc steps of MR values) times b (kc
 ** steps of NR values), then ep (rows and columns relative to the tile; NULL
