@@ -16,6 +16,7 @@
 #include "ops/parallel.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <unistd.h>
@@ -38,10 +39,17 @@ static pool the_pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
                         .done = PTHREAD_COND_INITIALIZER};
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Polls of a spin before sleeping: some tens of microseconds. */
-#define SPINS 20000
+/* Polls before sleeping. Past the first few, each poll yields the CPU, so
+** that on a busy machine a spinner does not keep the thread it waits for
+** (or another process) off the core. */
+#define SPINS 2000
+#define PAUSES 64
 
-static void relax(void) {
+static void relax(int i) {
+    if (i >= PAUSES) {
+        sched_yield();
+        return;
+    }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
@@ -72,7 +80,7 @@ static void *worker(void *arg) {
     for (;;) {
         if (atomic_load(&p->gen) == seen) {
             pthread_mutex_unlock(&p->lock);
-            for (int i = 0; i < SPINS && atomic_load(&p->gen) == seen; i++) relax();
+            for (int i = 0; i < SPINS && atomic_load(&p->gen) == seen; i++) relax(i);
             pthread_mutex_lock(&p->lock);
         }
         while (atomic_load(&p->gen) == seen) pthread_cond_wait(&p->wake, &p->lock);
@@ -150,7 +158,7 @@ void lp_parallel(int n, void (*fn)(void *ctx, int t, int n), void *ctx) {
 
     fn(ctx, 0, n);
 
-    for (int i = 0; i < SPINS && atomic_load(&p->running) > 0; i++) relax();
+    for (int i = 0; i < SPINS && atomic_load(&p->running) > 0; i++) relax(i);
     pthread_mutex_lock(&p->lock);
     while (atomic_load(&p->running) > 0) pthread_cond_wait(&p->done, &p->lock);
     p->busy = false;
