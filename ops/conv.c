@@ -29,7 +29,6 @@
 
 LP_NN_VECTORIZE
 
-
 typedef struct conv_state {
     lp_epilogue ep;   /* the fused output pass (ep.channels 0: none) */
     bool bias_folded; /* ep.shift already holds the (constant) bias */
@@ -261,7 +260,9 @@ static const lp_pgemm_ep *gemm_epilogue(const lp_epilogue *e, const float *bias,
     bool later = e && e->residual >= 0 && !res; /* lp_epilogue_residual finishes */
     if (!e && !bias) return NULL;
     *out = (lp_pgemm_ep){.scale = e && e->scale ? e->scale + c0 : NULL,
-                         .shift = e && e->shift ? e->shift + c0 : bias ? bias + c0 : NULL,
+                         .shift = e && e->shift ? e->shift + c0
+                                  : bias        ? bias + c0
+                                                : NULL,
                          .res = res,
                          .ldr = P,
                          .clamp = e && e->clamp && !later,

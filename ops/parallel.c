@@ -24,12 +24,12 @@
 typedef struct pool {
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
-    pid_t owner;       /* process whose threads these are */
-    int started;               /* worker threads running (part 1 .. started) */
-    atomic_ulong gen;          /* bumped per job (under lock; read by spinners) */
-    int n;                     /* parts of the current job */
-    atomic_int running;        /* parts not yet finished (as above) */
-    bool busy;         /* a job is being run */
+    pid_t owner;        /* process whose threads these are */
+    int started;        /* worker threads running (part 1 .. started) */
+    atomic_ulong gen;   /* bumped per job (under lock; read by spinners) */
+    int n;              /* parts of the current job */
+    atomic_int running; /* parts not yet finished (as above) */
+    bool busy;          /* a job is being run */
     void (*fn)(void *ctx, int t, int n);
     void *ctx;
 } pool;

@@ -43,7 +43,8 @@ int64_t lp_pgemm_packed_size(int64_t m, int64_t k) {
 void lp_pgemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *dst) {
     for (int64_t i0 = 0; i0 < m; i0 += MR, dst += MR * k)
         for (int64_t p = 0; p < k; p++)
-            for (int64_t i = 0; i < MR; i++) dst[p * MR + i] = i0 + i < m ? a[(i0 + i) * lda + p] : 0;
+            for (int64_t i = 0; i < MR; i++)
+                dst[p * MR + i] = i0 + i < m ? a[(i0 + i) * lda + p] : 0;
 }
 
 int64_t lp_pgemm_work_size(int64_t n, int threads) {
@@ -119,8 +120,8 @@ static void block(const job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, 
                         lp_pgemm_ep own;
                         const lp_pgemm_ep *ep =
                             pc + kc == j->k ? tile_ep(j->ep, ir, jc + jr, &own) : NULL;
-                        j->kern(kc, ap, bp, j->c + ir * j->ldc + jc + jr, j->ldc, (int)mr,
-                                (int)nr, pc > 0, ep);
+                        j->kern(kc, ap, bp, j->c + ir * j->ldc + jc + jr, j->ldc, (int)mr, (int)nr,
+                                pc > 0, ep);
                     }
                 }
             }

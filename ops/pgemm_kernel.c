@@ -48,17 +48,17 @@ static void kernel_c(int64_t kc, const float *a, const float *b, float *c, int64
 #define LOAD(i)                                                                                    \
     __m256 c##i##0 = _mm256_setzero_ps(), c##i##1 = _mm256_setzero_ps();                           \
     if (acc && (i) < mr) {                                                                         \
-        c##i##0 = LOADU(c + (i) * ldc, mask, 0);                                                   \
-        c##i##1 = LOADU(c + (i) * ldc + 8, mask, 1);                                               \
+        c##i##0 = LOADU(c + (i)*ldc, mask, 0);                                                     \
+        c##i##1 = LOADU(c + (i)*ldc + 8, mask, 1);                                                 \
     }
 #define STORE(i)                                                                                   \
     if ((i) < mr) {                                                                                \
         if (full) {                                                                                \
-            _mm256_storeu_ps(c + (i) * ldc, c##i##0);                                              \
-            _mm256_storeu_ps(c + (i) * ldc + 8, c##i##1);                                          \
+            _mm256_storeu_ps(c + (i)*ldc, c##i##0);                                                \
+            _mm256_storeu_ps(c + (i)*ldc + 8, c##i##1);                                            \
         } else {                                                                                   \
-            _mm256_maskstore_ps(c + (i) * ldc, mask0, c##i##0);                                    \
-            _mm256_maskstore_ps(c + (i) * ldc + 8, mask1, c##i##1);                                \
+            _mm256_maskstore_ps(c + (i)*ldc, mask0, c##i##0);                                      \
+            _mm256_maskstore_ps(c + (i)*ldc + 8, mask1, c##i##1);                                  \
         }                                                                                          \
     }
 /* The epilogue on row i, in registers: scale, shift, residual, clamp. */
@@ -75,10 +75,10 @@ static void kernel_c(int64_t kc, const float *a, const float *b, float *c, int64
             c##i##1 = _mm256_add_ps(c##i##1, t);                                                   \
         }                                                                                          \
         if (ep->res && (i) < mr) {                                                                 \
-            c##i##0 = _mm256_add_ps(c##i##0, LOADU(ep->res + (i) * ep->ldr, mask, 0));             \
-            c##i##1 = _mm256_add_ps(c##i##1, LOADU(ep->res + (i) * ep->ldr + 8, mask, 1));         \
+            c##i##0 = _mm256_add_ps(c##i##0, LOADU(ep->res + (i)*ep->ldr, mask, 0));               \
+            c##i##1 = _mm256_add_ps(c##i##1, LOADU(ep->res + (i)*ep->ldr + 8, mask, 1));           \
         }                                                                                          \
-        if (ep->clamp) { /* operands in this order let a NaN through, as clampf does */          \
+        if (ep->clamp) { /* operands in this order let a NaN through, as clampf does */            \
             c##i##0 = _mm256_min_ps(hi, _mm256_max_ps(lo, c##i##0));                               \
             c##i##1 = _mm256_min_ps(hi, _mm256_max_ps(lo, c##i##1));                               \
         }                                                                                          \

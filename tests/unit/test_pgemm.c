@@ -48,9 +48,9 @@ static double max_error(int64_t m, int64_t n, int64_t k, int threads) {
 }
 
 TEST(pgemm_matches_reference_on_odd_shapes) {
-    static const int64_t shapes[][3] = {{1, 1, 1},   {6, 16, 1},    {7, 17, 3},   {5, 15, 300},
-                                        {13, 33, 257}, {64, 49, 576}, {150, 40, 20}, {3, 2100, 5},
-                                        {200, 3, 9}};
+    static const int64_t shapes[][3] = {{1, 1, 1},     {6, 16, 1},    {7, 17, 3},
+                                        {5, 15, 300},  {13, 33, 257}, {64, 49, 576},
+                                        {150, 40, 20}, {3, 2100, 5},  {200, 3, 9}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int threads = 1; threads <= 3; threads++) {
             double e = max_error(shapes[s][0], shapes[s][1], shapes[s][2], threads);
