@@ -280,7 +280,7 @@ typedef struct conv_b {
 static void pack_image(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
                        float *dst) {
     const conv_b *cb = ctx;
-    lp_im2col_pack(cb->w, cb->x, k0, kc, n0, nc, dst, LP_PGEMM_NR);
+    lp_im2col_pack(cb->w, cb->x, k0, kc, n0, nc, dst);
 }
 
 /* Depthwise groups split over threads when there is work enough. */

@@ -52,10 +52,10 @@ int lp_window_ints(lp_kctx *k, const char *name, int nd, int64_t dflt, int64_t *
 
 /* im2col of all channels, rows [k0, k0 + kc) and columns [n0, n0 + nc) of
 ** the unrolled matrix (columns: all output positions), written straight
-** into nr-wide panels as the packed GEMM takes them (pgemm.h), the last
-** panel padded with zeros. */
+** into the panels the packed GEMM takes (pgemm.h), the last padded with
+** zeros. */
 void lp_im2col_pack(const lp_window *w, const float *x, int64_t k0, int64_t kc, int64_t n0,
-                    int64_t nc, float *dst, int64_t nr);
+                    int64_t nc, float *dst);
 /* col2im: the adjoint of im2col over all output rows: image += col, where
 ** the image has C channels of the `in` grid. */
 void lp_col2im(const lp_window *w, int64_t C, const float *col, float *image);

@@ -25,9 +25,7 @@
 #ifndef MC
 #define MC 144 /* a multiple of MR */
 #endif
-#ifndef NC
-#define NC 2048
-#endif
+#define NC LP_PGEMM_NC
 
 /* Below this many multiply-adds a product is not worth a second thread. */
 #define MIN_MACS_PER_THREAD ((int64_t)1 << 18)

@@ -22,6 +22,7 @@
 
 #define LP_PGEMM_MR 6
 #define LP_PGEMM_NR 16
+#define LP_PGEMM_NC 2048 /* the most columns of B packed at a time */
 
 /* Floats needed for A [m x k] packed. */
 int64_t lp_pgemm_packed_size(int64_t m, int64_t k);
