@@ -3,14 +3,14 @@
 **
 ** Conv is a matrix product per image and group: W_g [Mg x Cg*K] times the
 ** input unrolled by im2col [Cg*K x P], through the packed GEMM (pgemm.h)
-** with the weights packed once at planning when they are constant. A 1x1
-** convolution with stride 1 and no padding needs no unrolling (the input
-** already is that matrix); a
-** depthwise convolution (one input channel per group) is a direct loop, as a
-** product with one row would waste the BLAS. Large unrolled matrices are
-** made a band of output rows at a time to bound the scratch memory. The
-** bias, a BatchNormalization folded at plan time, a residual Add and a
-** Relu/Clip are applied in one pass over each output block (fuse.h).
+** with the weights packed once at planning when they are constant and the
+** unrolled input packed straight from the image, block by block, never
+** made whole. A 1x1 convolution with stride 1 and no padding needs no
+** unrolling (the input already is that matrix); a depthwise convolution
+** (one input channel per group) is a direct loop, as a product with one row
+** would waste the GEMM. The bias, a BatchNormalization folded at plan time, a
+** residual Add and a Relu/Clip are applied to each output tile as it is
+** finished (fuse.h, pgemm.h). The products split over the worker pool.
 **
 ** ConvTranspose is the adjoint: W_g^T times the input gives columns that
 ** col2im scatters into the output. Col2Im is that scatter on its own.
@@ -28,9 +28,6 @@
 #include <string.h>
 
 LP_NN_VECTORIZE
-
-/* Bytes of unrolled input made at a time (at least one output row). */
-#define COL_BUDGET ((int64_t)8 << 20)
 
 typedef struct conv_state {
     lp_epilogue ep;   /* the fused output pass (ep.channels 0: none) */
@@ -252,16 +249,38 @@ typedef struct conv_run {
     float *y, *pad;                        /* y: the current image's output */
     const lp_epilogue *ep;
     int64_t padded, C, M, Cg, Mg, K, Pin, P;
-    int64_t c0, col0; /* the tile callback's channel and column offsets */
     bool direct3;
 } conv_run;
 
-/* The epilogue on one finished tile of the packed GEMM. */
-static void conv_tile(void *ctx, int64_t i0, int64_t j0, float *c, int64_t ldc, int64_t mr,
-                      int64_t nr) {
-    const conv_run *r = ctx;
-    const float *res = r->res ? r->res + (r->c0 + i0) * r->P + r->col0 + j0 : NULL;
-    lp_epilogue_block(r->ep, r->bias, res, c, r->c0 + i0, mr, nr, ldc);
+/* The epilogue as the packed GEMM applies it, for output channels from c0
+** on, the residual (if any) at res with rows P apart. The same arithmetic as
+** lp_epilogue_rows, which the other paths use. */
+static const lp_pgemm_ep *gemm_epilogue(const lp_epilogue *e, const float *bias, const float *res,
+                                        int64_t c0, int64_t P, lp_pgemm_ep *out) {
+    bool later = e && e->residual >= 0 && !res; /* lp_epilogue_residual finishes */
+    if (!e && !bias) return NULL;
+    *out = (lp_pgemm_ep){.scale = e && e->scale ? e->scale + c0 : NULL,
+                         .shift = e && e->shift ? e->shift + c0
+                                  : bias        ? bias + c0
+                                                : NULL,
+                         .res = res,
+                         .ldr = P,
+                         .clamp = e && e->clamp && !later,
+                         .lo = e ? e->lo : 0,
+                         .hi = e ? e->hi : 0};
+    return out;
+}
+
+/* B of the convolution's product, packed straight from the input image. */
+typedef struct conv_b {
+    const lp_window *w;
+    const float *x; /* the group's channels of the image */
+} conv_b;
+
+static void pack_image(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
+                       float *dst) {
+    const conv_b *cb = ctx;
+    lp_im2col_pack(cb->w, cb->x, k0, kc, n0, nc, dst);
 }
 
 /* Depthwise groups split over threads when there is work enough. */
@@ -313,15 +332,9 @@ int lp_k_conv(lp_kctx *k) {
     if (Y->numel == 0) return LP_OK;
 
     const int64_t Mg = M / group, K = w.k[0] * w.k[1] * w.k[2], Kdim = Cg * K;
-    const int64_t Pin = lp_window_in_size(&w), P = lp_window_out_size(&w), OW = w.out[2];
-    const int64_t rows = w.out[0] * w.out[1];
+    const int64_t Pin = lp_window_in_size(&w), P = lp_window_out_size(&w);
     bool pointwise = K == 1, depthwise = Cg == 1 && group > 1;
     for (int i = 0; i < LP_WIN_DIMS; i++) pointwise &= w.s[i] == 1 && w.pb[i] == 0 && w.pe[i] == 0;
-    int64_t band = rows; /* output rows unrolled at a time */
-    if (!pointwise && !depthwise && Kdim * P * 4 > COL_BUDGET) {
-        band = COL_BUDGET / 4 / (Kdim * OW);
-        if (band < 1) band = 1;
-    }
     bool conv = X->dtype != LP_FLOAT;
     bool direct3 = depthwise && direct3_fits(&w);
     int64_t padded = direct3 ? (w.in[1] + w.pb[1] + w.pe[1]) * (w.in[2] + w.pb[2] + w.pe[2]) : 0;
@@ -334,17 +347,17 @@ int lp_k_conv(lp_kctx *k) {
                        conv ? W->numel : 0,
                        conv && B ? B->numel : 0,
                        conv ? Y->numel : 0,
-                       pointwise || depthwise ? 0 : Kdim * band * OW,
+                       0,
                        conv ? Y->numel : 0,
                        padded * pads,
                        depthwise || prepacked ? 0 : pack_each * group,
-                       depthwise ? 0 : lp_pgemm_work_size(pointwise ? P : band * OW, k->threads)};
+                       depthwise ? 0 : lp_pgemm_work_size(P, k->threads)};
     float *a[9];
     if (!lp_nn_scratch(k, 9, lens, a)) return LP_EFAIL;
     if (direct3) memset(a[6], 0, (size_t)(padded * pads) * sizeof(float)); /* borders stay 0 */
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
-    float *y = conv ? a[3] : Y->data, *col = a[4];
+    float *y = conv ? a[3] : Y->data;
     const lp_epilogue *ep;
     if ((rc = epilogue_of(k, M, b, &ep, &bias))) return rc;
     const lp_tensor *R;
@@ -379,23 +392,17 @@ int lp_k_conv(lp_kctx *k) {
             continue;
         }
         for (int64_t g = 0; g < group; g++) {
-            const float *xg = r.xn + g * Cg * Pin;
+            const float *xg = r.xn + g * Cg * Pin, *rg = r.res ? r.res + g * Mg * P : NULL;
             float *yg = r.y + g * Mg * P;
-            r.c0 = g * Mg;
-            lp_pgemm_tile_fn then = ep || bias ? conv_tile : NULL;
+            lp_pgemm_ep gep;
             if (pointwise) {
-                r.col0 = 0;
-                lp_pgemm_then(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[8], k->threads,
-                              then, &r);
+                lp_pgemm(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[8], k->threads,
+                         gemm_epilogue(ep, bias, rg, g * Mg, P, &gep));
                 continue;
             }
-            for (int64_t r0 = 0; r0 < rows; r0 += band) {
-                int64_t r1 = r0 + band < rows ? r0 + band : rows, cols = (r1 - r0) * OW;
-                lp_im2col(&w, Cg, xg, col, r0, r1);
-                r.col0 = r0 * OW;
-                lp_pgemm_then(wpack + g * pack_each, Mg, Kdim, col, cols, cols, yg + r0 * OW, P,
-                              a[8], k->threads, then, &r);
-            }
+            conv_b cb = {&w, xg};
+            lp_pgemm_packing(wpack + g * pack_each, Mg, Kdim, pack_image, &cb, P, yg, P, a[8],
+                             k->threads, gemm_epilogue(ep, bias, rg, g * Mg, P, &gep));
         }
     }
     return finish_output(k, ep, Y, y, R);

@@ -265,25 +265,20 @@ static inline float clampf(float x, float lo, float hi) {
 
 void lp_epilogue_rows(const lp_epilogue *e, const float *bias, const float *res, float *y,
                       int64_t c0, int64_t nc, int64_t inner) {
-    lp_epilogue_block(e, bias, res, y, c0, nc, inner, inner);
-}
-
-void lp_epilogue_block(const lp_epilogue *e, const float *bias, const float *res, float *y,
-                       int64_t c0, int64_t nc, int64_t len, int64_t stride) {
     bool later = e && e->residual >= 0 && !res; /* lp_epilogue_residual finishes */
     bool clamp = e && e->clamp && !later;
     float lo = clamp ? e->lo : -INFINITY, hi = clamp ? e->hi : INFINITY;
     for (int64_t c = 0; c < nc; c++) {
-        float *r = y + c * stride;
+        float *r = y + c * inner;
         float s = e && e->scale ? e->scale[c0 + c] : 1.0f;
         float t = e && e->shift ? e->shift[c0 + c] : bias ? bias[c0 + c] : 0.0f;
         if (res) {
-            const float *q = res + c * stride;
-            for (int64_t i = 0; i < len; i++) r[i] = clampf(r[i] * s + t + q[i], lo, hi);
+            const float *q = res + c * inner;
+            for (int64_t i = 0; i < inner; i++) r[i] = clampf(r[i] * s + t + q[i], lo, hi);
         } else if (clamp || s != 1.0f) {
-            for (int64_t i = 0; i < len; i++) r[i] = clampf(r[i] * s + t, lo, hi);
+            for (int64_t i = 0; i < inner; i++) r[i] = clampf(r[i] * s + t, lo, hi);
         } else if (t != 0.0f) {
-            for (int64_t i = 0; i < len; i++) r[i] += t;
+            for (int64_t i = 0; i < inner; i++) r[i] += t;
         }
     }
 }

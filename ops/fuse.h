@@ -71,10 +71,6 @@ void lp_epilogue_free(lp_epilogue *e);
 ** is NULL, the residual and the clamp are left to lp_epilogue_residual. */
 void lp_epilogue_rows(const lp_epilogue *e, const float *bias, const float *res, float *y,
                       int64_t c0, int64_t nc, int64_t inner);
-/* The same over a block: nc channels of `len` values, `stride` apart (a
-** tile of a larger output, applied while it is still in cache). */
-void lp_epilogue_block(const lp_epilogue *e, const float *bias, const float *res, float *y,
-                       int64_t c0, int64_t nc, int64_t len, int64_t stride);
 /* The fused residual of e as it is given to the kernel at run time: its
 ** data when it has exactly Y's shape (the fast path), else NULL. Fails when
 ** it is missing, not float, or would not broadcast to Y unchanged. */

@@ -45,6 +45,33 @@ GEMM_INT(int64_t)
 GEMM_INT(uint32_t)
 GEMM_INT(uint64_t)
 
+/* The float product when M or N is 1. beta 0 clears c first: a BLAS may
+** scale the old contents by zero, and 0 times NaN is NaN. */
+static void gemv_float(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                       const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                       float *c, int64_t ldc) {
+    if (beta == 0.0f)
+        for (int64_t i = 0; i < M; i++) memset(c + i * ldc, 0, (size_t)N * sizeof *c);
+    if (M == 1) { /* c[1 x N] = a (a row: K values) times op(b) */
+        int inc_a = ta ? (int)lda : 1;
+        if (tb) /* b is [N x K] */
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)N, (int)K, alpha, b, (int)ldb, a, inc_a,
+                        beta, c, 1);
+        else /* b is [K x N] */
+            cblas_sgemv(CblasRowMajor, CblasTrans, (int)K, (int)N, alpha, b, (int)ldb, a, inc_a,
+                        beta, c, 1);
+        return;
+    }
+    /* N == 1: c[M x 1] (stride ldc) = op(a) times b (a column: K values) */
+    int inc_b = tb ? 1 : (int)ldb;
+    if (ta) /* a is [K x M] */
+        cblas_sgemv(CblasRowMajor, CblasTrans, (int)K, (int)M, alpha, a, (int)lda, b, inc_b, beta,
+                    c, (int)ldc);
+    else /* a is [M x K] */
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)M, (int)K, alpha, a, (int)lda, b, inc_b, beta,
+                    c, (int)ldc);
+}
+
 /* c = alpha * op(a) op(b) + beta * c for float, double and integer types
 ** (float16 and bfloat16 are converted to float by the callers). */
 static void gemm_one(lp_dtype t, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha,
@@ -72,6 +99,11 @@ static void gemm_one(lp_dtype t, bool ta, bool tb, int64_t M, int64_t N, int64_t
         return;
     default: /* float */
         if (K == 0) break;
+        if (M == 1 || N == 1) { /* a matrix times a vector: sgemv streams the matrix once,
+                                   where sgemm would first copy it whole */
+            gemv_float(ta, tb, M, N, K, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
+            return;
+        }
         cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, (float)alpha, a, (int)lda, b,
                     (int)ldb, (float)beta, c, (int)ldc);
         return;

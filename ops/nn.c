@@ -4,6 +4,8 @@
 */
 #include "ops/nn.h"
 
+#include "ops/pgemm.h"
+
 #include <string.h>
 
 LP_NN_VECTORIZE
@@ -101,36 +103,48 @@ static void valid_span(int64_t base, int64_t s, int64_t n, int64_t out, int64_t 
     *hi = b;
 }
 
-void lp_im2col(const lp_window *w, int64_t C, const float *x, float *col, int64_t row0,
-               int64_t row1) {
+/* Each row of the block is first made whole in a small buffer (long runs:
+** memcpy and memset), then dealt out to the panels 16 floats at a time;
+** writing the panels directly meant short, unaligned runs at every panel
+** edge and cost twice as much. */
+void lp_im2col_pack(const lp_window *w, const float *x, int64_t k0, int64_t kc, int64_t n0,
+                    int64_t nc, float *dst) {
     const int64_t ID = w->in[0], IH = w->in[1], IW = w->in[2];
     const int64_t OH = w->out[1], OW = w->out[2], sw = w->s[2];
-    const int64_t ncol = (row1 - row0) * OW;
-    float *dst = col;
-    for (int64_t c = 0; c < C; c++)
-        for (int64_t kd = 0; kd < w->k[0]; kd++)
-            for (int64_t kh = 0; kh < w->k[1]; kh++)
-                for (int64_t kw = 0; kw < w->k[2]; kw++, dst += ncol) {
-                    int64_t base = kw * w->d[2] - w->pb[2], lo, hi;
-                    valid_span(base, sw, IW, OW, &lo, &hi);
-                    for (int64_t r = row0; r < row1; r++) {
-                        int64_t od = r / OH, oh = r % OH;
-                        int64_t id = od * w->s[0] - w->pb[0] + kd * w->d[0];
-                        int64_t ih = oh * w->s[1] - w->pb[1] + kh * w->d[1];
-                        float *o = dst + (r - row0) * OW;
-                        if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
-                            memset(o, 0, (size_t)OW * sizeof *o);
-                            continue;
-                        }
-                        const float *src = x + ((c * ID + id) * IH + ih) * IW + base;
-                        for (int64_t ow = 0; ow < lo; ow++) o[ow] = 0;
-                        if (sw == 1)
-                            memcpy(o + lo, src + lo, (size_t)(hi - lo) * sizeof *o);
-                        else
-                            for (int64_t ow = lo; ow < hi; ow++) o[ow] = src[ow * sw];
-                        for (int64_t ow = hi; ow < OW; ow++) o[ow] = 0;
-                    }
-                }
+    const int64_t KD = w->k[0], KH = w->k[1], KW = w->k[2];
+    float row[LP_PGEMM_NC + LP_PGEMM_NR];
+    int64_t panels = (nc + LP_PGEMM_NR - 1) / LP_PGEMM_NR;
+    memset(row + nc, 0, (size_t)(panels * LP_PGEMM_NR - nc) * sizeof *row);
+    for (int64_t p = 0; p < kc; p++) {
+        int64_t kk = k0 + p, kw = kk % KW, kh = kk / KW % KH, kd = kk / (KW * KH) % KD;
+        int64_t c = kk / (KW * KH * KD);
+        int64_t base = kw * w->d[2] - w->pb[2], lo, hi;
+        valid_span(base, sw, IW, OW, &lo, &hi);
+        for (int64_t j = 0; j < nc;) {
+            int64_t n = n0 + j, r = n / OW, ow = n % OW, len = OW - ow < nc - j ? OW - ow : nc - j;
+            int64_t od = r / OH, oh = r % OH;
+            int64_t id = od * w->s[0] - w->pb[0] + kd * w->d[0];
+            int64_t ih = oh * w->s[1] - w->pb[1] + kh * w->d[1];
+            float *o = row + j; /* o[i - ow] is output column i of this row */
+            if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
+                memset(o, 0, (size_t)len * sizeof *o);
+            } else {
+                const float *src = x + ((c * ID + id) * IH + ih) * IW + base;
+                int64_t a = ow > lo ? ow : lo, b = ow + len < hi ? ow + len : hi;
+                if (a > b) a = b = ow; /* no valid column in this run */
+                for (int64_t i = ow; i < a; i++) o[i - ow] = 0;
+                if (sw == 1)
+                    memcpy(o + (a - ow), src + a, (size_t)(b - a) * sizeof *o);
+                else
+                    for (int64_t i = a; i < b; i++) o[i - ow] = src[i * sw];
+                for (int64_t i = b; i < ow + len; i++) o[i - ow] = 0;
+            }
+            j += len;
+        }
+        float *d = dst + p * LP_PGEMM_NR;
+        for (int64_t q = 0; q < panels; q++, d += kc * LP_PGEMM_NR)
+            memcpy(d, row + q * LP_PGEMM_NR, LP_PGEMM_NR * sizeof *d);
+    }
 }
 
 void lp_col2im(const lp_window *w, int64_t C, const float *col, float *image) {

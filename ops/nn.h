@@ -50,12 +50,12 @@ int64_t lp_window_out_size(const lp_window *w);
 ** dims, `dflt` where absent). Fails when it has another length. */
 int lp_window_ints(lp_kctx *k, const char *name, int nd, int64_t dflt, int64_t *v);
 
-/* im2col over a normalised window: rows = C * kD * kH * kW, columns = the
-** output positions [row0 * outW, row1 * outW) where a "row" is one (od, oh)
-** pair. x holds C channels of the input grid; col has (row1 - row0) * outW
-** columns. Padding reads as zero. */
-void lp_im2col(const lp_window *w, int64_t C, const float *x, float *col, int64_t row0,
-               int64_t row1);
+/* im2col of all channels, rows [k0, k0 + kc) and columns [n0, n0 + nc) of
+** the unrolled matrix (columns: all output positions), written straight
+** into the panels the packed GEMM takes (pgemm.h), the last padded with
+** zeros. */
+void lp_im2col_pack(const lp_window *w, const float *x, int64_t k0, int64_t kc, int64_t n0,
+                    int64_t nc, float *dst);
 /* col2im: the adjoint of im2col over all output rows: image += col, where
 ** the image has C channels of the `in` grid. */
 void lp_col2im(const lp_window *w, int64_t C, const float *col, float *image);

@@ -9,6 +9,7 @@
 */
 #include "ops/fuse.h"
 #include "ops/nn.h"
+#include "ops/parallel.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -93,6 +94,36 @@ int lp_k_batch_normalization_prepare(lp_kctx *k) {
     return LP_OK;
 }
 
+/* y = clamp(x * scale + shift) over (image, channel) planes, split over
+** the worker pool: a memory-bound pass that a second core speeds up. */
+typedef struct bn_apply {
+    const float *x;
+    float *y;
+    const float *scale, *shift;
+    int64_t planes, C, inner, per; /* per: 1, or inner for spatial=0 statistics */
+    float lo, hi;
+} bn_apply;
+
+static void bn_apply_part(void *ctx, int t, int nt) {
+    const bn_apply *j = ctx;
+    for (int64_t q = j->planes * t / nt; q < j->planes * (t + 1) / nt; q++) {
+        int64_t c = q % j->C;
+        const float *r = j->x + q * j->inner;
+        float *w = j->y + q * j->inner;
+        if (j->per == 1) {
+            float sc = j->scale[c], sh = j->shift[c], lo = j->lo, hi = j->hi;
+            for (int64_t i = 0; i < j->inner; i++) {
+                float v = r[i] * sc + sh;
+                v = v < lo ? lo : v;
+                w[i] = v > hi ? hi : v;
+            }
+        } else {
+            const float *sc = j->scale + c * j->inner, *sh = j->shift + c * j->inner;
+            for (int64_t i = 0; i < j->inner; i++) w[i] = r[i] * sc[i] + sh[i];
+        }
+    }
+}
+
 int lp_k_batch_normalization(lp_kctx *k) {
     const lp_tensor *X = lp_in(k, 0), *S = lp_in(k, 1), *B = lp_in(k, 2);
     const lp_tensor *Mn = lp_in(k, 3), *V = lp_in(k, 4);
@@ -169,22 +200,11 @@ int lp_k_batch_normalization(lp_kctx *k) {
         scale = sc;
         shift = sh;
     }
-    for (int64_t n = 0; n < N; n++)
-        for (int64_t c = 0; c < C; c++) {
-            const float *r = x + (n * C + c) * inner;
-            float *w = y + (n * C + c) * inner;
-            if (per == 1) {
-                float sc = scale[c], sh = shift[c];
-                for (int64_t i = 0; i < inner; i++) {
-                    float v = r[i] * sc + sh;
-                    v = v < lo ? lo : v;
-                    w[i] = v > hi ? hi : v;
-                }
-            } else {
-                const float *sc = scale + c * inner, *sh = shift + c * inner;
-                for (int64_t i = 0; i < inner; i++) w[i] = r[i] * sc[i] + sh[i];
-            }
-        }
+    bn_apply job = {x, y, scale, shift, N * C, C, inner, per, lo, hi};
+    int nt = lp_parallel_threads(k->threads);
+    if (X->numel < ((int64_t)1 << 16) * nt) nt = (int)(X->numel >> 16) + 1;
+    if (N * C < nt) nt = (int)(N * C);
+    if (nt > 0) lp_parallel(nt, bn_apply_part, &job);
     if (conv) lp_nn_store(Y, y, Y->numel);
     return LP_OK;
 }

@@ -16,17 +16,20 @@
 #include "ops/parallel.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <unistd.h>
 
 typedef struct pool {
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
-    pid_t owner;       /* process whose threads these are */
-    int started;       /* worker threads running (part 1 .. started) */
-    unsigned long gen; /* bumped per job */
-    int n, running;    /* parts of the current job, parts not yet finished */
-    bool busy;         /* a job is being run */
+    pid_t owner;        /* process whose threads these are */
+    int started;        /* worker threads running (part 1 .. started) */
+    atomic_ulong gen;   /* bumped per job (under lock; read by spinners) */
+    int n;              /* parts of the current job */
+    atomic_int running; /* parts not yet finished (as above) */
+    bool busy;          /* a job is being run */
     void (*fn)(void *ctx, int t, int n);
     void *ctx;
 } pool;
@@ -35,6 +38,22 @@ static pool the_pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
                         .wake = PTHREAD_COND_INITIALIZER,
                         .done = PTHREAD_COND_INITIALIZER};
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Polls before sleeping. Past the first few, each poll yields the CPU, so
+** that on a busy machine a spinner does not keep the thread it waits for
+** (or another process) off the core. */
+#define SPINS 2000
+#define PAUSES 64
+
+static void relax(int i) {
+    if (i >= PAUSES) {
+        sched_yield();
+        return;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 int lp_parallel_threads(int threads) {
     if (threads <= 0) {
@@ -56,10 +75,15 @@ static void *worker(void *arg) {
     const worker_start *ws = arg;
     int id = ws->id;
     pool *p = &the_pool;
-    pthread_mutex_lock(&p->lock);
     unsigned long seen = ws->gen;
+    pthread_mutex_lock(&p->lock);
     for (;;) {
-        while (p->gen == seen) pthread_cond_wait(&p->wake, &p->lock);
+        if (atomic_load(&p->gen) == seen) {
+            pthread_mutex_unlock(&p->lock);
+            for (int i = 0; i < SPINS && atomic_load(&p->gen) == seen; i++) relax(i);
+            pthread_mutex_lock(&p->lock);
+        }
+        while (atomic_load(&p->gen) == seen) pthread_cond_wait(&p->wake, &p->lock);
         seen = p->gen;
         if (id >= p->n) continue;
         void (*fn)(void *, int, int) = p->fn;
@@ -134,8 +158,9 @@ void lp_parallel(int n, void (*fn)(void *ctx, int t, int n), void *ctx) {
 
     fn(ctx, 0, n);
 
+    for (int i = 0; i < SPINS && atomic_load(&p->running) > 0; i++) relax(i);
     pthread_mutex_lock(&p->lock);
-    while (p->running > 0) pthread_cond_wait(&p->done, &p->lock);
+    while (atomic_load(&p->running) > 0) pthread_cond_wait(&p->done, &p->lock);
     p->busy = false;
     pthread_mutex_unlock(&p->lock);
 }

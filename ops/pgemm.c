@@ -4,9 +4,8 @@
 ** The loop nest is the classic one (Goto, BLIS): columns in blocks of NC,
 ** k in blocks of KC (B's block packed into NR-wide panels, each KC x NR
 ** panel small enough for L1), rows in blocks of MC (A's KC x MC block in
-** L2), then the micro-kernel over MR x NR tiles. A tile that runs off the
-** edge of C is computed in a full-size scratch tile and copied, so edges
-** take the same kernel, hence the same arithmetic, as the interior.
+** L2), then the micro-kernel over MR x NR tiles (masked at the edges of C,
+** so edges take the same arithmetic as the interior).
 **
 ** Threads split the columns when there are enough NR panels for each,
 ** otherwise the rows (MR panels); each packs its own B block.
@@ -20,9 +19,13 @@
 
 #define MR LP_PGEMM_MR
 #define NR LP_PGEMM_NR
-#define KC 256
+#ifndef KC
+#define KC 320 /* k splits into even blocks of at most this */
+#endif
+#ifndef MC
 #define MC 144 /* a multiple of MR */
-#define NC 2048
+#endif
+#define NC LP_PGEMM_NC
 
 /* Below this many multiply-adds a product is not worth a second thread. */
 #define MIN_MACS_PER_THREAD ((int64_t)1 << 18)
@@ -38,7 +41,8 @@ int64_t lp_pgemm_packed_size(int64_t m, int64_t k) {
 void lp_pgemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *dst) {
     for (int64_t i0 = 0; i0 < m; i0 += MR, dst += MR * k)
         for (int64_t p = 0; p < k; p++)
-            for (int64_t i = 0; i < MR; i++) dst[p * MR + i] = i0 + i < m ? a[(i0 + i) * lda + p] : 0;
+            for (int64_t i = 0; i < MR; i++)
+                dst[p * MR + i] = i0 + i < m ? a[(i0 + i) * lda + p] : 0;
 }
 
 int64_t lp_pgemm_work_size(int64_t n, int threads) {
@@ -46,56 +50,63 @@ int64_t lp_pgemm_work_size(int64_t n, int threads) {
     return (int64_t)lp_parallel_threads(threads) * KC * nc;
 }
 
-/* B [kc x nc] (row stride ldb) into NR-wide panels, zero past nc. */
-static void pack_b(const float *b, int64_t ldb, int64_t kc, int64_t nc, float *dst) {
-    for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += kc * NR) {
-        int64_t w = nc - j0 < NR ? nc - j0 : NR;
-        const float *src = b + j0;
-        if (w == NR) {
-            for (int64_t p = 0; p < kc; p++) memcpy(dst + p * NR, src + p * ldb, NR * sizeof *dst);
-        } else {
-            for (int64_t p = 0; p < kc; p++) {
-                memcpy(dst + p * NR, src + p * ldb, (size_t)w * sizeof *dst);
-                memset(dst + p * NR + w, 0, (size_t)(NR - w) * sizeof *dst);
-            }
+/* A row-major B and its row stride. */
+typedef struct plain_b {
+    const float *b;
+    int64_t ldb;
+} plain_b;
+
+/* B [kc x nc] (row stride ldb) into NR-wide panels, zero past nc. Row by
+** row: reading B in order lets the prefetcher keep up, where a panel at a
+** time would read one cache line from each of kc distant rows. */
+static void pack_plain(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
+                       float *dst) {
+    const plain_b *pb = ctx;
+    int64_t ldb = pb->ldb;
+    const float *b = pb->b + k0 * ldb + n0;
+    int64_t whole = nc / NR * NR, rest = nc - whole;
+    for (int64_t p = 0; p < kc; p++) {
+        const float *src = b + p * ldb;
+        float *d = dst + p * NR;
+        for (int64_t j0 = 0; j0 < whole; j0 += NR, d += kc * NR)
+            memcpy(d, src + j0, NR * sizeof *d);
+        if (rest) {
+            memcpy(d, src + whole, (size_t)rest * sizeof *d);
+            memset(d + rest, 0, (size_t)(NR - rest) * sizeof *d);
         }
     }
 }
 
-/* One tile: in place when whole, through a full-size copy at the edges. */
-static void tile(lp_pgemm_kernel_fn kern, int64_t kc, const float *a, const float *b, float *c,
-                 int64_t ldc, int64_t mr, int64_t nr, int acc) {
-    if (mr == MR && nr == NR) {
-        kern(kc, a, b, c, ldc, acc);
-        return;
-    }
-    float t[MR * NR];
-    memset(t, 0, sizeof t);
-    if (acc)
-        for (int64_t i = 0; i < mr; i++) memcpy(t + i * NR, c + i * ldc, (size_t)nr * sizeof *t);
-    kern(kc, a, b, t, NR, acc);
-    for (int64_t i = 0; i < mr; i++) memcpy(c + i * ldc, t + i * NR, (size_t)nr * sizeof *t);
+/* The epilogue of the tile at row i, column j of C. */
+static const lp_pgemm_ep *tile_ep(const lp_pgemm_ep *ep, int64_t i, int64_t j, lp_pgemm_ep *out) {
+    if (!ep) return NULL;
+    *out = *ep;
+    if (ep->scale) out->scale += i;
+    if (ep->shift) out->shift += i;
+    if (ep->res) out->res += i * ep->ldr + j;
+    return out;
 }
 
 typedef struct job {
     lp_pgemm_kernel_fn kern;
     const float *apack;
-    int64_t m, k, n, ldb, ldc;
-    const float *b;
+    int64_t m, k, n, ldc;
+    lp_pgemm_pack_fn pack;
+    const void *pack_ctx;
     float *c, *work;
     int64_t work_each;
     bool split_columns;
-    lp_pgemm_tile_fn then;
-    void *then_ctx;
+    const lp_pgemm_ep *ep;
 } job;
 
 /* Rows [m0, m1) (m0 a multiple of MR) by columns [n0, n1) of C. */
 static void block(const job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *bpack) {
     for (int64_t jc = n0; jc < n1; jc += NC) {
         int64_t nc = n1 - jc < NC ? n1 - jc : NC;
-        for (int64_t pc = 0; pc < j->k; pc += KC) {
-            int64_t kc = j->k - pc < KC ? j->k - pc : KC;
-            pack_b(j->b + pc * j->ldb + jc, j->ldb, kc, nc, bpack);
+        int64_t kblocks = (j->k + KC - 1) / KC, kstep = (j->k + kblocks - 1) / kblocks;
+        for (int64_t pc = 0; pc < j->k; pc += kstep) {
+            int64_t kc = j->k - pc < kstep ? j->k - pc : kstep;
+            j->pack(j->pack_ctx, pc, kc, jc, nc, bpack);
             for (int64_t ic = m0; ic < m1; ic += MC) {
                 int64_t mc_end = ic + MC < m1 ? ic + MC : m1;
                 for (int64_t jr = 0; jr < nc; jr += NR) {
@@ -104,10 +115,11 @@ static void block(const job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, 
                     for (int64_t ir = ic; ir < mc_end; ir += MR) {
                         const float *ap = j->apack + ir * j->k + pc * MR;
                         int64_t mr = mc_end - ir < MR ? mc_end - ir : MR;
-                        float *ct = j->c + ir * j->ldc + jc + jr;
-                        tile(j->kern, kc, ap, bp, ct, j->ldc, mr, nr, pc > 0);
-                        if (j->then && pc + kc == j->k)
-                            j->then(j->then_ctx, ir, jc + jr, ct, j->ldc, mr, nr);
+                        lp_pgemm_ep own;
+                        const lp_pgemm_ep *ep =
+                            pc + kc == j->k ? tile_ep(j->ep, ir, jc + jr, &own) : NULL;
+                        j->kern(kc, ap, bp, j->c + ir * j->ldc + jc + jr, j->ldc, (int)mr, (int)nr,
+                                pc > 0, ep);
                     }
                 }
             }
@@ -131,17 +143,24 @@ static void run_part(void *ctx, int t, int n) {
 }
 
 void lp_pgemm(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb, int64_t n,
-              float *c, int64_t ldc, float *work, int threads) {
-    lp_pgemm_then(apack, m, k, b, ldb, n, c, ldc, work, threads, NULL, NULL);
+              float *c, int64_t ldc, float *work, int threads, const lp_pgemm_ep *ep) {
+    plain_b pb = {b, ldb};
+    lp_pgemm_packing(apack, m, k, pack_plain, &pb, n, c, ldc, work, threads, ep);
 }
 
-void lp_pgemm_then(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb,
-                   int64_t n, float *c, int64_t ldc, float *work, int threads, lp_pgemm_tile_fn fn,
-                   void *ctx) {
+void lp_pgemm_packing(const float *apack, int64_t m, int64_t k, lp_pgemm_pack_fn pack,
+                      const void *ctx, int64_t n, float *c, int64_t ldc, float *work, int threads,
+                      const lp_pgemm_ep *ep) {
     if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-        for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof *c);
-        if (fn) fn(ctx, 0, 0, c, ldc, m, n);
+    if (k <= 0) { /* no products: the epilogue of zeros, tile by tile */
+        float zeros[MR * NR] = {0};
+        lp_pgemm_kernel_fn kern = lp_pgemm_kernel();
+        for (int64_t i = 0; i < m; i += MR)
+            for (int64_t j = 0; j < n; j += NR) {
+                lp_pgemm_ep own;
+                kern(0, zeros, zeros, c + i * ldc + j, ldc, (int)(m - i < MR ? m - i : MR),
+                     (int)(n - j < NR ? n - j : NR), 0, tile_ep(ep, i, j, &own));
+            }
         return;
     }
     int nt = lp_parallel_threads(threads);
@@ -153,15 +172,14 @@ void lp_pgemm_then(const float *apack, int64_t m, int64_t k, const float *b, int
              .m = m,
              .k = k,
              .n = n,
-             .ldb = ldb,
              .ldc = ldc,
-             .b = b,
+             .pack = pack,
+             .pack_ctx = ctx,
              .c = c,
              .work = work,
              .work_each = KC * round_up(n < NC ? n : NC, NR),
              .split_columns = col_panels >= 4 * nt || col_panels >= row_panels,
-             .then = fn,
-             .then_ctx = ctx};
+             .ep = ep};
     int64_t parts = j.split_columns ? col_panels : row_panels;
     if (nt > parts) nt = (int)parts;
     lp_parallel(nt, run_part, &j);

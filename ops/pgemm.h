@@ -17,10 +17,12 @@
 #ifndef LP_PGEMM_H
 #define LP_PGEMM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define LP_PGEMM_MR 6
 #define LP_PGEMM_NR 16
+#define LP_PGEMM_NC 2048 /* the most columns of B packed at a time */
 
 /* Floats needed for A [m x k] packed. */
 int64_t lp_pgemm_packed_size(int64_t m, int64_t k);
@@ -30,26 +32,43 @@ void lp_pgemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *d
 /* Floats of workspace lp_pgemm needs for n columns on `threads` threads. */
 int64_t lp_pgemm_work_size(int64_t n, int threads);
 
-/* C [m x n] = A [m x k] * B [k x n]: A packed, B and C row-major with row
-** strides ldb and ldc. work holds lp_pgemm_work_size(n, threads) floats,
-** 64-byte aligned. Splits over up to `threads` threads of the pool. */
+/* What is applied to each finished tile while it is in registers:
+** c = clamp(c * scale[row] + shift[row] + res[row, col], lo, hi), each part
+** optional (scale, shift, res NULL; clamp false). The rounding is that of
+** separate multiply and add, as in the epilogue loops of fuse.c. */
+typedef struct lp_pgemm_ep {
+    const float *scale, *shift; /* per row of C */
+    const float *res;           /* laid out like C, row stride ldr */
+    int64_t ldr;
+    bool clamp;
+    float lo, hi;
+} lp_pgemm_ep;
+
+/* C [m x n] = A [m x k] * B [k x n], then ep (may be NULL): A packed, B and
+** C row-major with row strides ldb and ldc. work holds
+** lp_pgemm_work_size(n, threads) floats, 64-byte aligned. Splits over up to
+** `threads` threads of the pool. */
 void lp_pgemm(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb, int64_t n,
-              float *c, int64_t ldc, float *work, int threads);
+              float *c, int64_t ldc, float *work, int threads, const lp_pgemm_ep *ep);
 
-/* The same, then fn(ctx, i0, j0, c + i0 * ldc + j0, ldc, mr, nr) on every
-** finished tile (rows i0.., columns j0.. of C), on the thread that made it
-** while it is still in cache: a bias, an activation, a residual. */
-typedef void (*lp_pgemm_tile_fn)(void *ctx, int64_t i0, int64_t j0, float *c, int64_t ldc,
-                                 int64_t mr, int64_t nr);
-void lp_pgemm_then(const float *apack, int64_t m, int64_t k, const float *b, int64_t ldb,
-                   int64_t n, float *c, int64_t ldc, float *work, int threads, lp_pgemm_tile_fn fn,
-                   void *ctx);
+/* The same with B made on demand: pack(ctx, k0, kc, n0, nc, dst) writes
+** rows [k0, k0 + kc) and columns [n0, n0 + nc) of B into NR-wide panels
+** (panel q at dst + q * kc * NR, its row p at + p * NR, zeros past nc). A
+** convolution packs its input this way, with no unrolled copy in between. */
+typedef void (*lp_pgemm_pack_fn)(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
+                                 float *dst);
+void lp_pgemm_packing(const float *apack, int64_t m, int64_t k, lp_pgemm_pack_fn pack,
+                      const void *ctx, int64_t n, float *c, int64_t ldc, float *work, int threads,
+                      const lp_pgemm_ep *ep);
 
-/* The micro-kernel: the MR x NR tile c (row stride ldc) = (acc ? c : 0) +
-** a (kc steps of MR values) times b (kc steps of NR values). The build picks
-** an AVX2 version when the CPU has it. */
+/* The micro-kernel: rows [0, mr) and columns [0, nr) of the MR x NR tile c
+** (row stride ldc) = (acc ? c : 0) + a (kc steps of MR values) times b (kc
+** steps of NR values), then ep (rows and columns relative to the tile; NULL
+** for none). Nothing outside mr x nr is read or written, so edge tiles take
+** the same arithmetic as the rest. The build picks an AVX2 version when the
+** CPU has it. */
 typedef void (*lp_pgemm_kernel_fn)(int64_t kc, const float *a, const float *b, float *c,
-                                   int64_t ldc, int acc);
+                                   int64_t ldc, int mr, int nr, int acc, const lp_pgemm_ep *ep);
 lp_pgemm_kernel_fn lp_pgemm_kernel(void);
 
 #endif

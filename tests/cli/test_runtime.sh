@@ -75,6 +75,32 @@ expect_json_key profile
 expect_exit 0 time "$I.zip" --runs 3
 expect_out "Latency"
 expect_exit 2 time "$I.zip" --runs 0
+# time --nodes: the slowest nodes after the op-type table; Conv has GFLOP/s
+expect_exit 0 time "$C.onnx" --runs 5 --warmup 1 --nodes all
+expect_out "OP TYPE"
+if grep -q -E '^NAME +OP +OUTPUT SHAPE +MS/RUN +SHARE +GFLOP/S$' "$OUT"; then ok; else bad "no nodes table header"; fi
+if grep -q -E '^Conv_0 +Conv +1x8x8x8 +[0-9.]+ +[0-9.]+% +[0-9]+\.[0-9]{2}$' "$OUT"; then ok; else bad "Conv_0 row lacks shape or GFLOP/s: $(grep Conv_0 "$OUT")"; fi
+if grep -q -E '^MaxPool_2 +MaxPool +1x8x4x4 +[0-9.]+ +[0-9.]+%$' "$OUT"; then ok; else bad "MaxPool_2 row: $(grep MaxPool_2 "$OUT")"; fi
+expect_exit 0 time "$C.onnx" --runs 5 --warmup 1 --nodes 2 --batch 3
+n=$(sed -n '/^NAME /,$p' "$OUT" | grep -c -E '^[A-Za-z_0-9]+ +[A-Za-z]+ +[0-9x]+ ')
+if [ "$n" -eq 2 ]; then ok; else bad "--nodes 2 printed $n rows"; fi
+expect_out "3x8x8x8"
+expect_out "(4 more nodes)"
+expect_exit 0 time "$C.onnx" --runs 5 --warmup 1 --nodes 3 --json
+if grep -q -E '"nodes":[[:space:]]*\[' "$OUT"; then ok; else bad "no nodes array in JSON"; fi
+expect_json_key output_shape
+expect_json_key gflops
+n=$(grep -c '"op_type"' "$OUT")
+if [ "$n" -eq $((6 + 3)) ]; then ok; else bad "--json --nodes 3: $n op_type keys, want 6 op types + 3 nodes"; fi
+expect_exit 0 time "$C.onnx" --runs 2 --json
+if grep -q -E '"nodes":[[:space:]]*\[' "$OUT"; then bad "nodes in JSON without --nodes"; else ok; fi
+for arg in x 0 -1 2x; do
+    expect_exit 2 time "$C.onnx" --nodes "$arg"
+    expect_one_line_err
+    expect_err "--nodes takes a count"
+done
+expect_exit 2 time "$C.onnx" --nodes 2 --no-profile
+expect_one_line_err
 
 # ops
 expect_exit 0 ops

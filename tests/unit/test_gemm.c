@@ -180,53 +180,57 @@ TEST(matmul_add_relu_fused) {
 }
 
 /* Gemm with every broadcast of C, transposes and scalars. */
+/* Also with M or N of 1, which take the matrix-vector path. */
 TEST(gemm_transposes_and_c_broadcast) {
     uint64_t s = 77;
-    const int64_t M = 3, K = 4, N = 5;
-    struct {
-        int rank;
-        int64_t dims[2];
-    } cs[] = {{0, {0, 0}}, {1, {N, 0}}, {1, {1, 0}}, {2, {M, 1}},
-              {2, {1, N}}, {2, {M, N}}, {-1, {0, 0}}};
-    for (size_t ci = 0; ci < sizeof cs / sizeof *cs; ci++)
-        for (int t = 0; t < 4; t++) {
-            bool ta = t & 1, tb = t & 2;
-            int64_t da[2] = {ta ? K : M, ta ? M : K}, db[2] = {tb ? N : K, tb ? K : N};
-            float *a = fill(&s, M * K), *bm = fill(&s, K * N), *c = fill(&s, M * N);
-            char sa[50], sb[50];
-            shape_of(sa, sizeof sa, 2, da);
-            shape_of(sb, sizeof sb, 2, db);
-            lp_builder *b = lp_build_new("gemm");
-            lp_build_opset(b, "", 13);
-            lp_build_input(b, "A", LP_FLOAT, sa);
-            lp_build_input(b, "B", LP_FLOAT, sb);
-            bool has_c = cs[ci].rank >= 0;
-            if (has_c) lp_build_init_f32(b, "C", cs[ci].rank, cs[ci].dims, c);
-            lp_bnode *n = lp_build_node(b, "Gemm", has_c ? "A,B,C" : "A,B", "Y");
-            lp_build_attr_int(b, n, "transA", ta);
-            lp_build_attr_int(b, n, "transB", tb);
-            lp_build_attr_float(b, n, "alpha", 0.5f);
-            lp_build_attr_float(b, n, "beta", -2.0f);
-            lp_build_output(b, "Y", LP_FLOAT, NULL);
-            lp_tensor sh = {0};
-            float *y = run2(b, a, 2, da, bm, 2, db, &sh, NULL);
-            lp_build_free(b);
-            CHECK(y != NULL);
-            for (int64_t i = 0; y && i < M; i++)
-                for (int64_t j = 0; j < N; j++) {
-                    double acc = 0;
-                    for (int64_t p = 0; p < K; p++)
-                        acc +=
-                            (double)a[ta ? p * M + i : i * K + p] * bm[tb ? j * K + p : p * N + j];
-                    double cv = 0;
-                    if (has_c) {
-                        int r = cs[ci].rank;
-                        int64_t cm = r == 2 ? cs[ci].dims[0] : 1,
-                                cn = r >= 1 ? cs[ci].dims[r - 1] : 1;
-                        cv = c[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)];
+    static const int64_t shapes[][2] = {{3, 5}, {1, 5}, {3, 1}, {1, 1}};
+    for (int si = 0; si < 4; si++) {
+        const int64_t M = shapes[si][0], K = 4, N = shapes[si][1];
+        struct {
+            int rank;
+            int64_t dims[2];
+        } cs[] = {{0, {0, 0}}, {1, {N, 0}}, {1, {1, 0}}, {2, {M, 1}},
+                  {2, {1, N}}, {2, {M, N}}, {-1, {0, 0}}};
+        for (size_t ci = 0; ci < sizeof cs / sizeof *cs; ci++)
+            for (int t = 0; t < 4; t++) {
+                bool ta = t & 1, tb = t & 2;
+                int64_t da[2] = {ta ? K : M, ta ? M : K}, db[2] = {tb ? N : K, tb ? K : N};
+                float *a = fill(&s, M * K), *bm = fill(&s, K * N), *c = fill(&s, M * N);
+                char sa[50], sb[50];
+                shape_of(sa, sizeof sa, 2, da);
+                shape_of(sb, sizeof sb, 2, db);
+                lp_builder *b = lp_build_new("gemm");
+                lp_build_opset(b, "", 13);
+                lp_build_input(b, "A", LP_FLOAT, sa);
+                lp_build_input(b, "B", LP_FLOAT, sb);
+                bool has_c = cs[ci].rank >= 0;
+                if (has_c) lp_build_init_f32(b, "C", cs[ci].rank, cs[ci].dims, c);
+                lp_bnode *n = lp_build_node(b, "Gemm", has_c ? "A,B,C" : "A,B", "Y");
+                lp_build_attr_int(b, n, "transA", ta);
+                lp_build_attr_int(b, n, "transB", tb);
+                lp_build_attr_float(b, n, "alpha", 0.5f);
+                lp_build_attr_float(b, n, "beta", -2.0f);
+                lp_build_output(b, "Y", LP_FLOAT, NULL);
+                lp_tensor sh = {0};
+                float *y = run2(b, a, 2, da, bm, 2, db, &sh, NULL);
+                lp_build_free(b);
+                CHECK(y != NULL);
+                for (int64_t i = 0; y && i < M; i++)
+                    for (int64_t j = 0; j < N; j++) {
+                        double acc = 0;
+                        for (int64_t p = 0; p < K; p++)
+                            acc += (double)a[ta ? p * M + i : i * K + p] *
+                                   bm[tb ? j * K + p : p * N + j];
+                        double cv = 0;
+                        if (has_c) {
+                            int r = cs[ci].rank;
+                            int64_t cm = r == 2 ? cs[ci].dims[0] : 1,
+                                    cn = r >= 1 ? cs[ci].dims[r - 1] : 1;
+                            cv = c[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)];
+                        }
+                        CHECK(fabs(y[i * N + j] - (0.5 * acc - 2.0 * cv)) < 1e-5);
                     }
-                    CHECK(fabs(y[i * N + j] - (0.5 * acc - 2.0 * cv)) < 1e-5);
-                }
-            free(y), free(a), free(bm), free(c);
-        }
+                free(y), free(a), free(bm), free(c);
+            }
+    }
 }

@@ -31,7 +31,7 @@ static double max_error(int64_t m, int64_t n, int64_t k, int threads) {
     for (int64_t i = 0; i < k * ldb; i++) b[i] = rnd();
     for (int64_t i = 0; i < m * ldc; i++) c[i] = 7.0f; /* past n must stay 7 */
     lp_pgemm_pack_a(a, k, m, k, ap);
-    lp_pgemm(ap, m, k, b, ldb, n, c, ldc, work, threads);
+    lp_pgemm(ap, m, k, b, ldb, n, c, ldc, work, threads, NULL);
     double worst = 0;
     for (int64_t i = 0; i < m; i++) {
         for (int64_t j = 0; j < n; j++) {
@@ -48,9 +48,9 @@ static double max_error(int64_t m, int64_t n, int64_t k, int threads) {
 }
 
 TEST(pgemm_matches_reference_on_odd_shapes) {
-    static const int64_t shapes[][3] = {{1, 1, 1},   {6, 16, 1},    {7, 17, 3},   {5, 15, 300},
-                                        {13, 33, 257}, {64, 49, 576}, {150, 40, 20}, {3, 2100, 5},
-                                        {200, 3, 9}};
+    static const int64_t shapes[][3] = {{1, 1, 1},     {6, 16, 1},    {7, 17, 3},
+                                        {5, 15, 300},  {13, 33, 257}, {64, 49, 576},
+                                        {150, 40, 20}, {3, 2100, 5},  {200, 3, 9}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int threads = 1; threads <= 3; threads++) {
             double e = max_error(shapes[s][0], shapes[s][1], shapes[s][2], threads);
@@ -64,7 +64,7 @@ TEST(pgemm_matches_reference_on_odd_shapes) {
 
 TEST(pgemm_zero_depth_gives_zeros) {
     float c[6] = {1, 2, 3, 4, 5, 6}, ap[1] = {0}, work[64];
-    lp_pgemm(ap, 2, 0, NULL, 3, 3, c, 3, work, 1);
+    lp_pgemm(ap, 2, 0, NULL, 3, 3, c, 3, work, 1, NULL);
     for (int i = 0; i < 6; i++) CHECK(c[i] == 0.0f);
 }
 
@@ -74,18 +74,54 @@ TEST(pgemm_equal_rows_give_equal_rows) {
     const int64_t m = 1000, k = 512, n = 169;
     float *a = aligned_floats(m * k), *b = aligned_floats(k * n), *c = aligned_floats(m * n);
     float *ap = aligned_floats(lp_pgemm_packed_size(m, k));
-    float *work = aligned_floats(lp_pgemm_work_size(n, 2));
+    float *work = aligned_floats(lp_pgemm_work_size(n, 3));
     for (int64_t p = 0; p < k; p++) a[p] = 0.0123f * (float)(1 + p % 3);
     for (int64_t i = 1; i < m; i++) memcpy(a + i * k, a, (size_t)k * sizeof *a);
     for (int64_t i = 0; i < k * n; i++) b[i] = 500.0f * (rnd() + 1.0f);
     lp_pgemm_pack_a(a, k, m, k, ap);
-    for (int threads = 1; threads <= 2; threads++) {
-        lp_pgemm(ap, m, k, b, n, n, c, n, work, threads);
+    float *one = aligned_floats(m * n);
+    for (int threads = 1; threads <= 3; threads++) {
+        lp_pgemm(ap, m, k, b, n, n, c, n, work, threads, NULL);
         int64_t differing = 0;
         for (int64_t i = 1; i < m; i++) differing += memcmp(c + i * n, c, (size_t)n * 4) != 0;
         CHECK(differing == 0);
+        /* and the thread count does not change a bit */
+        if (threads == 1) memcpy(one, c, (size_t)(m * n) * sizeof *c);
+        CHECK(memcmp(one, c, (size_t)(m * n) * sizeof *c) == 0);
     }
-    free(a), free(b), free(c), free(ap), free(work);
+    free(a), free(b), free(c), free(ap), free(work), free(one);
+}
+
+/* The epilogue: scale, shift, residual and clamp per row, at the edges too,
+** with a NaN passing the clamp as Relu lets it. */
+TEST(pgemm_epilogue_matches_loops) {
+    const int64_t m = 13, k = 20, n = 35;
+    float *a = aligned_floats(m * k), *b = aligned_floats(k * n), *c = aligned_floats(m * n);
+    float *res = aligned_floats(m * n), scale[13], shift[13];
+    float *ap = aligned_floats(lp_pgemm_packed_size(m, k));
+    float *work = aligned_floats(lp_pgemm_work_size(n, 2));
+    for (int64_t i = 0; i < m * k; i++) a[i] = rnd();
+    for (int64_t i = 0; i < k * n; i++) b[i] = rnd();
+    for (int64_t i = 0; i < m * n; i++) res[i] = rnd();
+    for (int i = 0; i < 13; i++) scale[i] = 1.0f + rnd(), shift[i] = rnd();
+    b[5] = NAN; /* column 5 of every row */
+    lp_pgemm_pack_a(a, k, m, k, ap);
+    lp_pgemm_ep ep = {scale, shift, res, n, true, 0.0f, 0.5f};
+    for (int threads = 1; threads <= 2; threads++) {
+        lp_pgemm(ap, m, k, b, n, n, c, n, work, threads, &ep);
+        int bad = 0;
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) {
+                double v = 0;
+                for (int64_t p = 0; p < k; p++) v += (double)a[i * k + p] * b[p * n + j];
+                v = v * scale[i] + shift[i] + res[i * n + j];
+                v = v < 0 ? 0 : v > 0.5 ? 0.5 : v;
+                float got = c[i * n + j];
+                if (j == 5 ? !isnan(got) : !(fabs(got - v) < 1e-4)) bad++;
+            }
+        CHECK(bad == 0);
+    }
+    free(a), free(b), free(c), free(res), free(ap), free(work);
 }
 
 static void count_part(void *ctx, int t, int n) {
