@@ -214,6 +214,19 @@ static void pad_plane(const lp_window *w, const float *x, float *pad) {
         memcpy(pad + (ih + w->pb[1]) * PW + w->pb[2], x + ih * IW, (size_t)IW * sizeof *x);
 }
 
+/* One output row of a 3x3 kernel over three padded input rows. */
+static inline void direct3_row(const float *restrict r0, const float *restrict r1,
+                               const float *restrict r2, const float *wt, float *restrict o,
+                               int64_t OW, int64_t sw) {
+    const float a0 = wt[0], a1 = wt[1], a2 = wt[2], b0 = wt[3], b1 = wt[4], b2 = wt[5];
+    const float c0 = wt[6], c1 = wt[7], c2 = wt[8];
+    for (int64_t ow = 0; ow < OW; ow++) {
+        int64_t i = ow * sw;
+        o[ow] = a0 * r0[i] + a1 * r0[i + 1] + a2 * r0[i + 2] + b0 * r1[i] + b1 * r1[i + 1] +
+                b2 * r1[i + 2] + c0 * r2[i] + c1 * r2[i + 1] + c2 * r2[i + 2];
+    }
+}
+
 static void conv_direct3(const lp_window *w, const float *pad, const float *wt, float *y) {
     const int64_t OH = w->out[1], OW = w->out[2], sh = w->s[1], sw = w->s[2], dh = w->d[1];
     const int64_t PW = w->in[2] + w->pb[2] + w->pe[2], KH = w->k[1];
@@ -222,13 +235,12 @@ static void conv_direct3(const lp_window *w, const float *pad, const float *wt, 
         const float *r0 = pad + oh * sh * PW;
         if (KH == 3) {
             const float *r1 = r0 + dh * PW, *r2 = r1 + dh * PW;
-            const float a0 = wt[0], a1 = wt[1], a2 = wt[2], b0 = wt[3], b1 = wt[4], b2 = wt[5];
-            const float c0 = wt[6], c1 = wt[7], c2 = wt[8];
-            for (int64_t ow = 0; ow < OW; ow++) {
-                int64_t i = ow * sw;
-                o[ow] = a0 * r0[i] + a1 * r0[i + 1] + a2 * r0[i + 2] + b0 * r1[i] + b1 * r1[i + 1] +
-                        b2 * r1[i + 2] + c0 * r2[i] + c1 * r2[i + 1] + c2 * r2[i + 2];
-            }
+            if (sw == 1) /* the constant stride lets the row vectorize */
+                direct3_row(r0, r1, r2, wt, o, OW, 1);
+            else if (sw == 2)
+                direct3_row(r0, r1, r2, wt, o, OW, 2);
+            else
+                direct3_row(r0, r1, r2, wt, o, OW, sw);
             continue;
         }
         memset(o, 0, (size_t)OW * sizeof *o);
