@@ -182,7 +182,6 @@ int lp_k_dropout(lp_kctx *k) {
     bool pass = !training || ratio == 0;
     lp_tensor *y = pass ? lp_out_take(k, 0, 0, x->dtype, x->rank, x->dims) : NULL;
     bool taken = y != NULL;
-
     if (!y) y = lp_out(k, 0, x->dtype, x->rank, x->dims);
     if (!y) return LP_EFAIL;
     /* the mask is bool from opset 10 on, of the data's type before */
