@@ -108,8 +108,7 @@ lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *di
     return &v->t;
 }
 
-lp_tensor *lp_out_take(lp_kctx *k, int out, int in, lp_dtype dtype, int rank,
-                       const int64_t *dims) {
+lp_tensor *lp_out_take(lp_kctx *k, int out, int in, lp_dtype dtype, int rank, const int64_t *dims) {
     if (in < 0 || in >= 32 || in >= k->n_in || !(k->dying >> in & 1u) || !lp_out_wanted(k, out))
         return NULL;
     lp_rvalue *src = k->in[in], *dst = k->out[out];

@@ -2,18 +2,18 @@
 ** pool.c — pooling: MaxPool (with indices), AveragePool, LpPool, their
 ** Global forms, MaxUnpool, MaxRoiPool and RoiAlign.
 **
-** Windows are walked with the normalised 3-D geometry of nn.h. The common
-** case, MaxPool and AveragePool over 1-D or 2-D planes without dilation,
-** runs an output row in two sweeps: the kernel's rows are reduced column by
-** column into a row padded at both ends with the reduction's identity, then
-** that row is reduced window by window (3-wide stride-2 and the like have
-** their own loops), so no tap is bounds-checked and the compiler vectorises
-** both. Other cases (LpPool, dilation, 3-D, indices) walk the taps with
-** their ranges clipped. Channel planes are split over the worker pool when
-** there is enough work. Padding never contributes a value: MaxPool ignores
-** it (and NaN, like the reference: v > m ? v : m from -inf), AveragePool
-** counts it only with count_include_pad, LpPool skips it. Integer MaxPool
-** (int8/uint8) is exact through float.
+** Windows are walked with the normalised 3-D geometry of nn.h. An output
+** row takes two sweeps: the window's input rows (over depth and height) are
+** reduced column by column, one row per sweep, into a row padded at both
+** ends with the reduction's identity; then that row is reduced window by
+** window (3x3 stride 2 and 1 and 2x2 stride 2 have loops of their own), so
+** no tap is bounds-checked and the compiler vectorises both sweeps. A window
+** over the whole plane and the Global pools are plain reductions; MaxPool's
+** Indices take one window at a time. Channel planes are split over the
+** worker pool when there is enough work. Padding never contributes a value:
+** MaxPool ignores it (and NaN, like the reference: v > m ? v : m from -inf),
+** AveragePool counts it only with count_include_pad, LpPool skips it.
+** Integer MaxPool (int8/uint8) is exact through float.
 */
 #include "ops/nn.h"
 #include "ops/parallel.h"
@@ -110,7 +110,7 @@ static void maxpool_indices(const lp_window *w, const float *x, float *y, int64_
 ** consecutive in memory, so the input is read as one stream (sweeping two
 ** rows side by side measured twice as slow). */
 POOL_CLONES static void reduce_rows(const pool_args *pa, const float *const *r, int n, bool first,
-                        int64_t IW, float *t) {
+                                    int64_t IW, float *t) {
     if (first && n == 0) { /* no row of the window inside the input */
         for (int64_t i = 0; i < IW; i++) t[i] = pa->kind == POOL_MAX ? -INFINITY : 0.0f;
         return;
@@ -137,8 +137,8 @@ POOL_CLONES static void reduce_rows(const pool_args *pa, const float *const *r, 
 
 /* o[j] over the window t[j*s + kw*d], kw in [0, K), of a row padded with
 ** the reduction's identity: no tap needs a bounds check. */
-POOL_CLONES static void reduce_windows(bool max, const float *t, int64_t K, int64_t s, int64_t d, float *o,
-                           int64_t n) {
+POOL_CLONES static void reduce_windows(bool max, const float *t, int64_t K, int64_t s, int64_t d,
+                                       float *o, int64_t n) {
     if (max && d == 1 && K == 3 && s == 2) {
         for (int64_t j = 0; j < n; j++) {
             float a = t[2 * j], b = t[2 * j + 1], c = t[2 * j + 2], m = -INFINITY;
