@@ -135,6 +135,8 @@ void lp_im2col_pack(const lp_window *w, const float *x, int64_t k0, int64_t kc, 
                 for (int64_t i = ow; i < a; i++) o[i - ow] = 0;
                 if (sw == 1)
                     memcpy(o + (a - ow), src + a, (size_t)(b - a) * sizeof *o);
+                else if (sw == 2) /* a constant stride vectorises (first layers of CNNs) */
+                    for (int64_t i = a; i < b; i++) o[i - ow] = src[i * 2];
                 else
                     for (int64_t i = a; i < b; i++) o[i - ow] = src[i * sw];
                 for (int64_t i = b; i < ow + len; i++) o[i - ow] = 0;
