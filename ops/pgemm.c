@@ -115,6 +115,9 @@ static void block(const job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1, 
                     for (int64_t ir = ic; ir < mc_end; ir += MR) {
                         const float *ap = j->apack + ir * j->k + pc * MR;
                         int64_t mr = mc_end - ir < MR ? mc_end - ir : MR;
+                        if (pc > 0 && ir + MR < mc_end) /* the next tile's C, read first thing */
+                            for (int64_t i = 0; i < MR; i++)
+                                __builtin_prefetch(j->c + (ir + MR + i) * j->ldc + jc + jr);
                         lp_pgemm_ep own;
                         const lp_pgemm_ep *ep =
                             pc + kc == j->k ? tile_ep(j->ep, ir, jc + jr, &own) : NULL;

@@ -92,6 +92,12 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(int64_t kc, const fl
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), iota);
     const __m256i mask1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr - 8), iota);
+    /* The residual is read after the k loop: ask for it now, so that it is
+    ** in cache by then (it is often a large map last touched long ago). */
+    for (int i = 0; ep && ep->res && i < mr; i++) {
+        _mm_prefetch((const char *)(ep->res + i * ep->ldr), _MM_HINT_T0);
+        _mm_prefetch((const char *)(ep->res + i * ep->ldr + nr - 1), _MM_HINT_T0);
+    }
     LOAD(0);
     LOAD(1);
     LOAD(2);
