@@ -106,20 +106,23 @@ typedef struct bn_apply {
 
 static void bn_apply_part(void *ctx, int t, int nt) {
     const bn_apply *j = ctx;
+    /* locals, so that the loops below vectorise (y could alias *j) */
+    const int64_t C = j->C, inner = j->inner;
+    const float lo = j->lo, hi = j->hi;
     for (int64_t q = j->planes * t / nt; q < j->planes * (t + 1) / nt; q++) {
-        int64_t c = q % j->C;
-        const float *r = j->x + q * j->inner;
-        float *w = j->y + q * j->inner;
+        int64_t c = q % C;
+        const float *r = j->x + q * inner;
+        float *w = j->y + q * inner;
         if (j->per == 1) {
-            float sc = j->scale[c], sh = j->shift[c], lo = j->lo, hi = j->hi;
-            for (int64_t i = 0; i < j->inner; i++) {
+            const float sc = j->scale[c], sh = j->shift[c];
+            for (int64_t i = 0; i < inner; i++) {
                 float v = r[i] * sc + sh;
                 v = v < lo ? lo : v;
                 w[i] = v > hi ? hi : v;
             }
         } else {
-            const float *sc = j->scale + c * j->inner, *sh = j->shift + c * j->inner;
-            for (int64_t i = 0; i < j->inner; i++) w[i] = r[i] * sc[i] + sh[i];
+            const float *sc = j->scale + c * inner, *sh = j->shift + c * inner;
+            for (int64_t i = 0; i < inner; i++) w[i] = r[i] * sc[i] + sh[i];
         }
     }
 }
