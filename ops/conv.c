@@ -36,6 +36,7 @@ typedef struct conv_state {
     ** and the data they were packed from (used only while W is that). */
     float *wpack;
     const void *wsrc;
+    bool wpack_t; /* packed for lp_pgemm_t_packing (few output positions) */
 } conv_state;
 
 static void conv_release(void *p) {
@@ -94,6 +95,36 @@ static conv_state *prepare_epilogue(lp_kctx *k, int64_t channels, int rank) {
     return st;
 }
 
+/* Output positions per image from the inferred output type, or -1. */
+static int64_t planned_positions(lp_kctx *k) {
+    if (k->node->n_outputs < 1 || k->node->outputs[0] < 0) return -1;
+    const lp_type *t = &k->graph->values[k->node->outputs[0]].type;
+    if (t->kind != LP_KIND_TENSOR || t->rank < 3) return -1;
+    int64_t p = 1;
+    for (int i = 2; i < t->rank; i++) {
+        if (t->dims[i].value < 0) return -1;
+        p *= t->dims[i].value;
+    }
+    return p;
+}
+
+/* W's packed size per group, and packing, in the layout its product takes. */
+static int64_t pack_size(bool transposed, int64_t Mg, int64_t Kdim) {
+    return transposed ? lp_pgemm_packed_t_size(Mg, Kdim) : lp_pgemm_packed_size(Mg, Kdim);
+}
+
+static void pack_weights(bool transposed, const float *w, int64_t group, int64_t Mg, int64_t Kdim,
+                         float *dst) {
+    int64_t each = pack_size(transposed, Mg, Kdim);
+    for (int64_t g = 0; g < group; g++) {
+        const float *wg = w + g * Mg * Kdim;
+        if (transposed)
+            lp_pgemm_pack_at(wg, Kdim, Mg, Kdim, dst + g * each);
+        else
+            lp_pgemm_pack_a(wg, Kdim, Mg, Kdim, dst + g * each);
+    }
+}
+
 /* Packs constant float weights [M, Cg, k...] per group, unless the
 ** convolution is depthwise (a direct loop that reads W as it is). */
 static void prepare_weights(lp_kctx *k, conv_state **st) {
@@ -102,13 +133,14 @@ static void prepare_weights(lp_kctx *k, conv_state **st) {
     if (!W || W->dtype != LP_FLOAT || W->rank < 3 || W->numel == 0 || group < 1 ||
         W->dims[0] % group || (W->dims[1] == 1 && group > 1))
         return;
-    int64_t Mg = W->dims[0] / group, Kdim = W->numel / W->dims[0];
-    int64_t each = lp_pgemm_packed_size(Mg, Kdim);
+    int64_t Mg = W->dims[0] / group, Kdim = W->numel / W->dims[0], P = planned_positions(k);
+    bool transposed = P > 0 && lp_pgemm_prefers_t(Mg, P);
+    size_t bytes = (size_t)(pack_size(transposed, Mg, Kdim) * group) * sizeof(float);
     if (!*st) *st = lp_xcalloc(1, sizeof **st);
-    (*st)->wpack = lp_xmalloc((size_t)(each * group) * sizeof(float));
-    for (int64_t g = 0; g < group; g++)
-        lp_pgemm_pack_a((const float *)W->data + g * Mg * Kdim, Kdim, Mg, Kdim,
-                        (*st)->wpack + g * each);
+    (*st)->wpack = aligned_alloc(64, (bytes + 63) / 64 * 64); /* the kernel loads it aligned */
+    if (!(*st)->wpack) return;
+    pack_weights(transposed, W->data, group, Mg, Kdim, (*st)->wpack);
+    (*st)->wpack_t = transposed;
     (*st)->wsrc = W->data;
 }
 
@@ -353,8 +385,9 @@ int lp_k_conv(lp_kctx *k) {
     int pads = lp_parallel_threads(k->threads); /* a padded plane per thread */
     /* The packed weights: made at planning when W is that constant. */
     const conv_state *st = k->state;
-    int64_t pack_each = depthwise ? 0 : lp_pgemm_packed_size(Mg, Kdim);
-    bool prepacked = st && st->wpack && st->wsrc == W->data;
+    bool transposed = !depthwise && lp_pgemm_prefers_t(Mg, P);
+    int64_t pack_each = depthwise ? 0 : pack_size(transposed, Mg, Kdim);
+    bool prepacked = st && st->wpack && st->wsrc == W->data && st->wpack_t == transposed;
     int64_t lens[9] = {conv ? X->numel : 0,
                        conv ? W->numel : 0,
                        conv && B ? B->numel : 0,
@@ -363,7 +396,9 @@ int lp_k_conv(lp_kctx *k) {
                        conv ? Y->numel : 0,
                        padded * pads,
                        depthwise || prepacked ? 0 : pack_each * group,
-                       depthwise ? 0 : lp_pgemm_work_size(P, k->threads)};
+                       depthwise    ? 0
+                       : transposed ? lp_pgemm_t_work_size(Kdim, P)
+                                    : lp_pgemm_work_size(P, k->threads)};
     float *a[9];
     if (!lp_nn_scratch(k, 9, lens, a)) return LP_EFAIL;
     if (direct3) memset(a[6], 0, (size_t)(padded * pads) * sizeof(float)); /* borders stay 0 */
@@ -376,9 +411,7 @@ int lp_k_conv(lp_kctx *k) {
     if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
     const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
     const float *wpack = prepacked ? st->wpack : a[7];
-    if (!depthwise && !prepacked)
-        for (int64_t g = 0; g < group; g++)
-            lp_pgemm_pack_a(wt + g * Mg * Kdim, Kdim, Mg, Kdim, a[7] + g * pack_each);
+    if (!depthwise && !prepacked) pack_weights(transposed, wt, group, Mg, Kdim, a[7]);
 
     conv_run r = {.w = &w,
                   .x = x,
@@ -407,6 +440,12 @@ int lp_k_conv(lp_kctx *k) {
             const float *xg = r.xn + g * Cg * Pin, *rg = r.res ? r.res + g * Mg * P : NULL;
             float *yg = r.y + g * Mg * P;
             lp_pgemm_ep gep;
+            if (transposed) {
+                conv_b cb = {&w, xg};
+                lp_pgemm_t_packing(wpack + g * pack_each, Mg, Kdim, pack_image, &cb, P, yg, P, a[8],
+                                   k->threads, gemm_epilogue(ep, bias, rg, g * Mg, P, &gep));
+                continue;
+            }
             if (pointwise) {
                 lp_pgemm(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[8], k->threads,
                          gemm_epilogue(ep, bias, rg, g * Mg, P, &gep));

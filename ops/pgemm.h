@@ -61,6 +61,21 @@ void lp_pgemm_packing(const float *apack, int64_t m, int64_t k, lp_pgemm_pack_fn
                       const void *ctx, int64_t n, float *c, int64_t ldc, float *work, int threads,
                       const lp_pgemm_ep *ep);
 
+/* Few columns (the 7x7 maps at the end of a CNN): NR-wide column panels
+** would be mostly padding (49 columns fill four panels of 16), so C is made
+** as C^T = B^T A^T in tiles of MR columns by NR rows, A packed the other way
+** (NR-row panels, k-major, zero past m). True when that wastes less. */
+bool lp_pgemm_prefers_t(int64_t m, int64_t n);
+int64_t lp_pgemm_packed_t_size(int64_t m, int64_t k);
+void lp_pgemm_pack_at(const float *a, int64_t lda, int64_t m, int64_t k, float *dst);
+/* Workspace floats for lp_pgemm_t_packing. */
+int64_t lp_pgemm_t_work_size(int64_t k, int64_t n);
+/* lp_pgemm_packing's contract, A packed by lp_pgemm_pack_at. Each element is
+** the same multiply-add chain as in lp_pgemm. */
+void lp_pgemm_t_packing(const float *atpack, int64_t m, int64_t k, lp_pgemm_pack_fn pack,
+                        const void *ctx, int64_t n, float *c, int64_t ldc, float *work,
+                        int threads, const lp_pgemm_ep *ep);
+
 /* The micro-kernel: rows [0, mr) and columns [0, nr) of the MR x NR tile c
 ** (row stride ldc) = (acc ? c : 0) + a (kc steps of MR values) times b (kc
 ** steps of NR values), then ep (rows and columns relative to the tile; NULL

@@ -137,3 +137,50 @@ TEST(parallel_runs_every_part_once) {
     CHECK(lp_parallel_threads(0) >= 1);
     CHECK(lp_parallel_threads(1000) == LP_MAX_THREADS);
 }
+
+/* A plain row-major B for the transposed path's packing callback. */
+typedef struct plain {
+    const float *b;
+    int64_t ldb;
+} plain;
+static void pack_plain_test(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
+                            float *dst) {
+    const plain *pb = ctx;
+    for (int64_t p = 0; p < kc; p++)
+        for (int64_t j = 0; j < (nc + LP_PGEMM_NR - 1) / LP_PGEMM_NR * LP_PGEMM_NR; j++)
+            dst[(j / LP_PGEMM_NR) * kc * LP_PGEMM_NR + p * LP_PGEMM_NR + j % LP_PGEMM_NR] =
+                j < nc ? pb->b[(k0 + p) * pb->ldb + n0 + j] : 0.0f;
+}
+
+/* Few columns: C^T tiles, with the epilogue, must give what the usual path
+** gives, bit for bit (each element is the same chain), on 1 and 2 threads. */
+TEST(pgemm_transposed_matches_usual_path) {
+    static const int64_t shapes[][3] = {{512, 700, 49}, {37, 5, 3}, {16, 0, 7}, {100, 64, 36}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int64_t m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
+        float *a = aligned_floats(m * k), *b = aligned_floats(k * n), *res = aligned_floats(m * n);
+        float *c1 = aligned_floats(m * n), *c2 = aligned_floats(m * n), *sc = aligned_floats(m);
+        float *ap = aligned_floats(lp_pgemm_packed_size(m, k));
+        float *at = aligned_floats(lp_pgemm_packed_t_size(m, k));
+        float *w1 = aligned_floats(lp_pgemm_work_size(n, 2));
+        float *w2 = aligned_floats(lp_pgemm_t_work_size(k, n));
+        for (int64_t i = 0; i < m * k; i++) a[i] = rnd();
+        for (int64_t i = 0; i < k * n; i++) b[i] = rnd();
+        for (int64_t i = 0; i < m * n; i++) res[i] = rnd();
+        for (int64_t i = 0; i < m; i++) sc[i] = 1.0f + rnd();
+        lp_pgemm_pack_a(a, k, m, k, ap);
+        lp_pgemm_pack_at(a, k, m, k, at);
+        lp_pgemm_ep ep = {sc, res, res, n, true, -0.25f, 0.75f}; /* shift: res's first values */
+        plain pb = {b, n};
+        for (int threads = 1; threads <= 2; threads++) {
+            lp_pgemm(ap, m, k, b, n, n, c1, n, w1, threads, &ep);
+            lp_pgemm_t_packing(at, m, k, pack_plain_test, &pb, n, c2, n, w2, threads, &ep);
+            CHECK(memcmp(c1, c2, (size_t)(m * n) * sizeof *c1) == 0);
+        }
+        free(a), free(b), free(res), free(c1), free(c2), free(sc), free(ap), free(at), free(w1),
+            free(w2);
+    }
+    CHECK(lp_pgemm_prefers_t(512, 49));
+    CHECK(!lp_pgemm_prefers_t(512, 3136));
+    CHECK(!lp_pgemm_prefers_t(1000, 169));
+}
