@@ -377,6 +377,41 @@ int lp_k_group_normalization(lp_kctx *k) {
 
 /* ---- LRN ---- */
 
+/* LRN over (image, channel) planes, split over the worker pool; each part
+** has its own row of sums. */
+typedef struct lrn_job {
+    const float *x;
+    float *y, *sums;
+    int64_t C, inner, planes, before, after;
+    float a_n, beta, bias;
+} lrn_job;
+
+static void lrn_part(void *ctx, int t, int nt) {
+    const lrn_job *j = ctx;
+    const int64_t C = j->C, inner = j->inner;
+    const float a_n = j->a_n, beta = j->beta, bias = j->bias;
+    float *sum = j->sums + t * inner;
+    for (int64_t q = j->planes * t / nt; q < j->planes * (t + 1) / nt; q++) {
+        int64_t n = q / C, c = q % C;
+        memset(sum, 0, (size_t)inner * sizeof *sum);
+        int64_t c0 = c - j->before < 0 ? 0 : c - j->before;
+        int64_t c1 = c + j->after >= C ? C - 1 : c + j->after;
+        for (int64_t ch = c0; ch <= c1; ch++) {
+            const float *r = j->x + (n * C + ch) * inner;
+            for (int64_t i = 0; i < inner; i++) sum[i] += r[i] * r[i];
+        }
+        const float *r = j->x + q * inner;
+        float *w = j->y + q * inner;
+        if (beta == 0.75f)
+            for (int64_t i = 0; i < inner; i++) {
+                float t3 = bias + a_n * sum[i];
+                w[i] = r[i] / sqrtf(t3 * sqrtf(t3)); /* t^0.75, cheaper than powf */
+            }
+        else
+            for (int64_t i = 0; i < inner; i++) w[i] = r[i] / powf(bias + a_n * sum[i], beta);
+    }
+}
+
 int lp_k_lrn(lp_kctx *k) {
     const lp_tensor *X = lp_in(k, 0);
     int rc = need_float(k, X);
@@ -391,32 +426,18 @@ int lp_k_lrn(lp_kctx *k) {
     lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, X->dims);
     if (!Y) return LP_EFAIL;
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[3] = {conv ? X->numel : 0, conv ? Y->numel : 0, inner};
+    int nt = lp_parallel_threads(k->threads);
+    int64_t work = X->numel * (size < 64 ? size : 64); /* a hostile size must not overflow */
+    if (work < ((int64_t)1 << 17) * nt) nt = (int)(work >> 17) + 1;
+    if (N * C < nt) nt = N * C > 0 ? (int)(N * C) : 1;
+    int64_t lens[3] = {conv ? X->numel : 0, conv ? Y->numel : 0, inner * nt};
     float *a[3];
     if (!lp_nn_scratch(k, 3, lens, a)) return LP_EFAIL;
-    const float *x = lp_nn_floats(X, a[0]);
-    float *y = conv ? a[1] : Y->data, *sum = a[2];
-    int64_t before = (size - 1) / 2, after = size - 1 - before;
-    float a_n = alpha / (float)size;
-    for (int64_t n = 0; n < N; n++)
-        for (int64_t c = 0; c < C; c++) {
-            memset(sum, 0, (size_t)inner * sizeof *sum);
-            int64_t c0 = c - before < 0 ? 0 : c - before, c1 = c + after >= C ? C - 1 : c + after;
-            for (int64_t j = c0; j <= c1; j++) {
-                const float *r = x + (n * C + j) * inner;
-                for (int64_t i = 0; i < inner; i++) sum[i] += r[i] * r[i];
-            }
-            const float *r = x + (n * C + c) * inner;
-            float *w = y + (n * C + c) * inner;
-            if (beta == 0.75f)
-                for (int64_t i = 0; i < inner; i++) {
-                    float t = bias + a_n * sum[i];
-                    w[i] = r[i] / sqrtf(t * sqrtf(t)); /* t^0.75, cheaper than powf */
-                }
-            else
-                for (int64_t i = 0; i < inner; i++) w[i] = r[i] / powf(bias + a_n * sum[i], beta);
-        }
-    if (conv) lp_nn_store(Y, y, Y->numel);
+    int64_t before = (size - 1) / 2;
+    lrn_job job = {lp_nn_floats(X, a[0]), conv ? a[1] : Y->data, a[2], C, inner, N * C, before,
+                   size - 1 - before, alpha / (float)size, beta, bias};
+    lp_parallel(nt, lrn_part, &job);
+    if (conv) lp_nn_store(Y, job.y, Y->numel);
     return LP_OK;
 }
 
