@@ -218,7 +218,80 @@ typedef struct pool_job {
     int64_t planes, pin, pout;
     float *rows; /* a padded row per thread */
     int64_t row_len;
+    float *planes3; /* a padded plane per thread (pool3), PH x PW */
+    int64_t ph, pw;
 } pool_job;
+
+/* ---- 3x3 windows over a padded plane ---- */
+
+/* 3x3 windows, undilated, stride 1 or 2, on 2-D planes, MaxPool (without
+** Indices) or AveragePool: the plane is copied once into a padded plane
+** with the reduction's identity around it, and each output row is one
+** straight loop with no bounds checks and no calls. Small planes (the 28x28
+** to 7x7 maps of inception modules) need this: the general path's setup per
+** output row cost more than the row itself. */
+static bool pool3_fits(const lp_window *w, const pool_args *pa, bool idx) {
+    return !idx && pa->kind != POOL_LP && w->in[0] == 1 && w->k[0] == 1 && w->k[1] == 3 &&
+           w->k[2] == 3 && w->d[1] == 1 && w->d[2] == 1 && w->s[1] == w->s[2] &&
+           (w->s[1] == 1 || w->s[1] == 2);
+}
+
+/* One output row from padded rows r0..r2; the sums add rows first, then
+** columns, in the order the general path does, so both round alike. */
+static inline void pool3_row(bool max, const float *restrict r0, const float *restrict r1,
+                             const float *restrict r2, float *restrict o, int64_t OW, int64_t s) {
+    if (max) {
+        for (int64_t ow = 0; ow < OW; ow++) {
+            int64_t i = ow * s;
+            float m = -INFINITY;
+            m = r0[i] > m ? r0[i] : m;
+            m = r1[i] > m ? r1[i] : m;
+            m = r2[i] > m ? r2[i] : m;
+            m = r0[i + 1] > m ? r0[i + 1] : m;
+            m = r1[i + 1] > m ? r1[i + 1] : m;
+            m = r2[i + 1] > m ? r2[i + 1] : m;
+            m = r0[i + 2] > m ? r0[i + 2] : m;
+            m = r1[i + 2] > m ? r1[i + 2] : m;
+            o[ow] = r2[i + 2] > m ? r2[i + 2] : m;
+        }
+    } else {
+        for (int64_t ow = 0; ow < OW; ow++) {
+            int64_t i = ow * s;
+            float a = r0[i] + r1[i] + r2[i], b = r0[i + 1] + r1[i + 1] + r2[i + 1];
+            float c = r0[i + 2] + r1[i + 2] + r2[i + 2];
+            o[ow] = a + b + c;
+        }
+    }
+}
+
+static void pool3_plane(const pool_job *jb, const float *x, float *y, float *pad) {
+    const lp_window *w = jb->w;
+    const int64_t IH = w->in[1], IW = w->in[2], OH = w->out[1], OW = w->out[2];
+    const int64_t PH = jb->ph, PW = jb->pw, s = w->s[1], pt = w->pb[1], pl = w->pb[2];
+    const bool max = jb->pa->kind == POOL_MAX;
+    /* the border holds the identity already; the inside is this plane */
+    int64_t cols = IW < PW - pl ? IW : PW - pl;
+    for (int64_t ih = 0; ih < IH && ih + pt < PH; ih++)
+        memcpy(pad + (ih + pt) * PW + pl, x + ih * IW, (size_t)cols * sizeof *pad);
+    for (int64_t oh = 0; oh < OH; oh++) {
+        const float *r0 = pad + oh * s * PW;
+        float *o = y + oh * OW;
+        if (s == 1)
+            pool3_row(max, r0, r0 + PW, r0 + 2 * PW, o, OW, 1);
+        else
+            pool3_row(max, r0, r0 + PW, r0 + 2 * PW, o, OW, 2);
+        if (!max) {
+            int64_t a, b;
+            if (jb->pa->include_pad)
+                tap_range(oh * s - pt, 3, 1, -pt, IH + w->pe[1], &a, &b);
+            else
+                tap_range(oh * s - pt, 3, 1, 0, IH, &a, &b);
+            float nrows = (float)(b - a);
+            const float *c = jb->pa->include_pad ? jb->cnt_pad : jb->cnt;
+            for (int64_t ow = 0; ow < OW; ow++) o[ow] /= nrows * c[ow];
+        }
+    }
+}
 
 /* One channel plane: x is the input grid, y the output grid; row is this
 ** thread's padded row, its ends already holding the identity. */
@@ -276,6 +349,9 @@ static void pool_part(void *ctx, int t, int nt) {
     float *row = jb->rows + t * jb->row_len;
     float identity = jb->pa->kind == POOL_MAX ? -INFINITY : 0.0f;
     for (int64_t i = 0; i < jb->row_len; i++) row[i] = identity;
+    if (jb->planes3) /* the padded plane's border, once; planes only fill the inside */
+        for (int64_t i = 0; i < jb->ph * jb->pw; i++)
+            jb->planes3[t * jb->ph * jb->pw + i] = identity;
     for (int64_t i = jb->planes * t / nt; i < jb->planes * (t + 1) / nt; i++) {
         const float *x = jb->x + i * jb->pin;
         float *y = jb->y + i * jb->pout;
@@ -285,6 +361,8 @@ static void pool_part(void *ctx, int t, int nt) {
             *y = plane_max(x, jb->pin);
         else if (jb->whole)
             *y = (float)(plane_sum(x, jb->pin) / (double)jb->pin);
+        else if (jb->planes3)
+            pool3_plane(jb, x, y, jb->planes3 + t * jb->ph * jb->pw);
         else
             pool_plane(jb, x, y, row);
     }
@@ -316,9 +394,12 @@ static int pool_run(lp_kctx *k, const pool_args *pa) {
     bool want_idx = pa->kind == POOL_MAX && lp_out_wanted(k, 1);
     lp_tensor *I = want_idx ? lp_out(k, 1, LP_INT64, X->rank, dims) : NULL;
     if (want_idx && !I) return LP_EFAIL;
-    pool_job jb = {.w = &w, .pa = pa, .idx = want_idx ? I->data : NULL,
+    pool_job jb = {.w = &w,
+                   .pa = pa,
+                   .idx = want_idx ? I->data : NULL,
                    .colmajor = lp_attr_int(k->node, "storage_order", 0) != 0,
-                   .planes = X->dims[0] * X->dims[1], .pin = lp_window_in_size(&w),
+                   .planes = X->dims[0] * X->dims[1],
+                   .pin = lp_window_in_size(&w),
                    .pout = lp_window_out_size(&w)};
     /* a window that is the whole plane (7x7 over 7x7 closing a ResNet) */
     jb.whole = pa->kind != POOL_LP && jb.pout == 1;
@@ -331,10 +412,16 @@ static int pool_run(lp_kctx *k, const pool_args *pa) {
     int64_t taps = w.k[0] * w.k[1] * w.k[2];
     int nt = part_threads(k, jb.planes, jb.pin + jb.pout * (taps < 64 ? taps : 64));
     bool conv = X->dtype != LP_FLOAT;
-    int64_t lens[5] = {conv ? X->numel : 0, conv ? Y->numel : 0, w.out[2], w.out[2],
-                       nt * jb.row_len};
-    float *a[5];
-    if (!lp_nn_scratch(k, 5, lens, a)) return LP_EFAIL;
+    bool pool3 = !jb.whole && pool3_fits(&w, pa, want_idx);
+    if (pool3) { /* room for every window's taps, and for the input inside its padding */
+        jb.ph = (w.out[1] - 1) * w.s[1] + 3;
+        jb.pw = (w.out[2] - 1) * w.s[2] + 3;
+    }
+    int64_t lens[6] = {conv ? X->numel : 0, conv ? Y->numel : 0,           w.out[2], w.out[2],
+                       nt * jb.row_len,     pool3 ? nt * jb.ph * jb.pw : 0};
+    float *a[6];
+    if (!lp_nn_scratch(k, 6, lens, a)) return LP_EFAIL;
+    jb.planes3 = pool3 ? a[5] : NULL;
     jb.x = lp_nn_floats(X, a[0]);
     jb.y = conv ? a[1] : Y->data;
     column_counts(&w, 0, w.in[2], a[2]);
