@@ -45,6 +45,18 @@ GEMM_INT(int64_t)
 GEMM_INT(uint32_t)
 GEMM_INT(uint64_t)
 
+/* A product this small runs on one OpenBLAS thread: waking OpenBLAS's
+** workers costs more than they save, and once woken they poll for a while,
+** taking a core from the Conv threads of the next run (a CNN's classifier
+** is just such a product). Returns the thread count to restore, or 1. */
+#define SMALL_PRODUCT ((int64_t)1 << 24) /* multiply-adds */
+static int small_product(int64_t macs) {
+    int threads = openblas_get_num_threads();
+    if (macs >= SMALL_PRODUCT || threads <= 1) return 1;
+    openblas_set_num_threads(1);
+    return threads;
+}
+
 /* The float product when M or N is 1. beta 0 clears c first: a BLAS may
 ** scale the old contents by zero, and 0 times NaN is NaN. */
 static void gemv_float(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
@@ -97,16 +109,18 @@ static void gemm_one(lp_dtype t, bool ta, bool tb, int64_t M, int64_t N, int64_t
     case LP_UINT64:
         gemm_uint64_t(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
-    default: /* float */
+    default: { /* float */
         if (K == 0) break;
-        if (M == 1 || N == 1) { /* a matrix times a vector: sgemv streams the matrix once,
-                                   where sgemm would first copy it whole */
+        int threads = small_product(M * N * K);
+        if (M == 1 || N == 1) /* a matrix times a vector: sgemv streams the matrix once,
+                                 where sgemm would first copy it whole */
             gemv_float(ta, tb, M, N, K, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
-            return;
-        }
-        cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, (float)alpha, a, (int)lda, b,
-                    (int)ldb, (float)beta, c, (int)ldc);
+        else
+            cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, (float)alpha, a, (int)lda,
+                        b, (int)ldb, (float)beta, c, (int)ldc);
+        if (threads > 1) openblas_set_num_threads(threads);
         return;
+    }
     }
     /* K == 0 for floats: the product is zero (the BLAS may not touch c) */
     for (int64_t i = 0; i < M; i++)
