@@ -19,7 +19,9 @@ int lp_n_in(lp_kctx *k) {
     return n;
 }
 
-bool lp_out_wanted(lp_kctx *k, int i) { return i >= 0 && i < k->n_out && k->out[i]; }
+bool lp_out_wanted(lp_kctx *k, int i) {
+    return i >= 0 && i < k->n_out && k->out[i];
+}
 
 static int vfail(lp_kctx *k, int status, const char *fmt, va_list ap) {
     char msg[900], label[256];
@@ -61,6 +63,16 @@ lp_rvalue *lp_out_value(lp_kctx *k, int i) {
     return k->out[i];
 }
 
+/* An output tensor's type and shape over the storage it already has. */
+static void set_shape(lp_tensor *t, lp_dtype dtype, int rank, const int64_t *dims, int64_t numel,
+                      size_t bytes) {
+    t->dtype = dtype;
+    t->rank = rank;
+    if (rank) memcpy(t->dims, dims, (size_t)rank * sizeof *dims);
+    t->numel = numel;
+    t->nbytes = bytes;
+    t->name = NULL;
+}
 lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *dims) {
     bool wanted = lp_out_wanted(k, i);
     lp_rvalue *v = wanted ? k->out[i] : dummy_for(i);
@@ -84,7 +96,8 @@ lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *di
         return &v->t;
     }
     /* reuse the slot's own buffer when it fits, else take one from the pool */
-    if (!(v->kind == LP_RV_TENSOR && v->t.owned && v->t.dtype != LP_STRING && v->t.capacity >= bytes)) {
+    if (!(v->kind == LP_RV_TENSOR && v->t.owned && v->t.dtype != LP_STRING &&
+          v->t.capacity >= bytes)) {
         lp_frame_release(k->sess, v);
         size_t cap;
         void *p = lp_pool_get(k->sess, bytes, &cap);
@@ -99,12 +112,7 @@ lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *di
     }
     v->kind = LP_RV_TENSOR;
     v->optional_none = false;
-    v->t.dtype = dtype;
-    v->t.rank = rank;
-    if (rank) memcpy(v->t.dims, dims, (size_t)rank * sizeof *dims);
-    v->t.numel = numel;
-    v->t.nbytes = bytes;
-    v->t.name = NULL;
+    set_shape(&v->t, dtype, rank, dims, numel, bytes);
     return &v->t;
 }
 
@@ -125,12 +133,7 @@ lp_tensor *lp_out_take(lp_kctx *k, int out, int in, lp_dtype dtype, int rank, co
     lp_frame_release(k->sess, dst);
     dst->kind = LP_RV_TENSOR;
     dst->t = src->t; /* data, capacity, owned */
-    dst->t.dtype = dtype;
-    dst->t.rank = rank;
-    if (rank) memcpy(dst->t.dims, dims, (size_t)rank * sizeof *dims);
-    dst->t.numel = numel;
-    dst->t.nbytes = bytes;
-    dst->t.name = NULL;
+    set_shape(&dst->t, dtype, rank, dims, numel, bytes);
     /* the input becomes a view of the same bytes; the session forgets it after this step */
     src->t.owned = false;
     src->borrowed = true;
@@ -143,7 +146,9 @@ int lp_run_subgraph(lp_kctx *k, const lp_graph *g, lp_rvalue **ins, int n_ins, l
     return lp_plan_run(k->sess, p, k->frame, ins, n_ins, outs, k->err);
 }
 
-void lp_value_release(lp_kctx *k, lp_rvalue *v) { lp_frame_release(k->sess, v); }
+void lp_value_release(lp_kctx *k, lp_rvalue *v) {
+    lp_frame_release(k->sess, v);
+}
 
 void *lp_scratch(lp_kctx *k, size_t bytes) {
     lp_session *s = k->sess;

@@ -38,11 +38,16 @@ int64_t lp_pgemm_packed_size(int64_t m, int64_t k) {
     return round_up(m, MR) * k;
 }
 
-void lp_pgemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *dst) {
-    for (int64_t i0 = 0; i0 < m; i0 += MR, dst += MR * k)
+void lp_pgemm_pack_panels(const float *a, int64_t lda, int64_t m, int64_t k, int64_t width,
+                          float *dst) {
+    for (int64_t i0 = 0; i0 < m; i0 += width, dst += width * k)
         for (int64_t p = 0; p < k; p++)
-            for (int64_t i = 0; i < MR; i++)
-                dst[p * MR + i] = i0 + i < m ? a[(i0 + i) * lda + p] : 0;
+            for (int64_t i = 0; i < width; i++)
+                dst[p * width + i] = i0 + i < m ? a[(i0 + i) * lda + p] : 0;
+}
+
+void lp_pgemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *dst) {
+    lp_pgemm_pack_panels(a, lda, m, k, MR, dst);
 }
 
 int64_t lp_pgemm_work_size(int64_t n, int threads) {

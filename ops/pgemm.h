@@ -28,6 +28,9 @@
 int64_t lp_pgemm_packed_size(int64_t m, int64_t k);
 /* Packs A (row-major, row stride lda) into dst (lp_pgemm_packed_size floats). */
 void lp_pgemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *dst);
+/* Both layouts: A's rows in panels of `width`, each k-major, zero past m. */
+void lp_pgemm_pack_panels(const float *a, int64_t lda, int64_t m, int64_t k, int64_t width,
+                          float *dst);
 
 /* Floats of workspace lp_pgemm needs for n columns on `threads` threads. */
 int64_t lp_pgemm_work_size(int64_t n, int threads);
@@ -73,8 +76,8 @@ int64_t lp_pgemm_t_work_size(int64_t k, int64_t n);
 /* lp_pgemm_packing's contract, A packed by lp_pgemm_pack_at. Each element is
 ** the same multiply-add chain as in lp_pgemm. */
 void lp_pgemm_t_packing(const float *atpack, int64_t m, int64_t k, lp_pgemm_pack_fn pack,
-                        const void *ctx, int64_t n, float *c, int64_t ldc, float *work,
-                        int threads, const lp_pgemm_ep *ep);
+                        const void *ctx, int64_t n, float *c, int64_t ldc, float *work, int threads,
+                        const lp_pgemm_ep *ep);
 
 /* The micro-kernel: rows [0, mr) and columns [0, nr) of the MR x NR tile c
 ** (row stride ldc) = (acc ? c : 0) + a (kc steps of MR values) times b (kc

@@ -35,10 +35,7 @@ int64_t lp_pgemm_packed_t_size(int64_t m, int64_t k) {
 }
 
 void lp_pgemm_pack_at(const float *a, int64_t lda, int64_t m, int64_t k, float *dst) {
-    for (int64_t i0 = 0; i0 < m; i0 += NR, dst += NR * k)
-        for (int64_t p = 0; p < k; p++)
-            for (int64_t i = 0; i < NR; i++)
-                dst[p * NR + i] = i0 + i < m ? a[(i0 + i) * lda + p] : 0;
+    lp_pgemm_pack_panels(a, lda, m, k, NR, dst);
 }
 
 int64_t lp_pgemm_t_work_size(int64_t k, int64_t n) {
