@@ -73,6 +73,7 @@ static void set_shape(lp_tensor *t, lp_dtype dtype, int rank, const int64_t *dim
     t->nbytes = bytes;
     t->name = NULL;
 }
+
 lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *dims) {
     bool wanted = lp_out_wanted(k, i);
     lp_rvalue *v = wanted ? k->out[i] : dummy_for(i);
