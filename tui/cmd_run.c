@@ -25,7 +25,7 @@ static void usage(FILE *f) {
             "                     (floats in [-1,1), integers in [0,4), bools 0/1)\n"
             "  --seed N           seed for --random (default 42)\n"
             "  --batch B          size of a symbolic first dimension for --random (default 1)\n"
-            "  --threads T        threads for the runtime (default: OpenBLAS's)\n"
+            "  --threads T        threads for the runtime (default: one per CPU)\n"
             "  --repeat N         run N more times and print min and median latency\n"
             "  --out DIR          write output K as DIR/output_K.pb (graph output order),\n"
             "                     and the inputs as DIR/input_K.pb: a test_data_set\n"

@@ -21,7 +21,7 @@ static void usage(FILE *f) {
                "operator type (unless --no-profile) and, with --nodes, per node.\n\n"
                "  --runs N           timed runs (default 50)\n"
                "  --warmup N         untimed runs first (default 5)\n"
-               "  --threads T        runtime threads (default: OpenBLAS's)\n"
+               "  --threads T        runtime threads (default: one per CPU)\n"
                "  --batch B          size of a symbolic first dimension (default 1)\n"
                "  --input NAME=FILE  an input from .pb or .npy (others are random)\n"
                "  --seed N           seed for random inputs (default 42)\n"
