@@ -37,6 +37,9 @@ typedef struct conv_state {
     float *wpack;
     const void *wsrc;
     bool wpack_t; /* packed for lp_pgemm_t_packing (few output positions) */
+    /* ep.scale (a folded BatchNormalization) is multiplied into wpack, so
+    ** the packed product needs only the shift; other paths still scale */
+    bool scale_in_wpack;
 } conv_state;
 
 static void conv_release(void *p) {
@@ -139,7 +142,19 @@ static void prepare_weights(lp_kctx *k, conv_state **st) {
     if (!*st) *st = lp_xcalloc(1, sizeof **st);
     (*st)->wpack = aligned_alloc(64, (bytes + 63) / 64 * 64); /* the kernel loads it aligned */
     if (!(*st)->wpack) return;
-    pack_weights(transposed, W->data, group, Mg, Kdim, (*st)->wpack);
+    /* BatchNormalization folded into the weights themselves: row m times scale[m] */
+    const float *scale =
+        (*st)->ep.n_fused && (*st)->ep.channels == W->dims[0] ? (*st)->ep.scale : NULL;
+    float *scaled = NULL;
+    if (scale) {
+        scaled = lp_xmalloc((size_t)W->numel * sizeof *scaled);
+        for (int64_t m = 0; m < W->dims[0]; m++)
+            for (int64_t i = 0; i < Kdim; i++)
+                scaled[m * Kdim + i] = ((const float *)W->data)[m * Kdim + i] * scale[m];
+    }
+    pack_weights(transposed, scaled ? scaled : W->data, group, Mg, Kdim, (*st)->wpack);
+    free(scaled);
+    (*st)->scale_in_wpack = scale != NULL;
     (*st)->wpack_t = transposed;
     (*st)->wsrc = W->data;
 }
@@ -300,10 +315,10 @@ typedef struct conv_run {
 ** on, the residual (if any) at res with rows P apart. The same arithmetic as
 ** lp_epilogue_rows, which the other paths use. */
 static const lp_pgemm_ep *gemm_epilogue(const lp_epilogue *e, const float *bias, const float *res,
-                                        int64_t c0, int64_t P, lp_pgemm_ep *out) {
+                                        int64_t c0, int64_t P, bool scaled, lp_pgemm_ep *out) {
     bool later = e && e->residual >= 0 && !res; /* lp_epilogue_residual finishes */
     if (!e && !bias) return NULL;
-    *out = (lp_pgemm_ep){.scale = e && e->scale ? e->scale + c0 : NULL,
+    *out = (lp_pgemm_ep){.scale = e && e->scale && !scaled ? e->scale + c0 : NULL,
                          .shift = e && e->shift ? e->shift + c0
                                   : bias        ? bias + c0
                                                 : NULL,
@@ -411,6 +426,7 @@ int lp_k_conv(lp_kctx *k) {
     if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
     const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
     const float *wpack = prepacked ? st->wpack : a[7];
+    bool scaled = prepacked && st->scale_in_wpack; /* ep's scale is in wpack already */
     if (!depthwise && !prepacked) pack_weights(transposed, wt, group, Mg, Kdim, a[7]);
 
     conv_run r = {.w = &w,
@@ -443,17 +459,18 @@ int lp_k_conv(lp_kctx *k) {
             if (transposed) {
                 conv_b cb = {&w, xg};
                 lp_pgemm_t_packing(wpack + g * pack_each, Mg, Kdim, pack_image, &cb, P, yg, P, a[8],
-                                   k->threads, gemm_epilogue(ep, bias, rg, g * Mg, P, &gep));
+                                   k->threads,
+                                   gemm_epilogue(ep, bias, rg, g * Mg, P, scaled, &gep));
                 continue;
             }
             if (pointwise) {
                 lp_pgemm(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[8], k->threads,
-                         gemm_epilogue(ep, bias, rg, g * Mg, P, &gep));
+                         gemm_epilogue(ep, bias, rg, g * Mg, P, scaled, &gep));
                 continue;
             }
             conv_b cb = {&w, xg};
             lp_pgemm_packing(wpack + g * pack_each, Mg, Kdim, pack_image, &cb, P, yg, P, a[8],
-                             k->threads, gemm_epilogue(ep, bias, rg, g * Mg, P, &gep));
+                             k->threads, gemm_epilogue(ep, bias, rg, g * Mg, P, scaled, &gep));
         }
     }
     return finish_output(k, ep, Y, y, R);
