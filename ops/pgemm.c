@@ -19,12 +19,8 @@
 
 #define MR LP_PGEMM_MR
 #define NR LP_PGEMM_NR
-#ifndef KC
-#define KC 320 /* k splits into even blocks of at most this */
-#endif
-#ifndef MC
+#define KC LP_PGEMM_KC
 #define MC 144 /* a multiple of MR */
-#endif
 #define NC LP_PGEMM_NC
 
 /* Below this many multiply-adds a product is not worth a second thread. */

@@ -22,6 +22,7 @@
 
 #define LP_PGEMM_MR 6
 #define LP_PGEMM_NR 16
+#define LP_PGEMM_KC 320  /* k splits into even blocks of at most this */
 #define LP_PGEMM_NC 2048 /* the most columns of B packed at a time */
 
 /* Floats needed for A [m x k] packed. */

@@ -17,7 +17,7 @@
 
 #define MR LP_PGEMM_MR
 #define NR LP_PGEMM_NR
-#define KC 320
+#define KC LP_PGEMM_KC
 #define MAX_COLUMNS 256 /* wider products take the usual path */
 
 static int64_t round_up(int64_t v, int64_t to) {
