@@ -116,8 +116,8 @@ static void gemm_one(lp_dtype t, bool ta, bool tb, int64_t M, int64_t N, int64_t
                                  where sgemm would first copy it whole */
             gemv_float(ta, tb, M, N, K, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
         else
-            cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, (float)alpha, a, (int)lda,
-                        b, (int)ldb, (float)beta, c, (int)ldc);
+            cblas_sgemm(CblasRowMajor, TA, TB, (int)M, (int)N, (int)K, (float)alpha, a, (int)lda, b,
+                        (int)ldb, (float)beta, c, (int)ldc);
         if (threads > 1) openblas_set_num_threads(threads);
         return;
     }

@@ -434,8 +434,8 @@ int lp_k_lrn(lp_kctx *k) {
     float *a[3];
     if (!lp_nn_scratch(k, 3, lens, a)) return LP_EFAIL;
     int64_t before = (size - 1) / 2;
-    lrn_job job = {lp_nn_floats(X, a[0]), conv ? a[1] : Y->data, a[2], C, inner, N * C, before,
-                   size - 1 - before, alpha / (float)size, beta, bias};
+    lrn_job job = {lp_nn_floats(X, a[0]), conv ? a[1] : Y->data, a[2], C,   inner, N * C, before,
+                   size - 1 - before,     alpha / (float)size,   beta, bias};
     lp_parallel(nt, lrn_part, &job);
     if (conv) lp_nn_store(Y, job.y, Y->numel);
     return LP_OK;

@@ -51,13 +51,17 @@ static bool run_model(fixture *f, lp_builder *b, bool no_fuse) {
     lp_error err = {0};
     int rc = lp_build_model(b, "inplace.onnx", &f->m, &err);
     lp_build_free(b);
-    lp_session_opts o = {.threads = 1, .no_fuse = no_fuse, .on_node = on_node,
-                         .on_node_ctx = &f->tr};
+    lp_session_opts o = {
+        .threads = 1, .no_fuse = no_fuse, .on_node = on_node, .on_node_ctx = &f->tr};
     if (!rc) rc = lp_session_create(f->m, &o, &f->s, &err);
     memcpy(f->x, X, sizeof X);
     f->in.kind = LP_RV_TENSOR;
-    f->in.t = (lp_tensor){.dtype = LP_FLOAT, .rank = 2, .dims = {2, 3}, .numel = 6,
-                          .data = f->x, .nbytes = sizeof f->x};
+    f->in.t = (lp_tensor){.dtype = LP_FLOAT,
+                          .rank = 2,
+                          .dims = {2, 3},
+                          .numel = 6,
+                          .data = f->x,
+                          .nbytes = sizeof f->x};
     for (int r = 0; !rc && r < 2; r++) {
         f->tr.n = 0;
         rc = lp_session_run(f->s, &f->in, 1, f->outs, &err);
@@ -71,7 +75,9 @@ static void close_fixture(fixture *f) {
     lp_model_free(f->m);
 }
 
-static bool input_intact(const fixture *f) { return !memcmp(f->x, X, sizeof X); }
+static bool input_intact(const fixture *f) {
+    return !memcmp(f->x, X, sizeof X);
+}
 
 /* v[i] == scale * X[i] (clamped at 0 with relu) for all six elements */
 static bool values_are(const lp_rvalue *v, float scale, bool relu) {
