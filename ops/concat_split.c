@@ -36,16 +36,47 @@ int lp_k_concat(lp_kctx *k) {
         }
         dims[axis] += t->dims[axis];
     }
-    lp_tensor *y = lp_out(k, 0, first->dtype, rank, dims);
-    if (!y) return LP_EFAIL;
     int64_t outer = 1, inner = 1;
     for (int d = 0; d < axis; d++) outer *= dims[d];
     for (int d = axis + 1; d < rank; d++) inner *= dims[d];
+    /* The producers may have written inputs straight into the output's
+    ** buffer (session.c plans it when the outer dims are all 1). lp_out keeps
+    ** that buffer when it is big enough: inputs at their places are then
+    ** left as they are, so if all are, only the output's header is set. */
+    const lp_tensor *held = lp_out_held(k, 0);
+    const char *base = held ? held->data : NULL, *snap = NULL;
+    size_t cap = held ? held->capacity : 0, esz = lp_dtype_size(first->dtype), bytes = 0;
+    for (int i = 0; i < n; i++) bytes += (size_t)lp_in(k, i)->numel * esz;
+    bool keep = held && outer == 1 && first->dtype != LP_STRING && bytes <= cap;
+    /* Inputs inside that buffer but not at their places (shapes that differ
+    ** from the plan's) are read from a snapshot: the copies may overwrite
+    ** them, or lp_out hand the buffer back. */
+    size_t off = 0;
+    for (int i = 0; held && !snap && i < n; i++) {
+        const lp_tensor *t = lp_in(k, i);
+        uintptr_t p = (uintptr_t)t->data, b = (uintptr_t)base;
+        bool inside = t->numel && p >= b && p < b + cap;
+        if (inside && !(keep && (const char *)t->data == base + off)) {
+            void *s = lp_scratch(k, cap);
+            if (!s) return lp_kfail(k, "out of memory (%zu bytes)", cap);
+            snap = memcpy(s, base, cap);
+        }
+        off += (size_t)t->numel * esz;
+    }
+    lp_tensor *y = lp_out(k, 0, first->dtype, rank, dims);
+    if (!y) return LP_EFAIL;
+    keep = keep && y->data == base;
     int64_t row = dims[axis] * inner, at = 0;
     for (int i = 0; i < n; i++) {
-        const lp_tensor *t = lp_in(k, i);
-        int64_t run = t->dims[axis] * inner;
-        for (int64_t o = 0; o < outer; o++) lp_copy_elems(y, o * row + at, t, o * run, run);
+        lp_tensor t = *lp_in(k, i);
+        int64_t run = t.dims[axis] * inner;
+        uintptr_t p = (uintptr_t)t.data, b = (uintptr_t)base;
+        if (keep && (const char *)t.data == base + (size_t)at * esz) {
+            at += run; /* already in place */
+            continue;
+        }
+        if (snap && t.numel && p >= b && p < b + cap) t.data = (char *)snap + (p - b);
+        for (int64_t o = 0; o < outer; o++) lp_copy_elems(y, o * row + at, &t, o * run, run);
         at += run;
     }
     return LP_OK;

@@ -69,6 +69,10 @@ lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *di
 ** whatever writes y must not need x's old values after overwriting them. */
 lp_tensor *lp_out_take(lp_kctx *k, int out, int in, lp_dtype dtype, int rank,
                        const int64_t *dims);
+/* The buffer output i's slot holds before the kernel sets the output, or
+** NULL. A Concat's producers may have written their results into it in
+** place already (see session.c); lp_out keeps it when big enough. */
+const lp_tensor *lp_out_held(lp_kctx *k, int i);
 /* Output i as a general value (sequence, map, optional); cleared first. */
 lp_rvalue *lp_out_value(lp_kctx *k, int i);
 bool lp_out_wanted(lp_kctx *k, int i);

@@ -74,6 +74,47 @@ static void set_shape(lp_tensor *t, lp_dtype dtype, int rank, const int64_t *dim
     t->name = NULL;
 }
 
+/* Output v in place in a Concat's output (see plan_concat_views in
+** session.c), when the plan made it a view and the shape asked for is the
+** planned one; NULL to allocate as usual. The Concat's output gets its
+** buffer from the pool at the first of its producers to run. The view owns
+** nothing, so releasing it gives nothing back and lp_out_take refuses it. */
+static lp_tensor *out_view(lp_kctx *k, lp_rvalue *v, lp_dtype dtype, int rank,
+                           const int64_t *dims, int64_t numel, size_t bytes) {
+    lp_frame *f = k->frame;
+    if (!f || !f->views) return NULL;
+    /* a kernel may run a node over slots of its own (gradient.c) */
+    uintptr_t a = (uintptr_t)v, lo = (uintptr_t)f->vals;
+    if (a < lo || a >= lo + (size_t)f->n_vals * sizeof *v) return NULL;
+    const lp_view *w = &f->views[v - f->vals];
+    if (w->of < 0 || dtype != w->type->elem || rank != w->type->rank) return NULL;
+    for (int d = 0; d < rank; d++)
+        if (dims[d] != w->type->dims[d].value) return NULL;
+    lp_rvalue *c = &f->vals[w->of];
+    if (!(c->kind == LP_RV_TENSOR && c->t.owned && c->t.data && c->t.capacity >= w->total)) {
+        lp_frame_release(k->sess, c);
+        size_t cap;
+        void *p = lp_pool_get(k->sess, w->total, &cap);
+        if (!p) return NULL;
+        int64_t whole[LP_MAX_RANK];
+        for (int d = 0; d < w->whole->rank; d++) whole[d] = w->whole->dims[d].value;
+        c->kind = LP_RV_TENSOR;
+        c->t.data = p;
+        c->t.capacity = cap;
+        c->t.owned = true;
+        set_shape(&c->t, w->whole->elem, w->whole->rank, whole,
+                  lp_shape_numel(w->whole->rank, whole), w->total);
+    }
+    lp_frame_release(k->sess, v);
+    v->kind = LP_RV_TENSOR;
+    v->borrowed = true;
+    v->t.data = (char *)c->t.data + w->at;
+    v->t.capacity = bytes;
+    v->t.owned = false;
+    set_shape(&v->t, dtype, rank, dims, numel, bytes);
+    return &v->t;
+}
+
 lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *dims) {
     bool wanted = lp_out_wanted(k, i);
     lp_rvalue *v = wanted ? k->out[i] : dummy_for(i);
@@ -96,6 +137,8 @@ lp_tensor *lp_out(lp_kctx *k, int i, lp_dtype dtype, int rank, const int64_t *di
         if (lp_tensor_alloc(&v->t, dtype, rank, dims, k->err)) return NULL;
         return &v->t;
     }
+    lp_tensor *view = out_view(k, v, dtype, rank, dims, numel, bytes);
+    if (view) return view;
     /* reuse the slot's own buffer when it fits, else take one from the pool */
     if (!(v->kind == LP_RV_TENSOR && v->t.owned && v->t.dtype != LP_STRING &&
           v->t.capacity >= bytes)) {
@@ -139,6 +182,14 @@ lp_tensor *lp_out_take(lp_kctx *k, int out, int in, lp_dtype dtype, int rank, co
     src->t.owned = false;
     src->borrowed = true;
     return &dst->t;
+}
+
+const lp_tensor *lp_out_held(lp_kctx *k, int i) {
+    if (!lp_out_wanted(k, i)) return NULL;
+    const lp_rvalue *v = k->out[i];
+    if (v->kind != LP_RV_TENSOR || !v->t.owned || !v->t.data || v->t.dtype == LP_STRING)
+        return NULL;
+    return &v->t;
 }
 
 int lp_run_subgraph(lp_kctx *k, const lp_graph *g, lp_rvalue **ins, int n_ins, lp_rvalue *outs) {

@@ -166,6 +166,88 @@ static void fold_step(lp_session *s, lp_plan *p, lp_step *st) {
     st->skip = ok;
 }
 
+/* ---- Concat in place ---- */
+
+/* The bytes of a value whose type is known in full at plan time: a tensor of
+** a fixed-size element type with every dim given. */
+static bool static_bytes(const lp_type *t, size_t *bytes) {
+    if (t->kind != LP_KIND_TENSOR || t->rank < 1 || t->elem == LP_UNDEFINED || t->elem == LP_STRING)
+        return false;
+    size_t n = lp_dtype_size(t->elem);
+    if (!n) return false;
+    for (int d = 0; d < t->rank; d++)
+        if (t->dims[d].value < 0 || lp_mul_size(n, (size_t)t->dims[d].value, &n)) return false;
+    *bytes = n;
+    return true;
+}
+
+/* A Concat along an axis whose outer dims are all 1 lays its inputs end to
+** end. When every shape is known at plan time, an input's producer can
+** write straight into the Concat's output at the input's offset (lp_out
+** does it, kernel_ctx.c) and the Concat finds it in place. An input
+** qualifies if the frame makes it (not a graph input or output, initializer,
+** constant or outer value), this Concat is its one reader, through one slot,
+** and its offset keeps the pool's 64-byte alignment. One level only: the
+** output of a Concat with views is no view itself. Liveness needs nothing
+** more: only the Concat writes its output, freed (or moved out) after its
+** own readers; the views own nothing and die at the Concat. */
+static void plan_concat_views(lp_session *s, lp_plan *p) {
+    const lp_graph *g = p->g;
+    int *uses = lp_xcalloc((size_t)g->n_values + 1, sizeof *uses);
+    bool *has_views = lp_xcalloc((size_t)g->n_values + 1, sizeof *has_views);
+    for (int i = 0; i < g->n_nodes; i++) {
+        const lp_node *n = &g->nodes[i];
+        for (int k = 0; k < n->n_inputs; k++)
+            if (n->inputs[k] >= 0) uses[n->inputs[k]]++;
+        for (int k = 0; k < n->n_implicit; k++) uses[n->implicit[k]]++;
+    }
+    for (int i = 0; i < p->n_steps; i++) {
+        const lp_step *st = &p->steps[i];
+        const lp_node *n = st->node;
+        if (st->skip || st->call || !st->kernel || *n->domain || strcmp(n->op_type, "Concat") ||
+            n->n_outputs != 1 || n->outputs[0] < 0 || n->n_inputs < 1)
+            continue;
+        int c = n->outputs[0];
+        const lp_type *ct = &g->values[c].type;
+        size_t total, at = 0;
+        if (p->konst[c] || !static_bytes(ct, &total)) continue;
+        int axis = lp_norm_axis(lp_attr_int(n, "axis", 1), ct->rank);
+        bool ok = axis >= 0;
+        for (int d = 0; ok && d < axis; d++) ok = ct->dims[d].value == 1;
+        int64_t sum = 0;
+        for (int k = 0; ok && k < n->n_inputs; k++) {
+            const lp_type *t = n->inputs[k] >= 0 ? &g->values[n->inputs[k]].type : NULL;
+            size_t bytes;
+            ok = t && static_bytes(t, &bytes) && t->elem == ct->elem && t->rank == ct->rank;
+            for (int d = 0; ok && d < ct->rank; d++)
+                ok = d == axis || t->dims[d].value == ct->dims[d].value;
+            if (ok) sum += t->dims[axis].value, at += bytes;
+        }
+        if (!ok || sum != ct->dims[axis].value || at != total) continue;
+        at = 0;
+        for (int k = 0; k < n->n_inputs; k++) {
+            int x = n->inputs[k];
+            size_t bytes;
+            static_bytes(&g->values[x].type, &bytes);
+            if (g->values[x].producer >= 0 && !p->keep[x] && !p->konst[x] && uses[x] == 1 &&
+                !has_views[x] && bytes > 0 && at % 64 == 0) {
+                if (!p->frame.views) {
+                    p->frame.views = lp_arena_array(&s->arena, (size_t)g->n_values + 1,
+                                                    sizeof *p->frame.views);
+                    for (int v = 0; v < g->n_values; v++) p->frame.views[v].of = -1;
+                }
+                p->frame.views[x] =
+                    (lp_view){.of = c, .at = at, .type = &g->values[x].type, .whole = ct,
+                              .total = total};
+                has_views[c] = true;
+            }
+            at += bytes;
+        }
+    }
+    free(uses);
+    free(has_views);
+}
+
 static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, int depth,
                       lp_plan **out, lp_error *err) {
     if (depth > MAX_DEPTH)
@@ -246,6 +328,7 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
         if (!s->opts.no_fuse && foldable(p, st)) fold_step(s, p, st);
     }
     if (rc) return rc;
+    plan_concat_views(s, p);
 
     /* liveness: a value dies after its last reader (skipped steps count, to stay simple) */
     int *last = lp_xcalloc((size_t)g->n_values + 1, sizeof *last);

@@ -21,10 +21,21 @@ typedef struct lp_step {
     bool skip;            /* folded into a constant, or absorbed by an earlier step (fuse.c) */
 } lp_step;
 
+/* A value its producer writes straight into a Concat's output, at its place
+** there, so the Concat copies nothing (plan_concat_views in session.c). */
+typedef struct lp_view {
+    int of;               /* the Concat's output value; -1: not a view */
+    size_t at;            /* byte offset in its buffer */
+    const lp_type *type;  /* the planned dtype and shape of this value */
+    const lp_type *whole; /* and of the Concat's output */
+    size_t total;         /* the Concat output's bytes */
+} lp_view;
+
 typedef struct lp_frame {
     lp_rvalue *vals; /* one per graph value */
     int n_vals;
     struct lp_frame *parent;
+    lp_view *views; /* one per value, or NULL when no Concat is planned in place */
 } lp_frame;
 
 typedef struct lp_plan {
