@@ -79,8 +79,8 @@ static void set_shape(lp_tensor *t, lp_dtype dtype, int rank, const int64_t *dim
 ** planned one; NULL to allocate as usual. The Concat's output gets its
 ** buffer from the pool at the first of its producers to run. The view owns
 ** nothing, so releasing it gives nothing back and lp_out_take refuses it. */
-static lp_tensor *out_view(lp_kctx *k, lp_rvalue *v, lp_dtype dtype, int rank,
-                           const int64_t *dims, int64_t numel, size_t bytes) {
+static lp_tensor *out_view(lp_kctx *k, lp_rvalue *v, lp_dtype dtype, int rank, const int64_t *dims,
+                           int64_t numel, size_t bytes) {
     lp_frame *f = k->frame;
     if (!f || !f->views) return NULL;
     /* a kernel may run a node over slots of its own (gradient.c) */
