@@ -111,21 +111,12 @@ static int64_t planned_positions(lp_kctx *k) {
     return p;
 }
 
-/* W's packed size per group, and packing, in the layout its product takes. */
-static int64_t pack_size(bool transposed, int64_t Mg, int64_t Kdim) {
-    return transposed ? lp_pgemm_packed_t_size(Mg, Kdim) : lp_pgemm_packed_size(Mg, Kdim);
-}
-
+/* W [M, Cg, k...] packed per group, in the layout its product takes. */
 static void pack_weights(bool transposed, const float *w, int64_t group, int64_t Mg, int64_t Kdim,
                          float *dst) {
-    int64_t each = pack_size(transposed, Mg, Kdim);
-    for (int64_t g = 0; g < group; g++) {
-        const float *wg = w + g * Mg * Kdim;
-        if (transposed)
-            lp_pgemm_pack_at(wg, Kdim, Mg, Kdim, dst + g * each);
-        else
-            lp_pgemm_pack_a(wg, Kdim, Mg, Kdim, dst + g * each);
-    }
+    int64_t each = lp_pgemm_packed_size(Mg, Kdim, transposed);
+    for (int64_t g = 0; g < group; g++)
+        lp_pgemm_pack(w + g * Mg * Kdim, Kdim, Mg, Kdim, transposed, dst + g * each);
 }
 
 /* Packs constant float weights [M, Cg, k...] per group, unless the
@@ -138,7 +129,7 @@ static void prepare_weights(lp_kctx *k, conv_state **st) {
         return;
     int64_t Mg = W->dims[0] / group, Kdim = W->numel / W->dims[0], P = planned_positions(k);
     bool transposed = P > 0 && lp_pgemm_prefers_t(Mg, P);
-    size_t bytes = (size_t)(pack_size(transposed, Mg, Kdim) * group) * sizeof(float);
+    size_t bytes = (size_t)(lp_pgemm_packed_size(Mg, Kdim, transposed) * group) * sizeof(float);
     if (!*st) *st = lp_xcalloc(1, sizeof **st);
     (*st)->wpack = aligned_alloc(64, (bytes + 63) / 64 * 64); /* the kernel loads it aligned */
     if (!(*st)->wpack) return;
@@ -304,10 +295,10 @@ static void conv_direct3(const lp_window *w, const float *pad, const float *wt, 
 /* What the parts of one image's convolution share, across threads. */
 typedef struct conv_run {
     const lp_window *w;
-    const float *x, *xn, *wt, *bias, *res; /* xn, res: the current image's */
-    float *y, *pad;                        /* y: the current image's output */
+    const float *xn, *wt, *bias, *res; /* xn, res: the current image's */
+    float *y, *pad;                    /* y: the current image's output */
     const lp_epilogue *ep;
-    int64_t padded, C, M, Cg, Mg, K, Pin, P;
+    int64_t padded, M, Cg, Mg, K, Pin, P;
     bool direct3;
 } conv_run;
 
@@ -340,14 +331,6 @@ static void pack_image(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int6
                        float *dst) {
     const conv_b *cb = ctx;
     lp_im2col_pack(cb->w, cb->x, k0, kc, n0, nc, dst);
-}
-
-/* Depthwise groups split over threads when there is work enough. */
-static int depthwise_threads(lp_kctx *k, const conv_run *r, int64_t group) {
-    int nt = lp_parallel_threads(k->threads);
-    int64_t macs = r->M * r->P * r->K;
-    if (macs < ((int64_t)1 << 16) * nt) nt = (int)(macs >> 16) + 1;
-    return nt > group ? (int)group : nt;
 }
 
 static void depthwise_part(void *ctx, int t, int nt) {
@@ -401,22 +384,21 @@ int lp_k_conv(lp_kctx *k) {
     /* The packed weights: made at planning when W is that constant. */
     const conv_state *st = k->state;
     bool transposed = !depthwise && lp_pgemm_prefers_t(Mg, P);
-    int64_t pack_each = depthwise ? 0 : pack_size(transposed, Mg, Kdim);
+    int64_t pack_each = depthwise ? 0 : lp_pgemm_packed_size(Mg, Kdim, transposed);
     bool prepacked = st && st->wpack && st->wsrc == W->data && st->wpack_t == transposed;
-    int64_t lens[9] = {conv ? X->numel : 0,
+    int64_t lens[8] = {conv ? X->numel : 0,
                        conv ? W->numel : 0,
                        conv && B ? B->numel : 0,
                        conv ? Y->numel : 0,
-                       0,
                        conv ? Y->numel : 0,
                        padded * pads,
                        depthwise || prepacked ? 0 : pack_each * group,
                        depthwise    ? 0
                        : transposed ? lp_pgemm_t_work_size(Kdim, P)
                                     : lp_pgemm_work_size(P, k->threads)};
-    float *a[9];
-    if (!lp_nn_scratch(k, 9, lens, a)) return LP_EFAIL;
-    if (direct3) memset(a[6], 0, (size_t)(padded * pads) * sizeof(float)); /* borders stay 0 */
+    float *a[8];
+    if (!lp_nn_scratch(k, 8, lens, a)) return LP_EFAIL;
+    if (direct3) memset(a[5], 0, (size_t)(padded * pads) * sizeof(float)); /* borders stay 0 */
     const float *x = lp_nn_floats(X, a[0]), *wt = lp_nn_floats(W, a[1]);
     const float *b = B ? lp_nn_floats(B, a[2]) : NULL, *bias;
     float *y = conv ? a[3] : Y->data;
@@ -424,20 +406,18 @@ int lp_k_conv(lp_kctx *k) {
     if ((rc = epilogue_of(k, M, b, &ep, &bias))) return rc;
     const lp_tensor *R;
     if ((rc = lp_epilogue_residual_input(k, ep, Y, &R))) return rc;
-    const float *res = R ? lp_nn_floats(R, a[5]) : NULL;
-    const float *wpack = prepacked ? st->wpack : a[7];
+    const float *res = R ? lp_nn_floats(R, a[4]) : NULL;
+    const float *wpack = prepacked ? st->wpack : a[6];
     bool scaled = prepacked && st->scale_in_wpack; /* ep's scale is in wpack already */
-    if (!depthwise && !prepacked) pack_weights(transposed, wt, group, Mg, Kdim, a[7]);
+    if (!depthwise && !prepacked) pack_weights(transposed, wt, group, Mg, Kdim, a[6]);
 
     conv_run r = {.w = &w,
-                  .x = x,
                   .wt = wt,
                   .bias = bias,
                   .ep = ep,
-                  .pad = a[6],
+                  .pad = a[5],
                   .padded = padded,
                   .direct3 = direct3,
-                  .C = C,
                   .M = M,
                   .Cg = Cg,
                   .Mg = Mg,
@@ -449,7 +429,9 @@ int lp_k_conv(lp_kctx *k) {
         r.res = res ? res + n * M * P : NULL;
         r.xn = x + n * C * Pin;
         if (depthwise) {
-            lp_parallel(depthwise_threads(k, &r, group), depthwise_part, &r);
+            /* groups split over threads when there is work enough */
+            lp_parallel(lp_parallel_parts(k->threads, M * P * K, (int64_t)1 << 16, group),
+                        depthwise_part, &r);
             continue;
         }
         for (int64_t g = 0; g < group; g++) {
@@ -458,18 +440,18 @@ int lp_k_conv(lp_kctx *k) {
             lp_pgemm_ep gep;
             if (transposed) {
                 conv_b cb = {&w, xg};
-                lp_pgemm_t_packing(wpack + g * pack_each, Mg, Kdim, pack_image, &cb, P, yg, P, a[8],
+                lp_pgemm_t_packing(wpack + g * pack_each, Mg, Kdim, pack_image, &cb, P, yg, P, a[7],
                                    k->threads,
                                    gemm_epilogue(ep, bias, rg, g * Mg, P, scaled, &gep));
                 continue;
             }
             if (pointwise) {
-                lp_pgemm(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[8], k->threads,
+                lp_pgemm(wpack + g * pack_each, Mg, Kdim, xg, P, P, yg, P, a[7], k->threads,
                          gemm_epilogue(ep, bias, rg, g * Mg, P, scaled, &gep));
                 continue;
             }
             conv_b cb = {&w, xg};
-            lp_pgemm_packing(wpack + g * pack_each, Mg, Kdim, pack_image, &cb, P, yg, P, a[8],
+            lp_pgemm_packing(wpack + g * pack_each, Mg, Kdim, pack_image, &cb, P, yg, P, a[7],
                              k->threads, gemm_epilogue(ep, bias, rg, g * Mg, P, scaled, &gep));
         }
     }

@@ -204,10 +204,8 @@ int lp_k_batch_normalization(lp_kctx *k) {
         shift = sh;
     }
     bn_apply job = {x, y, scale, shift, N * C, C, inner, per, lo, hi};
-    int nt = lp_parallel_threads(k->threads);
-    if (X->numel < ((int64_t)1 << 16) * nt) nt = (int)(X->numel >> 16) + 1;
-    if (N * C < nt) nt = (int)(N * C);
-    if (nt > 0) lp_parallel(nt, bn_apply_part, &job);
+    lp_parallel(lp_parallel_parts(k->threads, X->numel, (int64_t)1 << 16, N * C), bn_apply_part,
+                &job);
     if (conv) lp_nn_store(Y, y, Y->numel);
     return LP_OK;
 }
@@ -426,10 +424,8 @@ int lp_k_lrn(lp_kctx *k) {
     lp_tensor *Y = lp_out(k, 0, X->dtype, X->rank, X->dims);
     if (!Y) return LP_EFAIL;
     bool conv = X->dtype != LP_FLOAT;
-    int nt = lp_parallel_threads(k->threads);
     int64_t work = X->numel * (size < 64 ? size : 64); /* a hostile size must not overflow */
-    if (work < ((int64_t)1 << 17) * nt) nt = (int)(work >> 17) + 1;
-    if (N * C < nt) nt = N * C > 0 ? (int)(N * C) : 1;
+    int nt = lp_parallel_parts(k->threads, work, (int64_t)1 << 17, N * C);
     int64_t lens[3] = {conv ? X->numel : 0, conv ? Y->numel : 0, inner * nt};
     float *a[3];
     if (!lp_nn_scratch(k, 3, lens, a)) return LP_EFAIL;

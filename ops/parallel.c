@@ -71,6 +71,13 @@ typedef struct worker_start {
 } worker_start;
 static worker_start starts[LP_MAX_THREADS];
 
+int lp_parallel_parts(int threads, int64_t work, int64_t grain, int64_t max_parts) {
+    int nt = lp_parallel_threads(threads);
+    if (work < grain * nt) nt = (int)(work / grain) + 1;
+    if (nt > max_parts) nt = max_parts > 1 ? (int)max_parts : 1;
+    return nt;
+}
+
 static void *worker(void *arg) {
     const worker_start *ws = arg;
     int id = ws->id;

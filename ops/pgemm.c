@@ -30,20 +30,16 @@ static int64_t round_up(int64_t v, int64_t to) {
     return (v + to - 1) / to * to;
 }
 
-int64_t lp_pgemm_packed_size(int64_t m, int64_t k) {
-    return round_up(m, MR) * k;
+int64_t lp_pgemm_packed_size(int64_t m, int64_t k, bool transposed) {
+    return round_up(m, transposed ? NR : MR) * k;
 }
 
-void lp_pgemm_pack_panels(const float *a, int64_t lda, int64_t m, int64_t k, int64_t width,
-                          float *dst) {
+void lp_pgemm_pack(const float *a, int64_t lda, int64_t m, int64_t k, bool transposed, float *dst) {
+    int64_t width = transposed ? NR : MR;
     for (int64_t i0 = 0; i0 < m; i0 += width, dst += width * k)
         for (int64_t p = 0; p < k; p++)
             for (int64_t i = 0; i < width; i++)
                 dst[p * width + i] = i0 + i < m ? a[(i0 + i) * lda + p] : 0;
-}
-
-void lp_pgemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *dst) {
-    lp_pgemm_pack_panels(a, lda, m, k, MR, dst);
 }
 
 int64_t lp_pgemm_work_size(int64_t n, int threads) {
@@ -167,9 +163,7 @@ void lp_pgemm_packing(const float *apack, int64_t m, int64_t k, lp_pgemm_pack_fn
             }
         return;
     }
-    int nt = lp_parallel_threads(threads);
-    int64_t macs = m * n * k;
-    if (macs / nt < MIN_MACS_PER_THREAD) nt = (int)(macs / MIN_MACS_PER_THREAD) + 1;
+    int nt = lp_parallel_parts(threads, m * n * k, MIN_MACS_PER_THREAD, INT64_MAX);
     int64_t col_panels = (n + NR - 1) / NR, row_panels = (m + MR - 1) / MR;
     job j = {.kern = lp_pgemm_kernel(),
              .apack = apack,

@@ -11,8 +11,6 @@
 ** (a layer of identical filters) come out one ulp apart, which a Softmax
 ** over logits of 1e10 turns into wrong classes.
 **
-** A is packed in panels of LP_PGEMM_MR rows, each k-major; rows past m are
-** zero.
 */
 #ifndef LP_PGEMM_H
 #define LP_PGEMM_H
@@ -25,13 +23,11 @@
 #define LP_PGEMM_KC 320  /* k splits into even blocks of at most this */
 #define LP_PGEMM_NC 2048 /* the most columns of B packed at a time */
 
-/* Floats needed for A [m x k] packed. */
-int64_t lp_pgemm_packed_size(int64_t m, int64_t k);
-/* Packs A (row-major, row stride lda) into dst (lp_pgemm_packed_size floats). */
-void lp_pgemm_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *dst);
-/* Both layouts: A's rows in panels of `width`, each k-major, zero past m. */
-void lp_pgemm_pack_panels(const float *a, int64_t lda, int64_t m, int64_t k, int64_t width,
-                          float *dst);
+/* Floats needed for A [m x k] packed, and the packing: for lp_pgemm (and
+** lp_pgemm_packing) A's rows go in panels of MR, for lp_pgemm_t_packing
+** (`transposed`) in panels of NR; each panel k-major, rows past m zero. */
+int64_t lp_pgemm_packed_size(int64_t m, int64_t k, bool transposed);
+void lp_pgemm_pack(const float *a, int64_t lda, int64_t m, int64_t k, bool transposed, float *dst);
 
 /* Floats of workspace lp_pgemm needs for n columns on `threads` threads. */
 int64_t lp_pgemm_work_size(int64_t n, int threads);
@@ -68,13 +64,11 @@ void lp_pgemm_packing(const float *apack, int64_t m, int64_t k, lp_pgemm_pack_fn
 /* Few columns (the 7x7 maps at the end of a CNN): NR-wide column panels
 ** would be mostly padding (49 columns fill four panels of 16), so C is made
 ** as C^T = B^T A^T in tiles of MR columns by NR rows, A packed the other way
-** (NR-row panels, k-major, zero past m). True when that wastes less. */
+** (lp_pgemm_pack with `transposed`). True when that wastes less. */
 bool lp_pgemm_prefers_t(int64_t m, int64_t n);
-int64_t lp_pgemm_packed_t_size(int64_t m, int64_t k);
-void lp_pgemm_pack_at(const float *a, int64_t lda, int64_t m, int64_t k, float *dst);
 /* Workspace floats for lp_pgemm_t_packing. */
 int64_t lp_pgemm_t_work_size(int64_t k, int64_t n);
-/* lp_pgemm_packing's contract, A packed by lp_pgemm_pack_at. Each element is
+/* lp_pgemm_packing's contract, A packed with `transposed`. Each element is
 ** the same multiply-add chain as in lp_pgemm. */
 void lp_pgemm_t_packing(const float *atpack, int64_t m, int64_t k, lp_pgemm_pack_fn pack,
                         const void *ctx, int64_t n, float *c, int64_t ldc, float *work, int threads,

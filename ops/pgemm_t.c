@@ -30,14 +30,6 @@ bool lp_pgemm_prefers_t(int64_t m, int64_t n) {
     return round_up(n, MR) * round_up(m, NR) * 10 < round_up(n, NR) * round_up(m, MR) * 9;
 }
 
-int64_t lp_pgemm_packed_t_size(int64_t m, int64_t k) {
-    return round_up(m, NR) * k;
-}
-
-void lp_pgemm_pack_at(const float *a, int64_t lda, int64_t m, int64_t k, float *dst) {
-    lp_pgemm_pack_panels(a, lda, m, k, NR, dst);
-}
-
 int64_t lp_pgemm_t_work_size(int64_t k, int64_t n) {
     return k * round_up(n, NR) + k * round_up(n, MR);
 }
@@ -116,11 +108,9 @@ void lp_pgemm_t_packing(const float *atpack, int64_t m, int64_t k, lp_pgemm_pack
                         const void *ctx, int64_t n, float *c, int64_t ldc, float *work, int threads,
                         const lp_pgemm_ep *ep) {
     if (m <= 0 || n <= 0) return;
-    int nt = lp_parallel_threads(threads);
-    int64_t panels = (m + NR - 1) / NR, macs = m * n * k;
-    if (macs / nt < ((int64_t)1 << 18)) nt = (int)(macs >> 18) + 1;
+    int64_t panels = (m + NR - 1) / NR, macs = m * n * k, grain = (int64_t)1 << 18;
     tpack tp = {pack, ctx, k, n, work, work + k * round_up(n, NR)};
-    lp_parallel(k < nt ? (k > 0 ? (int)k : 1) : nt, pack_part_t, &tp);
+    lp_parallel(lp_parallel_parts(threads, macs, grain, k), pack_part_t, &tp);
     tjob jb = {lp_pgemm_kernel(), atpack, tp.bt, m, k, n, ldc, c, ep};
-    lp_parallel(nt > panels ? (int)panels : nt, run_part_t, &jb);
+    lp_parallel(lp_parallel_parts(threads, macs, grain, panels), run_part_t, &jb);
 }

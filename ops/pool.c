@@ -368,15 +368,6 @@ static void pool_part(void *ctx, int t, int nt) {
     }
 }
 
-/* Threads for `planes` planes of about `work` element reads each: one per
-** 64K reads, as many as the session allows. */
-static int part_threads(lp_kctx *k, int64_t planes, int64_t work) {
-    int nt = lp_parallel_threads(k->threads);
-    int64_t total = planes * work;
-    if (total < ((int64_t)1 << 16) * nt) nt = (int)(total >> 16) + 1;
-    return nt > planes ? (int)(planes > 0 ? planes : 1) : nt;
-}
-
 static int pool_run(lp_kctx *k, const pool_args *pa) {
     const lp_tensor *X = lp_in(k, 0);
     if (!X) return lp_kfail(k, "input X is required");
@@ -410,7 +401,9 @@ static int pool_run(lp_kctx *k, const pool_args *pa) {
     jb.row_len = w.pb[2] + w.in[2] > last ? w.pb[2] + w.in[2] : last;
     jb.row_len = (jb.row_len + 15) & ~(int64_t)15;
     int64_t taps = w.k[0] * w.k[1] * w.k[2];
-    int nt = part_threads(k, jb.planes, jb.pin + jb.pout * (taps < 64 ? taps : 64));
+    /* one thread per 64K element reads at most */
+    int64_t reads = jb.planes * (jb.pin + jb.pout * (taps < 64 ? taps : 64));
+    int nt = lp_parallel_parts(k->threads, reads, (int64_t)1 << 16, jb.planes);
     bool conv = X->dtype != LP_FLOAT;
     bool pool3 = !jb.whole && pool3_fits(&w, pa, want_idx);
     if (pool3) { /* room for every window's taps, and for the input inside its padding */
@@ -505,7 +498,8 @@ static int global_pool(lp_kctx *k, int kind) {
     if (!Y) return LP_EFAIL;
     global_job jb = {.kind = kind, .p = p, .planes = Y->numel, .inner = inner};
     if (lp_nn_views(k, X, Y, &jb.x, &jb.y)) return LP_EFAIL;
-    lp_parallel(part_threads(k, jb.planes, inner), global_part, &jb);
+    lp_parallel(lp_parallel_parts(k->threads, jb.planes * inner, (int64_t)1 << 16, jb.planes),
+                global_part, &jb);
     lp_nn_store(Y, jb.y, Y->numel);
     return LP_OK;
 }

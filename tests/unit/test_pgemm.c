@@ -25,12 +25,12 @@ static float rnd(void) {
 static double max_error(int64_t m, int64_t n, int64_t k, int threads) {
     int64_t ldb = n + 3, ldc = n + 5;
     float *a = aligned_floats(m * k), *b = aligned_floats(k * ldb), *c = aligned_floats(m * ldc);
-    float *ap = aligned_floats(lp_pgemm_packed_size(m, k));
+    float *ap = aligned_floats(lp_pgemm_packed_size(m, k, false));
     float *work = aligned_floats(lp_pgemm_work_size(n, threads));
     for (int64_t i = 0; i < m * k; i++) a[i] = rnd();
     for (int64_t i = 0; i < k * ldb; i++) b[i] = rnd();
     for (int64_t i = 0; i < m * ldc; i++) c[i] = 7.0f; /* past n must stay 7 */
-    lp_pgemm_pack_a(a, k, m, k, ap);
+    lp_pgemm_pack(a, k, m, k, false, ap);
     lp_pgemm(ap, m, k, b, ldb, n, c, ldc, work, threads, NULL);
     double worst = 0;
     for (int64_t i = 0; i < m; i++) {
@@ -73,12 +73,12 @@ TEST(pgemm_zero_depth_gives_zeros) {
 TEST(pgemm_equal_rows_give_equal_rows) {
     const int64_t m = 1000, k = 512, n = 169;
     float *a = aligned_floats(m * k), *b = aligned_floats(k * n), *c = aligned_floats(m * n);
-    float *ap = aligned_floats(lp_pgemm_packed_size(m, k));
+    float *ap = aligned_floats(lp_pgemm_packed_size(m, k, false));
     float *work = aligned_floats(lp_pgemm_work_size(n, 3));
     for (int64_t p = 0; p < k; p++) a[p] = 0.0123f * (float)(1 + p % 3);
     for (int64_t i = 1; i < m; i++) memcpy(a + i * k, a, (size_t)k * sizeof *a);
     for (int64_t i = 0; i < k * n; i++) b[i] = 500.0f * (rnd() + 1.0f);
-    lp_pgemm_pack_a(a, k, m, k, ap);
+    lp_pgemm_pack(a, k, m, k, false, ap);
     float *one = aligned_floats(m * n);
     for (int threads = 1; threads <= 3; threads++) {
         lp_pgemm(ap, m, k, b, n, n, c, n, work, threads, NULL);
@@ -98,14 +98,14 @@ TEST(pgemm_epilogue_matches_loops) {
     const int64_t m = 13, k = 20, n = 35;
     float *a = aligned_floats(m * k), *b = aligned_floats(k * n), *c = aligned_floats(m * n);
     float *res = aligned_floats(m * n), scale[13], shift[13];
-    float *ap = aligned_floats(lp_pgemm_packed_size(m, k));
+    float *ap = aligned_floats(lp_pgemm_packed_size(m, k, false));
     float *work = aligned_floats(lp_pgemm_work_size(n, 2));
     for (int64_t i = 0; i < m * k; i++) a[i] = rnd();
     for (int64_t i = 0; i < k * n; i++) b[i] = rnd();
     for (int64_t i = 0; i < m * n; i++) res[i] = rnd();
     for (int i = 0; i < 13; i++) scale[i] = 1.0f + rnd(), shift[i] = rnd();
     b[5] = NAN; /* column 5 of every row */
-    lp_pgemm_pack_a(a, k, m, k, ap);
+    lp_pgemm_pack(a, k, m, k, false, ap);
     lp_pgemm_ep ep = {scale, shift, res, n, true, 0.0f, 0.5f};
     for (int threads = 1; threads <= 2; threads++) {
         lp_pgemm(ap, m, k, b, n, n, c, n, work, threads, &ep);
@@ -160,16 +160,16 @@ TEST(pgemm_transposed_matches_usual_path) {
         int64_t m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
         float *a = aligned_floats(m * k), *b = aligned_floats(k * n), *res = aligned_floats(m * n);
         float *c1 = aligned_floats(m * n), *c2 = aligned_floats(m * n), *sc = aligned_floats(m);
-        float *ap = aligned_floats(lp_pgemm_packed_size(m, k));
-        float *at = aligned_floats(lp_pgemm_packed_t_size(m, k));
+        float *ap = aligned_floats(lp_pgemm_packed_size(m, k, false));
+        float *at = aligned_floats(lp_pgemm_packed_size(m, k, true));
         float *w1 = aligned_floats(lp_pgemm_work_size(n, 2));
         float *w2 = aligned_floats(lp_pgemm_t_work_size(k, n));
         for (int64_t i = 0; i < m * k; i++) a[i] = rnd();
         for (int64_t i = 0; i < k * n; i++) b[i] = rnd();
         for (int64_t i = 0; i < m * n; i++) res[i] = rnd();
         for (int64_t i = 0; i < m; i++) sc[i] = 1.0f + rnd();
-        lp_pgemm_pack_a(a, k, m, k, ap);
-        lp_pgemm_pack_at(a, k, m, k, at);
+        lp_pgemm_pack(a, k, m, k, false, ap);
+        lp_pgemm_pack(a, k, m, k, true, at);
         lp_pgemm_ep ep = {sc, res, res, n, true, -0.25f, 0.75f}; /* shift: res's first values */
         plain pb = {b, n};
         for (int threads = 1; threads <= 2; threads++) {
