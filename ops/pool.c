@@ -222,6 +222,21 @@ typedef struct pool_job {
     int64_t ph, pw;
 } pool_job;
 
+/* An AveragePool output row whose windows start at depth sd, height sh,
+** divided by each window's tap count: the window's rows inside the input
+** (or inside the padded extent, with count_include_pad) times each column's
+** count. No tap counted leaves 0 / 0, NaN. */
+static void divide_avg_row(const pool_job *jb, int64_t sd, int64_t sh, float *o) {
+    const lp_window *w = jb->w;
+    bool pad = jb->pa->include_pad;
+    int64_t a0, a1, b0, b1;
+    tap_range(sd, w->k[0], w->d[0], pad ? -w->pb[0] : 0, w->in[0] + (pad ? w->pe[0] : 0), &a0, &a1);
+    tap_range(sh, w->k[1], w->d[1], pad ? -w->pb[1] : 0, w->in[1] + (pad ? w->pe[1] : 0), &b0, &b1);
+    float nrows = (float)((a1 - a0) * (b1 - b0));
+    const float *c = pad ? jb->cnt_pad : jb->cnt;
+    for (int64_t ow = 0; ow < w->out[2]; ow++) o[ow] /= nrows * c[ow];
+}
+
 /* ---- 3x3 windows over a padded plane ---- */
 
 /* 3x3 windows, undilated, stride 1 or 2, on 2-D planes, MaxPool (without
@@ -280,16 +295,7 @@ static void pool3_plane(const pool_job *jb, const float *x, float *y, float *pad
             pool3_row(max, r0, r0 + PW, r0 + 2 * PW, o, OW, 1);
         else
             pool3_row(max, r0, r0 + PW, r0 + 2 * PW, o, OW, 2);
-        if (!max) {
-            int64_t a, b;
-            if (jb->pa->include_pad)
-                tap_range(oh * s - pt, 3, 1, -pt, IH + w->pe[1], &a, &b);
-            else
-                tap_range(oh * s - pt, 3, 1, 0, IH, &a, &b);
-            float nrows = (float)(b - a);
-            const float *c = jb->pa->include_pad ? jb->cnt_pad : jb->cnt;
-            for (int64_t ow = 0; ow < OW; ow++) o[ow] /= nrows * c[ow];
-        }
+        if (!max) divide_avg_row(jb, -w->pb[0], oh * s - pt, o);
     }
 }
 
@@ -321,18 +327,7 @@ static void pool_plane(const pool_job *jb, const float *x, float *y, float *row)
             float *o = y + (od * OH + oh) * OW;
             reduce_windows(pa->kind == POOL_MAX, row, w->k[2], w->s[2], w->d[2], o, OW);
             if (pa->kind == POOL_AVG) {
-                float nrows;
-                if (pa->include_pad) {
-                    int64_t a0, a1, b0, b1;
-                    tap_range(sd, w->k[0], w->d[0], -w->pb[0], w->in[0] + w->pe[0], &a0, &a1);
-                    tap_range(sh, w->k[1], w->d[1], -w->pb[1], IH + w->pe[1], &b0, &b1);
-                    nrows = (float)((a1 - a0) * (b1 - b0));
-                } else {
-                    nrows = (float)((d1 - d0) * (h1 - h0));
-                }
-                const float *c = pa->include_pad ? jb->cnt_pad : jb->cnt;
-                /* no tap counted leaves 0 / 0, NaN */
-                for (int64_t ow = 0; ow < OW; ow++) o[ow] /= nrows * c[ow];
+                divide_avg_row(jb, sd, sh, o);
             } else if (pa->kind == POOL_LP) {
                 if (pa->p == 2.0f)
                     for (int64_t ow = 0; ow < OW; ow++) o[ow] = sqrtf(o[ow]);
