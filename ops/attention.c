@@ -123,6 +123,11 @@ static int mask_init(lp_kctx *k, const lp_tensor *m, const att_geom *g, att_mask
     return LP_OK;
 }
 
+/* One row of n scores into the qk_matmul_output, from its element `at`. */
+static void store_row(lp_tensor *QK, int64_t at, const float *row, int64_t n) {
+    for (int64_t j = 0; j < n; j++) lp_store_f64(QK->dtype, QK->data, (size_t)(at + j), row[j]);
+}
+
 int lp_k_attention(lp_kctx *k) {
     const lp_tensor *Q = lp_in(k, 0), *K = lp_in(k, 1), *V = lp_in(k, 2), *M = lp_in(k, 3);
     const lp_tensor *pk = lp_in(k, 4), *pv = lp_in(k, 5), *nonpad = lp_in(k, 6);
@@ -205,13 +210,11 @@ int lp_k_attention(lp_kctx *k) {
             }
             for (int64_t i = 0; i < Sq; i++) {
                 float *row = sh + i * T;
+                int64_t qk_at = ((b * g.Hq + h) * Sq + i) * T;
                 if (softcap > 0)
                     for (int64_t j = 0; j < T; j++) row[j] = softcap * tanhf(row[j] / softcap);
                 /* raw (mode 0) or softcapped (mode 1) scores go out before the bias */
-                if (QK && mode <= 1) {
-                    int64_t base = ((b * g.Hq + h) * Sq + i) * T;
-                    for (int64_t j = 0; j < T; j++) lp_store_f64(t, QK->data, (size_t)(base + j), row[j]);
-                }
+                if (QK && mode <= 1) store_row(QK, qk_at, row, T);
                 float mx = -INFINITY;
                 for (int64_t j = 0; j < T; j++) {
                     bool ok = j < valid && (!causal || j <= i + offset);
@@ -227,10 +230,7 @@ int lp_k_attention(lp_kctx *k) {
                     row[j] = ok ? row[j] + bias : -INFINITY;
                     if (row[j] > mx) mx = row[j];
                 }
-                if (QK && mode == 2) {
-                    int64_t base = ((b * g.Hq + h) * Sq + i) * T;
-                    for (int64_t j = 0; j < T; j++) lp_store_f64(t, QK->data, (size_t)(base + j), row[j]);
-                }
+                if (QK && mode == 2) store_row(QK, qk_at, row, T);
                 if (mx == -INFINITY || isnan(mx)) {
                     /* no key allowed: a zero row, not NaN */
                     memset(row, 0, (size_t)T * sizeof *row);
@@ -242,10 +242,7 @@ int lp_k_attention(lp_kctx *k) {
                     }
                     for (int64_t j = 0; j < T; j++) row[j] /= sum;
                 }
-                if (QK && mode == 3) {
-                    int64_t base = ((b * g.Hq + h) * Sq + i) * T;
-                    for (int64_t j = 0; j < T; j++) lp_store_f64(t, QK->data, (size_t)(base + j), row[j]);
-                }
+                if (QK && mode == 3) store_row(QK, qk_at, row, T);
             }
             if (Sq && g.Dv) {
                 if (T)

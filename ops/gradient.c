@@ -287,21 +287,8 @@ static int forward(lp_kctx *k, const grad_state *st, lp_rvalue *vals) {
 
 /* ---- run: the backward pass ---- */
 
-/* Offset into a tensor of shape (r, d) read as broadcast to the output
-** shape (R, D) at the output's flat index i. */
-static void bcast_strides(int r, const int64_t *d, int R, int64_t *s) {
-    int64_t step = 1;
-    for (int a = R - 1; a >= 0; a--) {
-        int ai = a - (R - r);
-        if (ai < 0 || d[ai] == 1) {
-            s[a] = 0;
-        } else {
-            s[a] = step;
-        }
-        if (ai >= 0) step *= d[ai];
-    }
-}
-
+/* Offset at the flat index i of the shape (R, D) into a tensor read with strides s
+** (from lp_broadcast_strides: 0 along broadcast axes). */
 static int64_t offset_of(int64_t i, int R, const int64_t *D, const int64_t *s) {
     int64_t off = 0;
     for (int a = R - 1; a >= 0; a--) {
@@ -346,8 +333,8 @@ static int binary(back *b, const lp_node *n, rule r, const double *G, const lp_t
     int64_t sa[LP_MAX_RANK], sb[LP_MAX_RANK];
     if (A->rank > R || B->rank > R)
         return node_fail(b, n, "an operand's rank exceeds the output's");
-    bcast_strides(A->rank, A->dims, R, sa);
-    bcast_strides(B->rank, B->dims, R, sb);
+    lp_broadcast_strides(A, R, Y->dims, sa);
+    lp_broadcast_strides(B, R, Y->dims, sb);
     for (int64_t i = 0; i < Y->numel; i++) {
         int64_t ia = offset_of(i, R, Y->dims, sa), ib = offset_of(i, R, Y->dims, sb);
         double a = lp_get_f64(A, ia), x = lp_get_f64(B, ib), g = G[i], da, db;
@@ -417,7 +404,7 @@ static int sum(back *b, const lp_node *n, const double *G, const lp_tensor *Y) {
         if (!X || !gx) continue;
         if (X->rank > Y->rank) return node_fail(b, n, "an input's rank exceeds the output's");
         int64_t s[LP_MAX_RANK];
-        bcast_strides(X->rank, X->dims, Y->rank, s);
+        lp_broadcast_strides(X, Y->rank, Y->dims, s);
         for (int64_t i = 0; i < Y->numel; i++) gx[offset_of(i, Y->rank, Y->dims, s)] += G[i];
     }
     return LP_OK;

@@ -198,6 +198,15 @@ TEST(dft_forward_then_inverse_is_identity) {
     finish(m, s, &in, 1);
 }
 
+/* A random float tensor of a shape written as for lp_build_input ("1,3,2,4"). */
+static lp_rvalue tensor_of(const char *shape) {
+    int64_t dims[LP_MAX_RANK];
+    int rank = 0;
+    for (const char *p = shape; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
+        dims[rank++] = atoll(p);
+    return tensor(LP_FLOAT, rank, dims);
+}
+
 TEST(hostile_shapes_fail_cleanly) {
     /* Resize to an absurd size, Attention with heads that do not group,
     ** a GridSample grid of the wrong rank: each must fail with a message */
@@ -216,13 +225,7 @@ TEST(hostile_shapes_fail_cleanly) {
         lp_build_input(b, c == 0 ? "s" : "y", LP_FLOAT, cases[c].shape_y);
         lp_build_node(b, cases[c].op, cases[c].ins, "z");
         lp_build_output(b, "z", LP_FLOAT, NULL);
-        int64_t dx[4], dy[4];
-        int rx = 0, ry = 0;
-        for (const char *p = cases[c].shape_x; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
-            dx[rx++] = atoll(p);
-        for (const char *p = cases[c].shape_y; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
-            dy[ry++] = atoll(p);
-        lp_rvalue ins[2] = {tensor(LP_FLOAT, rx, dx), tensor(LP_FLOAT, ry, dy)};
+        lp_rvalue ins[2] = {tensor_of(cases[c].shape_x), tensor_of(cases[c].shape_y)};
         if (c == 0)
             for (int i = 0; i < 4; i++) ((float *)ins[1].t.data)[i] = 1e12f;
         lp_model *m;
