@@ -7,7 +7,7 @@ I=samples/iris_classification
 K=samples/iris_kmeans
 C=samples/digits_cnn
 
-for c in score time ops; do
+for c in score time; do
     expect_exit 0 $c --help
     expect_out "usage: loupe $c"
 done
