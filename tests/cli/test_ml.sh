@@ -12,7 +12,7 @@ expect_out "TreeEnsembleClassifier"
 expect_out "ZipMap"
 expect_out "seq(map(int64,float32"
 expect_exit 0 run $S/iris_forest.onnx --random
-expect_out "label"
+expect_out "label  int64[1]"
 expect_out "probabilities  sequence of 1"
 
 # the records are a setosa, a versicolor and a virginica
