@@ -28,6 +28,14 @@ expect_err() { if grep -q -F -- "$1" "$ERR"; then ok; else bad "stderr lacks '$1
 expect_one_line_err() {
     n=$(grep -c '' "$ERR"); if [ "$n" -eq 1 ] && grep -q '^loupe: ' "$ERR"; then ok; else bad "stderr is not one 'loupe:' line: $(head -c 300 "$ERR")"; fi
 }
-# expect_json EXPR : jq-free JSON check through python3 if present, else skip-free grep
+# expect_json_key KEY : the last command's stdout names KEY (a grep, no parsing)
 expect_json_key() { if grep -q -F -- "\"$1\"" "$OUT"; then ok; else bad "JSON lacks key '$1'"; fi; }
+# json_is EXPR : the last command printed JSON d for which the python EXPR holds
+json_is() {
+    if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$OUT"
+    then ok; else bad "JSON fails $1: $(head -c 300 "$OUT")"; fi
+}
+# exists PATH / absent PATH : a file is there, or is not
+exists() { if [ -e "$1" ]; then ok; else bad "$1 does not exist"; fi; }
+absent() { if [ -e "$1" ]; then bad "$1 exists"; else ok; fi; }
 finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; }

@@ -16,12 +16,6 @@ B="$TMP/bad"
 mkdir -p "$B"
 python3 tests/cli/mkbad.py "$B" $S/iris_kmeans.onnx || { bad "mkbad.py failed"; finish; exit 1; }
 
-# json_is EXPR : the last command printed JSON d for which EXPR holds
-json_is() {
-    if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$OUT"
-    then ok; else bad "JSON fails $1: $(head -c 300 "$OUT")"; fi
-}
-
 # refused FILE TEXT... : exit 2, one line naming the file and every TEXT
 refused() {
     f=$1; shift

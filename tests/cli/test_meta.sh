@@ -4,13 +4,7 @@
 S=samples
 [ -f $S/iris_classification.zip ] || { bad "samples missing: run make first"; finish; exit 1; }
 
-json_is() {
-    if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$OUT"
-    then ok; else bad "JSON fails $1: $(head -c 300 "$OUT")"; fi
-}
 same() { if cmp -s "$1" "$2"; then ok; else bad "$1 differs from $2"; fi; }
-exists() { if [ -e "$1" ]; then ok; else bad "$1 does not exist"; fi; }
-absent() { if [ -e "$1" ]; then bad "$1 exists"; else ok; fi; }
 
 # ---- show and validate the samples ----
 for s in diabetes_regression iris_classification iris_kmeans digits_cnn; do

@@ -4,12 +4,6 @@
 S=samples
 [ -f $S/iris_classification.onnx ] || { bad "samples missing: run make first"; finish; exit 1; }
 
-json_is() {
-    if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$OUT"
-    then ok; else bad "JSON fails $1: $(head -c 300 "$OUT")"; fi
-}
-exists() { if [ -e "$1" ]; then ok; else bad "$1 does not exist"; fi; }
-absent() { if [ -e "$1" ]; then bad "$1 exists"; else ok; fi; }
 # member ZIP NAME OUT : extracts one member (python3's zipfile; unzip may be absent)
 member() {
     python3 -c "import sys,zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))" "$1" "$2" >"$3"

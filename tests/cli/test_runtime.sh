@@ -7,7 +7,7 @@ I=samples/iris_classification
 K=samples/iris_kmeans
 C=samples/digits_cnn
 
-for c in score time ops; do
+for c in score time; do
     expect_exit 0 $c --help
     expect_out "usage: loupe $c"
 done
@@ -74,6 +74,7 @@ expect_json_key p50_ms
 expect_json_key profile
 expect_exit 0 time "$I.zip" --runs 3
 expect_out "Latency"
+expect_out "3 timed after"
 expect_exit 2 time "$I.zip" --runs 0
 # time --nodes: the slowest nodes after the op-type table; Conv has GFLOP/s
 expect_exit 0 time "$C.onnx" --runs 5 --warmup 1 --nodes all
