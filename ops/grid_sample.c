@@ -10,6 +10,7 @@
 ** outside read as zero, the border pixel, or the reflected pixel. The N-D
 ** interpolation is the tensor product of the per-dim taps.
 */
+#include "ops/cubic.h"
 #include "ops/nn.h"
 #include "ops/tensorops.h"
 
@@ -35,15 +36,6 @@ static double reflect(double x, double lo, double hi) {
         return fmod(n, 2) == 0 ? hi - r : lo + r;
     }
     return x;
-}
-
-static void cubic_coeffs(double x, double *c) {
-    const double A = -0.75;
-    x = fabs(x);
-    c[0] = ((A * (x + 1) - 5 * A) * (x + 1) + 8 * A) * (x + 1) - 4 * A;
-    c[1] = ((A + 2) * x - (A + 3)) * x * x + 1;
-    c[2] = ((A + 2) * (1 - x) - (A + 3)) * (1 - x) * (1 - x) + 1;
-    c[3] = ((A * (2 - x) - 5 * A) * (2 - x) + 8 * A) * (2 - x) - 4 * A;
 }
 
 /* A tap index read through the padding mode: a valid index, or -1 for zero. */
@@ -123,7 +115,7 @@ int lp_k_grid_sample(lp_kctx *k) {
                     double f = floor(x);
                     base = (int64_t)f - (mode == GS_CUBIC ? 1 : 0);
                     if (mode == GS_LINEAR) w[d][0] = 1 - (x - f), w[d][1] = x - f;
-                    else cubic_coeffs(x - f, w[d]);
+                    else lp_cubic_taps(x - f, -0.75, w[d]);
                 }
                 for (int t = 0; t < ntap; t++) {
                     int64_t i = pad_index(base + t, dims[d], pad, lo[d], hi[d]);

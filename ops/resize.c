@@ -14,6 +14,7 @@
 ** outside the input. Values are computed in double and stored back with C
 ** conversions, as the reference's astype does.
 */
+#include "ops/cubic.h"
 #include "ops/kernel.h"
 #include "ops/tensorops.h"
 
@@ -78,13 +79,6 @@ static int read_opts(lp_kctx *k, bool upsample, rs_opts *o) {
     return LP_OK;
 }
 
-static double cubic_w(double x, double A) {
-    x = fabs(x);
-    if (x <= 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
-    if (x < 2) return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
-    return 0.0;
-}
-
 /* How many taps an axis reads. */
 static int64_t tap_count(const rs_opts *o, double scale) {
     if (o->mode == M_NEAREST) return 2;
@@ -135,11 +129,7 @@ static void weights(const rs_opts *o, double ratio, double scale, bool integer, 
             w[0] = 1 - ratio;
             w[1] = ratio;
         } else {
-            double A = o->cubic_a;
-            w[0] = cubic_w(ratio + 1, A);
-            w[1] = cubic_w(ratio, A);
-            w[2] = cubic_w(1 - ratio, A);
-            w[3] = cubic_w(2 - ratio, A);
+            lp_cubic_taps(ratio, o->cubic_a, w);
         }
         return;
     }
@@ -147,7 +137,7 @@ static void weights(const rs_opts *o, double ratio, double scale, bool integer, 
     int64_t start = 1 - n / 2;
     for (int64_t i = 0; i < n; i++) {
         double arg = ((double)(start + i) - ratio) * s;
-        w[i] = o->mode == M_LINEAR ? fmax(0.0, fmin(1.0, 1 - fabs(arg))) : cubic_w(arg, o->cubic_a);
+        w[i] = o->mode == M_LINEAR ? fmax(0.0, fmin(1.0, 1 - fabs(arg))) : lp_cubic_weight(arg, o->cubic_a);
         sum += w[i];
     }
     for (int64_t i = 0; i < n; i++) w[i] /= sum;
