@@ -9,6 +9,12 @@
 
 /* ---- Concat ---- */
 
+/* Whether a non-empty tensor's data lies in the n bytes at base. */
+static bool in_buffer(const lp_tensor *t, const char *base, size_t n) {
+    uintptr_t p = (uintptr_t)t->data, b = (uintptr_t)base;
+    return t->numel && p >= b && p < b + n;
+}
+
 int lp_k_concat(lp_kctx *k) {
     int n = k->n_in;
     const lp_tensor *first = NULL;
@@ -54,9 +60,7 @@ int lp_k_concat(lp_kctx *k) {
     size_t off = 0;
     for (int i = 0; held && !snap && i < n; i++) {
         const lp_tensor *t = lp_in(k, i);
-        uintptr_t p = (uintptr_t)t->data, b = (uintptr_t)base;
-        bool inside = t->numel && p >= b && p < b + cap;
-        if (inside && !(keep && (const char *)t->data == base + off)) {
+        if (in_buffer(t, base, cap) && !(keep && (const char *)t->data == base + off)) {
             void *s = lp_scratch(k, cap);
             if (!s) return lp_kfail(k, "out of memory (%zu bytes)", cap);
             snap = memcpy(s, base, cap);
@@ -70,12 +74,11 @@ int lp_k_concat(lp_kctx *k) {
     for (int i = 0; i < n; i++) {
         lp_tensor t = *lp_in(k, i);
         int64_t run = t.dims[axis] * inner;
-        uintptr_t p = (uintptr_t)t.data, b = (uintptr_t)base;
         if (keep && (const char *)t.data == base + (size_t)at * esz) {
             at += run; /* already in place */
             continue;
         }
-        if (snap && t.numel && p >= b && p < b + cap) t.data = (char *)snap + (p - b);
+        if (snap && in_buffer(&t, base, cap)) t.data = (char *)snap + ((const char *)t.data - base);
         for (int64_t o = 0; o < outer; o++) lp_copy_elems(y, o * row + at, &t, o * run, run);
         at += run;
     }

@@ -168,6 +168,12 @@ static void fold_step(lp_session *s, lp_plan *p, lp_step *st) {
 
 /* ---- Concat in place ---- */
 
+/* Whether the frame itself makes value v: a node's output that is not a
+** graph output, initializer, outer value or folded constant. */
+static bool frame_made(const lp_plan *p, int v) {
+    return p->g->values[v].producer >= 0 && !p->keep[v] && !p->konst[v];
+}
+
 /* The bytes of a value whose type is known in full at plan time: a tensor of
 ** a fixed-size element type with every dim given. */
 static bool static_bytes(const lp_type *t, size_t *bytes) {
@@ -229,8 +235,7 @@ static void plan_concat_views(lp_session *s, lp_plan *p) {
             int x = n->inputs[k];
             size_t bytes;
             static_bytes(&g->values[x].type, &bytes);
-            if (g->values[x].producer >= 0 && !p->keep[x] && !p->konst[x] && uses[x] == 1 &&
-                !has_views[x] && bytes > 0 && at % 64 == 0) {
+            if (frame_made(p, x) && uses[x] == 1 && !has_views[x] && bytes > 0 && at % 64 == 0) {
                 if (!p->frame.views) {
                     p->frame.views = lp_arena_array(&s->arena, (size_t)g->n_values + 1,
                                                     sizeof *p->frame.views);
@@ -359,7 +364,7 @@ static int build_plan(lp_session *s, const lp_graph *g, const lp_node *caller, i
         for (int k = 0; k < st->n_in && k < 32; k++) {
             if (!st->in[k]) continue;
             int v = (int)(st->in[k] - p->frame.vals);
-            if (p->keep[v] || p->konst[v] || last[v] != i || g->values[v].producer < 0) continue;
+            if (!frame_made(p, v) || last[v] != i) continue;
             int uses = 0;
             for (int j = 0; j < st->n_in; j++) uses += st->in[j] == st->in[k];
             for (int j = 0; j < g->nodes[i].n_implicit; j++) uses += g->nodes[i].implicit[j] == v;
