@@ -9,9 +9,9 @@
 #include "tui/cli.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void usage(FILE *f) {
     fprintf(f, "usage: loupe time MODEL [options]\n\n"
@@ -35,10 +35,10 @@ static void usage(FILE *f) {
 
 /* --nodes: a positive count, or "all" (INT_MAX); 0 when neither. */
 static int parse_nodes(const char *s) {
-    if (!strcmp(s, "all")) return __INT_MAX__;
+    if (!strcmp(s, "all")) return INT_MAX;
     char *end;
     long n = strtol(s, &end, 10);
-    return *s && !*end && n > 0 && n <= __INT_MAX__ ? (int)n : 0;
+    return *s && !*end && n > 0 && n <= INT_MAX ? (int)n : 0;
 }
 
 typedef struct report {
