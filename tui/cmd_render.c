@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 static void help(FILE *f) {
     fprintf(f,
@@ -32,12 +31,6 @@ static void help(FILE *f) {
             "  --timeout S          stop a layout running longer than S seconds (default %.0f)\n"
             "  --json               print what was written as JSON\n",
             LP_VIZ_EXPAND_MAX, LP_VIZ_DOT_UNITS, LP_VIZ_TIMEOUT);
-}
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 static int write_out(const char *path, const lp_buf *b) {
@@ -136,7 +129,7 @@ int cmd_render(int argc, char **argv) {
     int rc = lp_cli_open(model, &pkg);
     if (rc) return rc;
     lp_model_infer_shapes(pkg->model);
-    double t0 = now();
+    double t0 = lp_now_ms();
     lp_error err = {0};
     lp_scene *scene;
     lp_buf out = {0};
@@ -145,7 +138,7 @@ int cmd_render(int argc, char **argv) {
         rc = lp_render_scene(scene, &o, format, &out, &err);
         if (rc == LP_OK) rc = write_out(path, &out);
         else lp_cli_error(&err);
-        double secs = now() - t0;
+        double secs = (lp_now_ms() - t0) / 1e3;
         int folded = 0;
         for (int i = 0; i < scene->n_boxes; i++) folded += scene->boxes[i].n_folded;
         const char *engine = strcmp(format, "dot") ? lp_render_engine(scene, &o) : NULL;

@@ -12,7 +12,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void usage(FILE *f) {
     fprintf(f, "usage: loupe time MODEL [options]\n\n"

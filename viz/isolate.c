@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static bool write_all(int fd, const void *p, size_t n) {
@@ -40,12 +39,6 @@ static void child(lp_viz_work work, void *arg, int fd) {
     size_t len = rc ? strlen(err.msg) : out.len;
     bool ok = write_all(fd, &rc, sizeof rc) && (!len || write_all(fd, body, len));
     _exit(ok ? 0 : 1); /* no atexit handlers, no stdio flush: the parent owns those */
-}
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 /* The first line of what the child wrote on stderr, for an error message
@@ -91,18 +84,18 @@ int lp_viz_isolated(lp_viz_work work, void *arg, double seconds, lp_buf *out, lp
     close(fds[1]);
     close(efds[1]);
     lp_buf got = {0}, errs = {0};
-    double deadline = now() + seconds;
+    double deadline = lp_now_ms() + seconds * 1e3;
     bool timed_out = false, open_out = true, open_err = true;
     char chunk[65536];
     while (open_out || open_err) {
-        double left = deadline - now();
+        double left = deadline - lp_now_ms(); /* ms */
         if (left <= 0) {
             timed_out = true;
             break;
         }
         struct pollfd p[2] = {{.fd = open_out ? fds[0] : -1, .events = POLLIN},
                               {.fd = open_err ? efds[0] : -1, .events = POLLIN}};
-        int r = poll(p, 2, (int)(left * 1000) + 1);
+        int r = poll(p, 2, (int)left + 1);
         if (r <= 0) continue; /* EINTR, or the deadline, checked above */
         for (int k = 0; k < 2; k++) {
             if (!p[k].revents) continue;

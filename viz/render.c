@@ -184,6 +184,29 @@ static int gv_catch(char *msg) {
 
 /* ---- building ---- */
 
+/* The frame Graphviz draws around a box's HTML label; NULL attributes are
+** left at the defaults. */
+typedef struct {
+    const char *style, *peripheries, *fillcolor, *color, *margin;
+} box_look;
+
+static const box_look centre_look = {"rounded,bold", NULL, NULL, "#d12f2f", "0.04"};
+static const box_look box_looks[] = {
+    [LP_BOX_INPUT] = {"rounded,filled", NULL, "#e3ebf4", "#5a7390", "0.12,0.04"},
+    [LP_BOX_OUTPUT] = {"rounded,filled", "2", "#f4ebdf", "#8c6d46", "0.12,0.04"},
+    [LP_BOX_STUB] = {"rounded,dashed", NULL, NULL, "#999999", "0.08,0.02"},
+    [LP_BOX_REF] = {"rounded,filled", NULL, "#f0f0f0", "#aaaaaa", "0.06,0.02"},
+};
+
+static void set_look(Agnode_t *n, const box_look *l) {
+    set(n, "shape", "box");
+    set(n, "style", l->style);
+    if (l->peripheries) set(n, "peripheries", l->peripheries);
+    if (l->fillcolor) set(n, "fillcolor", l->fillcolor);
+    set(n, "color", l->color);
+    set(n, "margin", l->margin);
+}
+
 static const char *edge_color(lp_edge_kind k) {
     return k == LP_EDGE_BODY ? "#a35f00" : k == LP_EDGE_CAPTURE ? "#888888" : "#555555";
 }
@@ -259,44 +282,11 @@ int lp_gv_build(const lp_scene *s, const lp_viz_opts *o, bool legend, bool safe,
         box_label(&label, x);
         lp_buf_append(&label, "", 1);
         set_html(g, n, label.data);
-        switch (x->kind) {
-        case LP_BOX_NODE:
-            if (i == s->centre) {
-                set(n, "shape", "box");
-                set(n, "style", "rounded,bold");
-                set(n, "color", "#d12f2f");
-                set(n, "margin", "0.04");
-            }
-            break;
-        case LP_BOX_INPUT:
-            set(n, "shape", "box");
-            set(n, "style", "rounded,filled");
-            set(n, "fillcolor", "#e3ebf4");
-            set(n, "color", "#5a7390");
-            set(n, "margin", "0.12,0.04");
-            break;
-        case LP_BOX_OUTPUT:
-            set(n, "shape", "box");
-            set(n, "style", "rounded,filled");
-            set(n, "peripheries", "2");
-            set(n, "fillcolor", "#f4ebdf");
-            set(n, "color", "#8c6d46");
-            set(n, "margin", "0.12,0.04");
-            break;
-        case LP_BOX_STUB:
-            set(n, "shape", "box");
-            set(n, "style", "rounded,dashed");
-            set(n, "color", "#999999");
-            set(n, "margin", "0.08,0.02");
-            break;
-        case LP_BOX_REF:
-            set(n, "shape", "box");
-            set(n, "style", "rounded,filled");
-            set(n, "fillcolor", "#f0f0f0");
-            set(n, "color", "#aaaaaa");
-            set(n, "margin", "0.06,0.02");
-            break;
-        }
+        /* an operator's look is in its label; only the --around centre gets a frame */
+        const box_look *look = x->kind != LP_BOX_NODE ? &box_looks[x->kind]
+                               : i == s->centre       ? &centre_look
+                                                      : NULL;
+        if (look) set_look(n, look);
     }
 
     gv->edges = lp_xcalloc((size_t)s->n_edges + 1, sizeof *gv->edges);
