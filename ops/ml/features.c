@@ -5,22 +5,11 @@
 ** int64-keyed map to a row ordered by key).
 */
 #include "ops/ml/ml.h"
+#include "ops/tensorops.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Copies element j of src into element i of dst (same type; strings duplicated). */
-static void copy_elem(lp_tensor *dst, int64_t i, const lp_tensor *src, int64_t j) {
-    if (dst->dtype == LP_STRING) {
-        char **d = dst->data;
-        free(d[i]);
-        d[i] = lp_xstrdup(((char *const *)src->data)[j]);
-        return;
-    }
-    size_t es = lp_dtype_size(dst->dtype);
-    memcpy((char *)dst->data + (size_t)i * es, (const char *)src->data + (size_t)j * es, es);
-}
 
 /* ---- ArrayFeatureExtractor ---- */
 
@@ -53,7 +42,7 @@ int lp_k_ml_array_feature_extractor(lp_kctx *k) {
     lp_tensor *z = lp_out(k, 0, x->dtype, rank, dims);
     if (!z) return LP_EFAIL;
     for (int64_t r = 0; r < outer; r++)
-        for (int64_t j = 0; j < kk; j++) copy_elem(z, r * kk + j, x, r * d + ix[j]);
+        for (int64_t j = 0; j < kk; j++) lp_copy_elems(z, r * kk + j, x, r * d + ix[j], 1);
     return LP_OK;
 }
 
@@ -126,7 +115,7 @@ static int dict_row(lp_kctx *k, const lp_ml_vocab *d, const lp_rvalue *m, lp_ten
                        lp_dtype_name(m->vals.dtype), lp_dtype_name(y->dtype));
     for (int64_t j = 0; j < m->keys.numel; j++) {
         int32_t at = lp_ml_vocab_find(d, &m->keys, j);
-        if (at >= 0) copy_elem(y, r * d->n + at, &m->vals, j);
+        if (at >= 0) lp_copy_elems(y, r * d->n + at, &m->vals, j, 1);
     }
     return LP_OK;
 }
