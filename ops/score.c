@@ -151,8 +151,7 @@ bool lp_score_is_image_meta(const cJSON *meta) {
 static int image_spec_read(const lp_graph *g, const cJSON *meta, const char *path,
                            image_spec *im, lp_error *err) {
     memset(im, 0, sizeof *im);
-    if (!cJSON_IsObject(meta)) return LP_OK;
-    if (!lp_score_is_image_meta(meta)) return LP_OK;
+    if (!lp_score_is_image_meta(meta)) return LP_OK; /* also when meta is no object */
     for (int k = 1; k < 4; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, dim_names[k]);
         if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 65536 ||

@@ -277,37 +277,23 @@ int lp_k_ml_category_mapper(lp_kctx *k) {
 /* ---- OneHotEncoder ---- */
 
 typedef struct onehot {
-    lp_strmap smap; /* cats_strings -> position + 1 */
-    lp_ml_keys nk;  /* cats_int64s -> position */
-    bool strings;
-    int n;
+    lp_ml_vocab v; /* cats_int64s or cats_strings */
     bool zeros;
 } onehot;
 
 void lp_k_ml_one_hot_encoder_release(void *state) {
     onehot *o = state;
     if (!o) return;
-    lp_strmap_free(&o->smap);
-    lp_ml_keys_free(&o->nk);
+    lp_ml_vocab_free(&o->v);
     free(o);
 }
 
 int lp_k_ml_one_hot_encoder_prepare(lp_kctx *k) {
     onehot *o = lp_xcalloc(1, sizeof *o);
     k->state = o;
-    int ni;
-    const int64_t *ints = lp_attr_ints(k->node, "cats_int64s", &ni);
-    const lp_attr *s = lp_node_attr(k->node, "cats_strings");
-    int ns = s && s->type == LP_ATTR_STRINGS ? s->n : 0;
-    if ((ni > 0) == (ns > 0))
-        return lp_kfail(k, "exactly one of cats_int64s and cats_strings is needed");
     o->zeros = lp_attr_int(k->node, "zeros", 1) != 0;
-    o->strings = ns > 0;
-    o->n = o->strings ? ns : ni;
     /* a repeated category lights its last position, as the reference's dict */
-    for (int j = 0; j < ns; j++) lp_strmap_put(&o->smap, s->strings[j], j + 1);
-    if (ni) lp_ml_keys_build(&o->nk, NULL, ints, NULL, ni, false);
-    return LP_OK;
+    return lp_ml_vocab_attr(k, "cats_int64s", "cats_strings", &o->v);
 }
 
 /* Numbers are cast to integers (truncated) before the lookup. */
@@ -315,32 +301,30 @@ int lp_k_ml_one_hot_encoder(lp_kctx *k) {
     const onehot *o = k->state;
     const lp_tensor *x = lp_in(k, 0);
     if (!x) return lp_kfail(k, "input X is missing");
-    if ((x->dtype == LP_STRING) != o->strings)
+    if ((x->dtype == LP_STRING) != o->v.strings)
         return lp_kbad(k, "input X is %s but the categories are %s", lp_dtype_name(x->dtype),
-                       o->strings ? "strings" : "integers");
-    if (!o->strings && !lp_ml_numeric(x))
+                       o->v.strings ? "strings" : "integers");
+    if (!o->v.strings && !lp_ml_numeric(x))
         return lp_kbad(k, "input X is %s; string, int64, int32, float or double is needed",
                        lp_dtype_name(x->dtype));
     if (x->rank + 1 > LP_MAX_RANK) return lp_kbad(k, "input X has rank %d, too many", x->rank);
     int64_t dims[LP_MAX_RANK];
     memcpy(dims, x->dims, (size_t)x->rank * sizeof *dims);
-    dims[x->rank] = o->n;
+    dims[x->rank] = o->v.n;
     lp_tensor *y = lp_out(k, 0, LP_FLOAT, x->rank + 1, dims);
     if (!y) return LP_EFAIL;
     float *out = y->data;
     memset(out, 0, y->nbytes);
     for (int64_t i = 0; i < x->numel; i++) {
         int32_t at;
-        if (o->strings) {
-            at = lp_strmap_get(&o->smap, ((char *const *)x->data)[i], 0) - 1;
-        } else if (x->dtype == LP_INT64 || x->dtype == LP_INT32) {
-            at = lp_ml_keys_find_i(&o->nk, lp_get_i64(x, i));
+        if (o->v.strings || x->dtype == LP_INT64 || x->dtype == LP_INT32) {
+            at = lp_ml_vocab_find(&o->v, x, i);
         } else {
             double v = lp_get_f64(x, i);
-            at = v > -9.2e18 && v < 9.2e18 ? lp_ml_keys_find_i(&o->nk, (int64_t)v) : -1;
+            at = v > -9.2e18 && v < 9.2e18 ? lp_ml_keys_find_i(&o->v.keys, (int64_t)v) : -1;
         }
         if (at >= 0) {
-            out[i * o->n + at] = 1;
+            out[i * o->v.n + at] = 1;
         } else if (!o->zeros) {
             char buf[64];
             lp_tensor_format_value(x, i, buf, sizeof buf);

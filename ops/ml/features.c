@@ -4,24 +4,12 @@
 ** DictVectorizer (a map to a dense row by a vocabulary) and CastMap (an
 ** int64-keyed map to a row ordered by key).
 */
-#include "model/strmap.h"
 #include "ops/ml/ml.h"
+#include "ops/tensorops.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Copies element j of src into element i of dst (same type; strings duplicated). */
-static void copy_elem(lp_tensor *dst, int64_t i, const lp_tensor *src, int64_t j) {
-    if (dst->dtype == LP_STRING) {
-        char **d = dst->data;
-        free(d[i]);
-        d[i] = lp_xstrdup(((char *const *)src->data)[j]);
-        return;
-    }
-    size_t es = lp_dtype_size(dst->dtype);
-    memcpy((char *)dst->data + (size_t)i * es, (const char *)src->data + (size_t)j * es, es);
-}
 
 /* ---- ArrayFeatureExtractor ---- */
 
@@ -54,7 +42,7 @@ int lp_k_ml_array_feature_extractor(lp_kctx *k) {
     lp_tensor *z = lp_out(k, 0, x->dtype, rank, dims);
     if (!z) return LP_EFAIL;
     for (int64_t r = 0; r < outer; r++)
-        for (int64_t j = 0; j < kk; j++) copy_elem(z, r * kk + j, x, r * d + ix[j]);
+        for (int64_t j = 0; j < kk; j++) lp_copy_elems(z, r * kk + j, x, r * d + ix[j], 1);
     return LP_OK;
 }
 
@@ -103,39 +91,21 @@ int lp_k_ml_feature_vectorizer(lp_kctx *k) {
 
 /* ---- DictVectorizer ---- */
 
-typedef struct dictvec {
-    bool strings;
-    int n;
-    lp_strmap smap;  /* string_vocabulary -> position + 1 */
-    lp_ml_keys keys; /* int64_vocabulary -> position */
-} dictvec;
-
+/* The state is the vocabulary (int64_vocabulary or string_vocabulary). */
 void lp_k_ml_dict_vectorizer_release(void *state) {
-    dictvec *d = state;
-    if (!d) return;
-    lp_strmap_free(&d->smap);
-    lp_ml_keys_free(&d->keys);
-    free(d);
+    if (!state) return;
+    lp_ml_vocab_free(state);
+    free(state);
 }
 
 int lp_k_ml_dict_vectorizer_prepare(lp_kctx *k) {
-    dictvec *d = lp_xcalloc(1, sizeof *d);
+    lp_ml_vocab *d = lp_xcalloc(1, sizeof *d);
     k->state = d;
-    int ni;
-    const int64_t *ints = lp_attr_ints(k->node, "int64_vocabulary", &ni);
-    const lp_attr *s = lp_node_attr(k->node, "string_vocabulary");
-    int ns = s && s->type == LP_ATTR_STRINGS ? s->n : 0;
-    if ((ni > 0) == (ns > 0))
-        return lp_kfail(k, "exactly one of int64_vocabulary and string_vocabulary is needed");
-    d->strings = ns > 0;
-    d->n = d->strings ? ns : ni;
-    for (int j = 0; j < ns; j++) lp_strmap_put(&d->smap, s->strings[j], j + 1);
-    if (ni) lp_ml_keys_build(&d->keys, NULL, ints, NULL, ni, false);
-    return LP_OK;
+    return lp_ml_vocab_attr(k, "int64_vocabulary", "string_vocabulary", d);
 }
 
 /* Writes one map as row r of y; keys outside the vocabulary are ignored. */
-static int dict_row(lp_kctx *k, const dictvec *d, const lp_rvalue *m, lp_tensor *y, int64_t r) {
+static int dict_row(lp_kctx *k, const lp_ml_vocab *d, const lp_rvalue *m, lp_tensor *y, int64_t r) {
     if (m->kind != LP_RV_MAP) return lp_kbad(k, "input X must be a map (or a sequence of maps)");
     if ((m->keys.dtype == LP_STRING) != d->strings)
         return lp_kbad(k, "the map's keys are %s but the vocabulary holds %s",
@@ -144,15 +114,14 @@ static int dict_row(lp_kctx *k, const dictvec *d, const lp_rvalue *m, lp_tensor 
         return lp_kbad(k, "map %lld holds %s values; %s are expected", (long long)r,
                        lp_dtype_name(m->vals.dtype), lp_dtype_name(y->dtype));
     for (int64_t j = 0; j < m->keys.numel; j++) {
-        int at = d->strings ? lp_strmap_get(&d->smap, ((char *const *)m->keys.data)[j], 0) - 1
-                            : lp_ml_keys_find_i(&d->keys, lp_get_i64(&m->keys, j));
-        if (at >= 0) copy_elem(y, r * d->n + at, &m->vals, j);
+        int32_t at = lp_ml_vocab_find(d, &m->keys, j);
+        if (at >= 0) lp_copy_elems(y, r * d->n + at, &m->vals, j, 1);
     }
     return LP_OK;
 }
 
 int lp_k_ml_dict_vectorizer(lp_kctx *k) {
-    const dictvec *d = k->state;
+    const lp_ml_vocab *d = k->state;
     const lp_rvalue *x = k->n_in > 0 ? k->in[0] : NULL;
     if (!x) return lp_kfail(k, "input X is missing");
     const lp_rvalue *first = x->kind == LP_RV_SEQUENCE ? (x->n_items ? &x->items[0] : NULL) : x;

@@ -10,6 +10,7 @@
 #ifndef LP_OPS_ML_H
 #define LP_OPS_ML_H
 
+#include "model/strmap.h"
 #include "ops/kernel.h"
 
 /* post_transform, numbered as TreeEnsemble (ai.onnx.ml 5) numbers it. */
@@ -84,5 +85,20 @@ void lp_ml_keys_build(lp_ml_keys *nk, const lp_tensor *t, const int64_t *ints, c
 int32_t lp_ml_keys_find_i(const lp_ml_keys *nk, int64_t v); /* entry or -1 */
 int32_t lp_ml_keys_find_f(const lp_ml_keys *nk, double v);
 void lp_ml_keys_free(lp_ml_keys *nk);
+
+/* A vocabulary: exactly one of an int64 list and a string list attribute,
+** each entry mapping to its position; a repeated entry maps to its last. */
+typedef struct lp_ml_vocab {
+    bool strings;    /* the string list was given */
+    int n;           /* entries */
+    lp_strmap smap;  /* string -> position + 1 */
+    lp_ml_keys keys; /* int64 -> position */
+} lp_ml_vocab;
+
+/* Fails unless exactly one of the two lists is given. */
+int lp_ml_vocab_attr(lp_kctx *k, const char *ints_name, const char *strs_name, lp_ml_vocab *v);
+/* The position of element i of t (a string, or read as an integer), or -1. */
+int32_t lp_ml_vocab_find(const lp_ml_vocab *v, const lp_tensor *t, int64_t i);
+void lp_ml_vocab_free(lp_ml_vocab *v);
 
 #endif

@@ -310,3 +310,29 @@ void lp_ml_keys_free(lp_ml_keys *nk) {
     free(nk->fk);
     free(nk->idx);
 }
+
+/* ---- vocabularies ---- */
+
+int lp_ml_vocab_attr(lp_kctx *k, const char *ints_name, const char *strs_name, lp_ml_vocab *v) {
+    int ni;
+    const int64_t *ints = lp_attr_ints(k->node, ints_name, &ni);
+    const lp_attr *s = lp_node_attr(k->node, strs_name);
+    int ns = s && s->type == LP_ATTR_STRINGS ? s->n : 0;
+    if ((ni > 0) == (ns > 0))
+        return lp_kfail(k, "exactly one of %s and %s is needed", ints_name, strs_name);
+    v->strings = ns > 0;
+    v->n = v->strings ? ns : ni;
+    for (int j = 0; j < ns; j++) lp_strmap_put(&v->smap, s->strings[j], j + 1);
+    if (ni) lp_ml_keys_build(&v->keys, NULL, ints, NULL, ni, false);
+    return LP_OK;
+}
+
+int32_t lp_ml_vocab_find(const lp_ml_vocab *v, const lp_tensor *t, int64_t i) {
+    if (v->strings) return lp_strmap_get(&v->smap, ((char *const *)t->data)[i], 0) - 1;
+    return lp_ml_keys_find_i(&v->keys, lp_get_i64(t, i));
+}
+
+void lp_ml_vocab_free(lp_ml_vocab *v) {
+    lp_strmap_free(&v->smap);
+    lp_ml_keys_free(&v->keys);
+}

@@ -20,6 +20,14 @@ def b64(p): return base64.b64encode(open(p, 'rb').read()).decode()
 json.dump({'inputRecords': $1}, sys.stdout)"
 }
 
+# refused TEXT ARGS... : `loupe score ARGS` exits 2 with one stderr line holding TEXT
+refused() {
+    t=$1; shift
+    expect_exit 2 score "$@"
+    expect_one_line_err
+    expect_err "$t"
+}
+
 # ---- arrays, as before ----
 expect_exit 0 score $S/iris_classification.zip $S/iris_classification.records.json --topN 1
 json_is "$(top) == ['setosa', 'versicolor', 'virginica']"
@@ -115,49 +123,29 @@ expect_exit 0 score "$TMP/bgr.zip" --image $S/images/digit_3.png --topN 1
 json_is "$(top) == ['3']"
 # metadata that disagrees with the model is named
 expect_exit 0 meta $S/$D set height 16 -o "$TMP/tall.zip" --force
-expect_exit 2 score "$TMP/tall.zip" --image $S/images/digit_3.png
-expect_one_line_err
-expect_err "metadata.json: 'height' is 16, but dim 3 of input 'image' (its height) is 8"
+refused "metadata.json: 'height' is 16, but dim 3 of input 'image' (its height) is 8" "$TMP/tall.zip" --image $S/images/digit_3.png
 
 # ---- bad records: exit 2, one line naming the record and the input ----
 printf '{"inputRecords": [{"image": "iVBORw0K!!!"}]}' >"$TMP/bad64.json"
-expect_exit 2 score $S/$D "$TMP/bad64.json"
-expect_one_line_err
-expect_err "inputRecords[0], input 'image': the string is not base64 image data: '!' at offset 8"
+refused "inputRecords[0], input 'image': the string is not base64 image data: '!' at offset 8" $S/$D "$TMP/bad64.json"
 request "[{'image': b64('$S/images/digit_1.png')}, {'image': b64('$S/data/iris.csv')}]" >"$TMP/text.json"
-expect_exit 2 score $S/$D "$TMP/text.json"
-expect_one_line_err
-expect_err "inputRecords[1], input 'image': not an image"
+refused "inputRecords[1], input 'image': not an image" $S/$D "$TMP/text.json"
 printf '{"inputRecords": [{"image": [[[1, 2, 3]]]}]}' >"$TMP/small.json"
-expect_exit 2 score $S/$D "$TMP/small.json"
-expect_one_line_err
-expect_err "inputRecords[0], input 'image': 3 values in 1 row(s); the model expects 192 per row"
+refused "inputRecords[0], input 'image': 3 values in 1 row(s); the model expects 192 per row" $S/$D "$TMP/small.json"
 head -c 120 $S/images/digit_5.png >"$TMP/cut.png"
 request "[{'image': b64('$S/images/digit_5.png')}, {'image': b64('$TMP/cut.png')}]" >"$TMP/cut.json"
-expect_exit 2 score $S/$D "$TMP/cut.json"
-expect_one_line_err
-expect_err "inputRecords[1], input 'image': PNG: the file is truncated"
+refused "inputRecords[1], input 'image': PNG: the file is truncated" $S/$D "$TMP/cut.json"
 printf '{"inputRecords": [{"image": ""}]}' >"$TMP/empty.json"
-expect_exit 2 score $S/$D "$TMP/empty.json"
-expect_one_line_err
-expect_err "inputRecords[0], input 'image': image: the data is empty"
+refused "inputRecords[0], input 'image': image: the data is empty" $S/$D "$TMP/empty.json"
 printf '{"inputRecords": [{"picture": "AAAA"}]}' >"$TMP/name.json"
-expect_exit 2 score $S/$D "$TMP/name.json"
-expect_one_line_err
-expect_err "inputRecords[0]: 'picture' is not an input of the model (inputs: 'image')"
+refused "inputRecords[0]: 'picture' is not an input of the model (inputs: 'image')" $S/$D "$TMP/name.json"
 # a string for a model that is not an image model is one value, not an image
 request "[{'input': b64('$S/images/digit_1.png')}]" >"$TMP/iris64.json"
-expect_exit 2 score $S/iris_classification.zip "$TMP/iris64.json"
-expect_one_line_err
-expect_err "inputRecords[0], input 'input': 1 values in 1 row(s); the model expects 4 per row"
+refused "inputRecords[0], input 'input': 1 values in 1 row(s); the model expects 4 per row" $S/iris_classification.zip "$TMP/iris64.json"
 
 # ---- --image misuse ----
-expect_exit 2 score $S/$D --image $S/data/iris.csv
-expect_one_line_err
-expect_err "$S/data/iris.csv: not an image"
-expect_exit 2 score $S/iris_classification.zip --image $S/images/digit_1.png
-expect_one_line_err
-expect_err "--image needs an image package"
+refused "$S/data/iris.csv: not an image" $S/$D --image $S/data/iris.csv
+refused "--image needs an image package" $S/iris_classification.zip --image $S/images/digit_1.png
 expect_exit 2 score $S/$D --image "$TMP/none.png"
 expect_one_line_err
 expect_exit 2 score $S/$D
