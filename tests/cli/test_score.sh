@@ -7,10 +7,6 @@ D=digits_cnn.zip
 [ -f $S/$D ] && [ -f $S/images/digit_3.png ] || { bad "samples missing: run make first"; finish; exit 1; }
 SHARED=${SHARED:-../shared}
 
-json_is() {
-    if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$OUT"
-    then ok; else bad "JSON fails $1: $(head -c 300 "$OUT")"; fi
-}
 top() { echo "[r['classifications'][0]['label'] for r in d['scoringResults']]"; }
 # request RECORDS_PY > FILE : writes {"inputRecords": RECORDS_PY} (python, with b64(path))
 request() {
